@@ -26,6 +26,10 @@ public static class ProtocolErrors
     public static KafkaProtocolException NullField(string message, string field, short version) =>
         new UnsupportedVersionException($"{message}.{field} is null, which version {version} does not allow");
 
+    /// <summary>A null on the wire where the version requires a value: the sender broke the format.</summary>
+    public static KafkaProtocolException UnexpectedNull(string message, string field, short version) =>
+        new MalformedMessageException($"{message}.{field} is null on the wire, which version {version} does not allow");
+
     public static UnsupportedVersionException TaggedFieldsNotSupported(string message, short version) =>
         new($"{message} has tagged fields, which version {version} (not flexible) cannot carry");
 }

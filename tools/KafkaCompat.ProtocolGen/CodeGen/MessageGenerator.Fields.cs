@@ -199,18 +199,13 @@ public sealed partial class MessageGenerator
                 _w.Open("");
                 _w.Line($"int count = reader.ReadArrayLength({compact});");
                 _w.Open("if (count < 0)");
-                if (nullable == "false")
+                var unexpectedNull = $"{P}ProtocolErrors.UnexpectedNull(\"{_spec.Name}\", \"{f.Name}\", version)";
+                _w.Line(nullable switch
                 {
-                    _w.Line($"throw {NullFieldError(f)};");
-                }
-                else if (nullable == "true")
-                {
-                    _w.Line($"{n} = null;");
-                }
-                else
-                {
-                    _w.Line($"{n} = {nullable} ? null : throw {NullFieldError(f)};");
-                }
+                    "false" => $"throw {unexpectedNull};",
+                    "true" => $"{n} = null;",
+                    _ => $"{n} = {nullable} ? null : throw {unexpectedNull};",
+                });
                 _w.Close();
                 _w.Open("else");
                 _w.Line($"var list = new {ListType(f)}(count);");

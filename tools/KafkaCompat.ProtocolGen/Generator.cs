@@ -36,7 +36,15 @@ public static class Generator
                 throw new FormatException($"two specs generate {file}");
             }
         }
-        output["ApiKeys.g.cs"] = ApiKeysGenerator.Generate(ApiKeysGenerator.Pair(models));
+        var apis = ApiKeysGenerator.Pair(models);
+        if (apis.Count > 0)
+        {
+            output["ApiKeys.g.cs"] = ApiKeysGenerator.Generate(apis);
+        }
+        if (models.Any(m => m.Spec.Type == "metadata"))
+        {
+            output["Metadata.MetadataRecordType.g.cs"] = MetadataRecordsGenerator.Generate(models);
+        }
         return output;
     }
 }

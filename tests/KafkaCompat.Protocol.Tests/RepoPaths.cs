@@ -1,0 +1,24 @@
+namespace KafkaCompat.Protocol.Tests;
+
+/// <summary>Locates the repository's folders from the test assembly's location.</summary>
+internal static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string ProtocolSpecs => Path.Combine(Root, "protocol-specs");
+
+    /// <summary>Apache Kafka's own specs, when ../shared sits beside the checkout (as in CI).</summary>
+    public static string UpstreamSpecs => Path.Combine(Root, "..", "shared", "kafka-protocol");
+
+    public static string Golden => Path.Combine(AppContext.BaseDirectory, "Golden");
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KafkaCompat.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("KafkaCompat.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,271 @@
+using static KafkaCompat.Broker.Config.ConfigUpdateMode;
+using static KafkaCompat.Broker.Config.ConfigValidator;
+
+namespace KafkaCompat.Broker.Config;
+
+/// <summary>
+/// Kafka's broker configs: names, types, defaults, update modes and validators as Apache Kafka 3.9
+/// documents them (the 3.x line still serves the old message formats KafkaCompat's protocol range
+/// covers). Where Kafka 4.0 changed something it is noted beside the entry. The set is what a
+/// `kafka-configs --describe --all` user expects to see; ZooKeeper-only configs are left out
+/// because KafkaCompat runs in KRaft mode only.
+/// </summary>
+public static class BrokerConfigDefinitions
+{
+    public const string NodeId = "node.id";
+    public const string BrokerId = "broker.id";
+    public const string ProcessRoles = "process.roles";
+    public const string Listeners = "listeners";
+    public const string AdvertisedListeners = "advertised.listeners";
+    public const string ListenerSecurityProtocolMap = "listener.security.protocol.map";
+    public const string InterBrokerListenerName = "inter.broker.listener.name";
+    public const string ControllerListenerNames = "controller.listener.names";
+    public const string LogDir = "log.dir";
+    public const string LogDirs = "log.dirs";
+    public const string LogRollMs = "log.roll.ms";
+    public const string LogRollHours = "log.roll.hours";
+    public const string LogRollJitterMs = "log.roll.jitter.ms";
+    public const string LogRollJitterHours = "log.roll.jitter.hours";
+    public const string LogRetentionMs = "log.retention.ms";
+    public const string LogRetentionMinutes = "log.retention.minutes";
+    public const string LogRetentionHours = "log.retention.hours";
+    public const string LogFlushIntervalMs = "log.flush.interval.ms";
+    public const string LogFlushSchedulerIntervalMs = "log.flush.scheduler.interval.ms";
+
+    /// <summary>The listener-name form Kafka uses for per-listener overrides (listener.name.internal.ssl.keystore.location).</summary>
+    public const string ListenerPrefix = "listener.name.";
+
+    private const string LongMax = "9223372036854775807";
+    private const string IntMax = "2147483647";
+    private const string SecurityProtocols = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL";
+
+    // Declared before All: static initialisers run in text order.
+    private static readonly ConfigValidator _gzipLevel = Custom(value =>
+        (int)value is -1 or (>= 1 and <= 9) ? null : "Value must be between 1 and 9, or equal to -1");
+
+    public static IReadOnlyList<ConfigDefinition> All { get; } =
+    [
+        // KRaft and identity.
+        Def(NodeId, ConfigType.Int, "-1"), // Kafka 4.0: no default, [0,...]
+        Def(BrokerId, ConfigType.Int, "-1"),
+        Def(ProcessRoles, ConfigType.List, "", validator: ValidList("broker", "controller")),
+        Def(ControllerListenerNames, ConfigType.String, null),
+        Def("controller.quorum.voters", ConfigType.List, ""),
+        Def("controller.quorum.bootstrap.servers", ConfigType.List, ""),
+        Def("controller.quorum.election.timeout.ms", ConfigType.Int, "1000"),
+        Def("controller.quorum.election.backoff.max.ms", ConfigType.Int, "1000"),
+        Def("controller.quorum.fetch.timeout.ms", ConfigType.Int, "2000"),
+        Def("controller.quorum.append.linger.ms", ConfigType.Int, "25"),
+        Def("controller.quorum.request.timeout.ms", ConfigType.Int, "2000"),
+        Def("controller.quorum.retry.backoff.ms", ConfigType.Int, "20"),
+        Def("metadata.log.dir", ConfigType.String, null),
+        Def("metadata.log.segment.bytes", ConfigType.Int, "1073741824", validator: AtLeast(12)),
+        Def("metadata.log.segment.ms", ConfigType.Long, "604800000"),
+        Def("metadata.max.retention.bytes", ConfigType.Long, "104857600"),
+        Def("metadata.max.retention.ms", ConfigType.Long, "604800000"),
+        Def("metadata.log.max.record.bytes.between.snapshots", ConfigType.Long, "20971520", validator: AtLeast(1)),
+        Def("metadata.max.idle.interval.ms", ConfigType.Int, "500", validator: AtLeast(0)),
+        Def("broker.heartbeat.interval.ms", ConfigType.Int, "2000"),
+        Def("broker.session.timeout.ms", ConfigType.Int, "9000"),
+        Def("initial.broker.registration.timeout.ms", ConfigType.Int, "60000"),
+        Def("broker.rack", ConfigType.String, null),
+
+        // Listeners and the network layer.
+        Def(Listeners, ConfigType.String, "PLAINTEXT://:9092", PerBroker),
+        Def(AdvertisedListeners, ConfigType.String, null, PerBroker),
+        Def(ListenerSecurityProtocolMap, ConfigType.String, SecurityProtocols, PerBroker),
+        Def(InterBrokerListenerName, ConfigType.String, null),
+        Def("security.inter.broker.protocol", ConfigType.String, "PLAINTEXT", validator: ValidString("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")),
+        Def("early.start.listeners", ConfigType.String, null),
+        Def("num.network.threads", ConfigType.Int, "3", ClusterWide, AtLeast(1)),
+        Def("num.io.threads", ConfigType.Int, "8", ClusterWide, AtLeast(1)),
+        Def("background.threads", ConfigType.Int, "10", ClusterWide, AtLeast(1)),
+        Def("queued.max.requests", ConfigType.Int, "500", validator: AtLeast(1)),
+        Def("queued.max.request.bytes", ConfigType.Long, "-1"),
+        Def("socket.send.buffer.bytes", ConfigType.Int, "102400"),
+        Def("socket.receive.buffer.bytes", ConfigType.Int, "102400"),
+        Def("socket.request.max.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
+        Def("socket.listen.backlog.size", ConfigType.Int, "50", validator: AtLeast(1)),
+        Def("socket.connection.setup.timeout.ms", ConfigType.Long, "10000"),
+        Def("socket.connection.setup.timeout.max.ms", ConfigType.Long, "30000"),
+        Def("connections.max.idle.ms", ConfigType.Long, "600000"),
+        Def("connections.max.reauth.ms", ConfigType.Long, "0"),
+        Def("max.connections", ConfigType.Int, IntMax, ClusterWide, AtLeast(0)),
+        Def("max.connections.per.ip", ConfigType.Int, IntMax, ClusterWide, AtLeast(0)),
+        Def("max.connections.per.ip.overrides", ConfigType.String, "", ClusterWide),
+        Def("max.connection.creation.rate", ConfigType.Int, IntMax, ClusterWide, AtLeast(0)),
+        Def("request.timeout.ms", ConfigType.Int, "30000"),
+        Def("principal.builder.class", ConfigType.Class, "org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder", PerBroker),
+        Def("authorizer.class.name", ConfigType.String, ""),
+
+        // Topics and partitions.
+        Def("auto.create.topics.enable", ConfigType.Boolean, "true"),
+        Def("delete.topic.enable", ConfigType.Boolean, "true"),
+        Def("num.partitions", ConfigType.Int, "1", validator: AtLeast(1)),
+        Def("default.replication.factor", ConfigType.Int, "1"),
+        Def("min.insync.replicas", ConfigType.Int, "1", ClusterWide, AtLeast(1)),
+        Def("unclean.leader.election.enable", ConfigType.Boolean, "false", ClusterWide),
+        Def("auto.leader.rebalance.enable", ConfigType.Boolean, "true"),
+        Def("leader.imbalance.check.interval.seconds", ConfigType.Long, "300", validator: AtLeast(1)),
+        Def("leader.imbalance.per.broker.percentage", ConfigType.Int, "10"),
+        Def("controlled.shutdown.enable", ConfigType.Boolean, "true"),
+        Def("create.topic.policy.class.name", ConfigType.Class, null),
+        Def("alter.config.policy.class.name", ConfigType.Class, null),
+
+        // The log.
+        Def(LogDir, ConfigType.String, "/tmp/kafka-logs"),
+        Def(LogDirs, ConfigType.String, null),
+        Def("log.segment.bytes", ConfigType.Int, "1073741824", ClusterWide, AtLeast(14)), // Kafka 4.0: [1048576,...]
+        Def(LogRollMs, ConfigType.Long, null, ClusterWide),
+        Def(LogRollHours, ConfigType.Int, "168", validator: AtLeast(1)),
+        Def(LogRollJitterMs, ConfigType.Long, null, ClusterWide),
+        Def(LogRollJitterHours, ConfigType.Int, "0", validator: AtLeast(0)),
+        Def(LogRetentionMs, ConfigType.Long, null, ClusterWide),
+        Def(LogRetentionMinutes, ConfigType.Int, null),
+        Def(LogRetentionHours, ConfigType.Int, "168"),
+        Def("log.retention.bytes", ConfigType.Long, "-1", ClusterWide),
+        Def("log.retention.check.interval.ms", ConfigType.Long, "300000", validator: AtLeast(1)),
+        Def("log.cleanup.policy", ConfigType.List, "delete", ClusterWide, ValidList("compact", "delete")),
+        Def("log.cleaner.enable", ConfigType.Boolean, "true"),
+        Def("log.cleaner.threads", ConfigType.Int, "1", ClusterWide, AtLeast(0)),
+        Def("log.cleaner.io.max.bytes.per.second", ConfigType.Double, "1.7976931348623157E308", ClusterWide),
+        Def("log.cleaner.dedupe.buffer.size", ConfigType.Long, "134217728", ClusterWide),
+        Def("log.cleaner.io.buffer.size", ConfigType.Int, "524288", ClusterWide, AtLeast(0)),
+        Def("log.cleaner.io.buffer.load.factor", ConfigType.Double, "0.9", ClusterWide),
+        Def("log.cleaner.backoff.ms", ConfigType.Long, "15000", ClusterWide, AtLeast(0)),
+        Def("log.cleaner.min.cleanable.ratio", ConfigType.Double, "0.5", ClusterWide, Between(0, 1)),
+        Def("log.cleaner.delete.retention.ms", ConfigType.Long, "86400000", ClusterWide, AtLeast(0)),
+        Def("log.cleaner.min.compaction.lag.ms", ConfigType.Long, "0", ClusterWide, AtLeast(0)),
+        Def("log.cleaner.max.compaction.lag.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(1)),
+        Def("log.index.size.max.bytes", ConfigType.Int, "10485760", ClusterWide, AtLeast(4)),
+        Def("log.index.interval.bytes", ConfigType.Int, "4096", ClusterWide, AtLeast(0)),
+        Def("log.flush.interval.messages", ConfigType.Long, LongMax, ClusterWide, AtLeast(1)),
+        Def(LogFlushIntervalMs, ConfigType.Long, null, ClusterWide),
+        Def(LogFlushSchedulerIntervalMs, ConfigType.Long, LongMax),
+        Def("log.flush.offset.checkpoint.interval.ms", ConfigType.Int, "60000", validator: AtLeast(0)),
+        Def("log.flush.start.offset.checkpoint.interval.ms", ConfigType.Int, "60000", validator: AtLeast(0)),
+        Def("log.segment.delete.delay.ms", ConfigType.Long, "60000", ClusterWide, AtLeast(0)),
+        Def("log.preallocate", ConfigType.Boolean, "false", ClusterWide),
+        Def("log.message.format.version", ConfigType.String, "3.0-IV1"), // removed in Kafka 4.0
+        Def("log.message.timestamp.type", ConfigType.String, "CreateTime", ClusterWide, ValidString("CreateTime", "LogAppendTime")),
+        Def("log.message.timestamp.difference.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)), // removed in Kafka 4.0
+        Def("log.message.timestamp.before.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)),
+        Def("log.message.timestamp.after.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)), // Kafka 4.0: 3600000
+        Def("log.message.downconversion.enable", ConfigType.Boolean, "true", ClusterWide), // removed in Kafka 4.0
+        Def("log.local.retention.ms", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)),
+        Def("log.local.retention.bytes", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)),
+        Def("log.dir.failure.timeout.ms", ConfigType.Long, "30000", validator: AtLeast(1)),
+        Def("num.recovery.threads.per.data.dir", ConfigType.Int, "1", ClusterWide, AtLeast(1)), // Kafka 4.0: 2
+        Def("num.replica.alter.log.dirs.threads", ConfigType.Int, null),
+        Def("message.max.bytes", ConfigType.Int, "1048588", ClusterWide, AtLeast(0)),
+        Def("compression.type", ConfigType.String, "producer", ClusterWide, ValidString("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")),
+        Def("compression.gzip.level", ConfigType.Int, "-1", ClusterWide, _gzipLevel),
+        Def("compression.lz4.level", ConfigType.Int, "9", ClusterWide, Between(1, 17)),
+        Def("compression.zstd.level", ConfigType.Int, "3", ClusterWide, Between(-131072, 22)),
+        Def("remote.log.storage.system.enable", ConfigType.Boolean, "false"),
+
+        // Replication and fetch.
+        Def("num.replica.fetchers", ConfigType.Int, "1", ClusterWide),
+        Def("replica.lag.time.max.ms", ConfigType.Long, "30000"),
+        Def("replica.fetch.max.bytes", ConfigType.Int, "1048576", validator: AtLeast(0)),
+        Def("replica.fetch.min.bytes", ConfigType.Int, "1"),
+        Def("replica.fetch.wait.max.ms", ConfigType.Int, "500"),
+        Def("replica.fetch.backoff.ms", ConfigType.Int, "1000", validator: AtLeast(0)),
+        Def("replica.fetch.response.max.bytes", ConfigType.Int, "10485760", validator: AtLeast(0)),
+        Def("replica.socket.timeout.ms", ConfigType.Int, "30000"),
+        Def("replica.socket.receive.buffer.bytes", ConfigType.Int, "65536"),
+        Def("replica.high.watermark.checkpoint.interval.ms", ConfigType.Long, "5000"),
+        Def("replica.selector.class", ConfigType.String, null),
+        Def("fetch.max.bytes", ConfigType.Int, "57671680", validator: AtLeast(1024)),
+        Def("max.incremental.fetch.session.cache.slots", ConfigType.Int, "1000", validator: AtLeast(0)),
+        Def("fetch.purgatory.purge.interval.requests", ConfigType.Int, "1000"),
+        Def("producer.purgatory.purge.interval.requests", ConfigType.Int, "1000"),
+        Def("delete.records.purgatory.purge.interval.requests", ConfigType.Int, "1"),
+
+        // Group coordinator and __consumer_offsets.
+        Def("group.initial.rebalance.delay.ms", ConfigType.Int, "3000"),
+        Def("group.min.session.timeout.ms", ConfigType.Int, "6000"),
+        Def("group.max.session.timeout.ms", ConfigType.Int, "1800000"),
+        Def("group.max.size", ConfigType.Int, IntMax, validator: AtLeast(1)),
+        Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
+        // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
+        // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.
+        Def("offsets.topic.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)),
+        Def("offsets.topic.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
+        Def("offsets.topic.compression.codec", ConfigType.Int, "0"),
+        Def("offsets.retention.minutes", ConfigType.Int, "10080", validator: AtLeast(1)),
+        Def("offsets.retention.check.interval.ms", ConfigType.Long, "600000", validator: AtLeast(1)),
+        Def("offsets.commit.timeout.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("offsets.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)),
+        Def("offset.metadata.max.bytes", ConfigType.Int, "4096"),
+
+        // Transaction coordinator and __transaction_state.
+        Def("transaction.state.log.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
+        Def("transaction.state.log.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)),
+        Def("transaction.state.log.min.isr", ConfigType.Int, "2", validator: AtLeast(1)),
+        Def("transaction.state.log.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
+        Def("transaction.state.log.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)),
+        Def("transaction.max.timeout.ms", ConfigType.Int, "900000", validator: AtLeast(1)),
+        Def("transactional.id.expiration.ms", ConfigType.Int, "604800000", validator: AtLeast(1)),
+        Def("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.Int, "10000", validator: AtLeast(1)),
+        Def("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigType.Int, "3600000", validator: AtLeast(1)),
+        Def("transaction.partition.verification.enable", ConfigType.Boolean, "true", ClusterWide),
+        Def("producer.id.expiration.ms", ConfigType.Int, "86400000", ClusterWide, AtLeast(1)),
+
+        // Security: per-broker because Kafka keys them per listener.
+        Def("sasl.enabled.mechanisms", ConfigType.List, "GSSAPI", PerBroker),
+        Def("sasl.mechanism.inter.broker.protocol", ConfigType.String, "GSSAPI", PerBroker),
+        Def("sasl.mechanism.controller.protocol", ConfigType.String, "GSSAPI"),
+        Def("sasl.jaas.config", ConfigType.Password, null, PerBroker),
+        Def("ssl.keystore.type", ConfigType.String, "JKS", PerBroker),
+        Def("ssl.keystore.location", ConfigType.String, null, PerBroker),
+        Def("ssl.keystore.password", ConfigType.Password, null, PerBroker),
+        Def("ssl.keystore.key", ConfigType.Password, null, PerBroker),
+        Def("ssl.keystore.certificate.chain", ConfigType.Password, null, PerBroker),
+        Def("ssl.key.password", ConfigType.Password, null, PerBroker),
+        Def("ssl.truststore.type", ConfigType.String, "JKS", PerBroker),
+        Def("ssl.truststore.location", ConfigType.String, null, PerBroker),
+        Def("ssl.truststore.password", ConfigType.Password, null, PerBroker),
+        Def("ssl.truststore.certificates", ConfigType.Password, null, PerBroker),
+        Def("ssl.client.auth", ConfigType.String, "none", PerBroker, ValidString("required", "requested", "none")),
+        Def("ssl.protocol", ConfigType.String, "TLSv1.3", PerBroker),
+        Def("ssl.enabled.protocols", ConfigType.List, "TLSv1.2,TLSv1.3", PerBroker),
+        Def("ssl.cipher.suites", ConfigType.List, "", PerBroker),
+        Def("ssl.endpoint.identification.algorithm", ConfigType.String, "https", PerBroker),
+        Def("ssl.principal.mapping.rules", ConfigType.String, "DEFAULT"),
+        Def("delegation.token.secret.key", ConfigType.Password, null),
+        Def("delegation.token.expiry.time.ms", ConfigType.Long, "86400000", validator: AtLeast(1)),
+        Def("delegation.token.max.lifetime.ms", ConfigType.Long, "604800000", validator: AtLeast(1)),
+
+        // Metrics.
+        Def("metric.reporters", ConfigType.List, "", ClusterWide),
+        Def("metrics.num.samples", ConfigType.Int, "2", validator: AtLeast(1)),
+        Def("metrics.sample.window.ms", ConfigType.Long, "30000", validator: AtLeast(1)),
+        Def("metrics.recording.level", ConfigType.String, "INFO"),
+    ];
+
+    private static readonly Dictionary<string, ConfigDefinition> _byName = All.ToDictionary(d => d.Name, StringComparer.Ordinal);
+
+    public static ConfigDefinition? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>Known config, or a listener-prefixed override of one (listener.name.x.ssl...), which Kafka accepts.</summary>
+    public static bool IsKnown(string name) => _byName.ContainsKey(name) || IsListenerOverride(name);
+
+    public static bool IsListenerOverride(string name) => name.StartsWith(ListenerPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The broker-level synonyms of a config in Kafka's order (DynamicBrokerConfig.brokerConfigSynonyms):
+    /// the finer unit wins, and log.flush.scheduler.interval.ms stands in for an unset log.flush.interval.ms.
+    /// </summary>
+    public static IReadOnlyList<string> Synonyms(string name) => name switch
+    {
+        LogRollMs or LogRollHours => [LogRollMs, LogRollHours],
+        LogRollJitterMs or LogRollJitterHours => [LogRollJitterMs, LogRollJitterHours],
+        LogRetentionMs or LogRetentionMinutes or LogRetentionHours => [LogRetentionMs, LogRetentionMinutes, LogRetentionHours],
+        LogFlushIntervalMs => [LogFlushIntervalMs, LogFlushSchedulerIntervalMs],
+        _ => [name],
+    };
+
+    private static ConfigDefinition Def(string name, ConfigType type, string? defaultValue, ConfigUpdateMode mode = ReadOnly, ConfigValidator? validator = null) =>
+        new(name, type, defaultValue, mode, validator);
+}

@@ -1,0 +1,54 @@
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+
+namespace KafkaCompat.Broker.Handlers;
+
+/// <summary>
+/// ApiVersions (key 18), versions 0-4.
+/// Lists exactly what the handler table serves. v3+ carries the client's
+/// software name and version (KIP-511), which must look like
+/// [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? or the request is INVALID_REQUEST.
+/// A request above v4 never reaches here: the dispatcher answers it in the v0
+/// layout with UNSUPPORTED_VERSION (KIP-511's fallback), since the client
+/// cannot parse a newer layout it did not expect.
+/// </summary>
+public sealed partial class ApiVersionsHandler(Func<HandlerTable> table) : ApiHandler<ApiVersionsRequestData, ApiVersionsResponseData>
+{
+    public override ApiKey ApiKey => ApiKey.ApiVersions;
+
+    public override VersionRange Versions => new(0, 4);
+
+    protected override ValueTask<ApiVersionsResponseData?> HandleAsync(RequestContext context, ApiVersionsRequestData request, CancellationToken cancellationToken)
+    {
+        if (context.ApiVersion >= 3 && (!ValidSoftware().IsMatch(request.ClientSoftwareName) || !ValidSoftware().IsMatch(request.ClientSoftwareVersion)))
+        {
+            return ValueTask.FromResult<ApiVersionsResponseData?>(ErrorResponse(request, context.ApiVersion, ErrorCode.InvalidRequest, "invalid client software name or version"));
+        }
+        if (context.ApiVersion >= 3)
+        {
+            context.Connection.ClientSoftware = $"{request.ClientSoftwareName}/{request.ClientSoftwareVersion}";
+        }
+        return ValueTask.FromResult<ApiVersionsResponseData?>(Supported(ErrorCode.None));
+    }
+
+    protected override ApiVersionsResponseData ErrorResponse(ApiVersionsRequestData request, short version, ErrorCode error, string message) => Supported(error);
+
+    /// <summary>The answer listing every served API; also used for the UNSUPPORTED_VERSION fallback.</summary>
+    public ApiVersionsResponseData Supported(ErrorCode error)
+    {
+        var response = new ApiVersionsResponseData { ErrorCode = (short)error };
+        foreach (var handler in table().Handlers)
+        {
+            response.ApiKeys.Add(new ApiVersionsResponseData.ApiVersion
+            {
+                ApiKey = (short)handler.ApiKey,
+                MinVersion = handler.Versions.Lowest,
+                MaxVersion = handler.Versions.Highest,
+            });
+        }
+        return response;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex ValidSoftware();
+}

@@ -1,0 +1,112 @@
+using System.Runtime.InteropServices;
+using KafkaCompat.Broker.Replication;
+using KafkaCompat.Network;
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+
+namespace KafkaCompat.Broker.Handlers;
+
+/// <summary>
+/// Produce (key 0), versions 3-11 (record batch v2 only; v0-2 carry legacy message sets).
+/// Batches are validated in place (<see cref="ProduceValidator"/>), get their
+/// offsets written into the request buffer and go to the log as they arrived,
+/// never re-encoded. acks=0 gets no response, and a failure with acks=0
+/// closes the connection as Kafka does, since the client would never hear of it.
+/// acks=-1 is answered at once: this single node is the whole ISR.
+/// v8+ carries record errors and an error message (KIP-467); v7+ allows zstd (KIP-110).
+/// Transactional produce arrives with the transactions issue.
+/// </summary>
+public sealed class ProduceHandler(ReplicaManager replicas) : ApiHandler<ProduceRequestData, ProduceResponseData>
+{
+    public override ApiKey ApiKey => ApiKey.Produce;
+
+    public override VersionRange Versions => new(3, 11);
+
+    protected override ValueTask<ProduceResponseData?> HandleAsync(RequestContext context, ProduceRequestData request, CancellationToken cancellationToken)
+    {
+        if (request.Acks is not (0 or 1 or -1))
+        {
+            return Done(ErrorResponse(request, context.ApiVersion, ErrorCode.InvalidRequiredAcks, $"acks must be -1, 0 or 1, not {request.Acks}"));
+        }
+        if (request.TransactionalId is not null)
+        {
+            return Done(ErrorResponse(request, context.ApiVersion, ErrorCode.TransactionalIdAuthorizationFailed, "transactions are not supported yet"));
+        }
+        var response = new ProduceResponseData();
+        var failed = false;
+        foreach (var topic in request.TopicData)
+        {
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            foreach (var partitionData in topic.PartitionData)
+            {
+                var partitionResponse = Append(topic.Name, partitionData, context.ApiVersion);
+                failed |= partitionResponse.ErrorCode != 0;
+                topicResponse.PartitionResponses.Add(partitionResponse);
+            }
+            response.Responses.Add(topicResponse);
+        }
+        if (request.Acks == 0)
+        {
+            return failed
+                ? throw new CloseConnectionException("produce with acks=0 failed: closing so the client notices")
+                : Done(null);
+        }
+        return Done(response);
+    }
+
+    private ProduceResponseData.PartitionProduceResponse Append(string topic, ProduceRequestData.PartitionProduceData data, short version)
+    {
+        var response = new ProduceResponseData.PartitionProduceResponse { Index = data.Index };
+        var partition = replicas.GetPartition(topic, data.Index);
+        if (partition is null)
+        {
+            return Fail(response, ErrorCode.UnknownTopicOrPartition, $"This server does not host this topic-partition: {topic}-{data.Index}");
+        }
+        if (data.Records is not { } records)
+        {
+            return Fail(response, ErrorCode.CorruptMessage, "the partition's records are null");
+        }
+        if (ProduceValidator.Validate(records, partition.Log.Config, version) is { } invalid)
+        {
+            if (invalid.BatchIndex >= 0 && invalid.Error == ErrorCode.InvalidRecord)
+            {
+                response.RecordErrors.Add(new ProduceResponseData.BatchIndexAndErrorMessage { BatchIndex = invalid.BatchIndex, BatchIndexErrorMessage = invalid.Message });
+            }
+            response.LogStartOffset = partition.Log.LogStartOffset;
+            return Fail(response, invalid.Error, invalid.Message);
+        }
+        // The request buffer belongs to this request: offsets are assigned in it, in place.
+        var result = replicas.Append(partition, MemoryMarshal.AsMemory(records));
+        response.ErrorCode = (short)result.Error;
+        response.ErrorMessage = result.ErrorMessage;
+        response.BaseOffset = result.Error == ErrorCode.None ? result.FirstOffset : -1;
+        response.LogAppendTimeMs = result.LogAppendTime;
+        response.LogStartOffset = result.LogStartOffset;
+        return response;
+    }
+
+    private static ProduceResponseData.PartitionProduceResponse Fail(ProduceResponseData.PartitionProduceResponse response, ErrorCode error, string message)
+    {
+        response.ErrorCode = (short)error;
+        response.ErrorMessage = message;
+        response.BaseOffset = -1;
+        return response;
+    }
+
+    private static ValueTask<ProduceResponseData?> Done(ProduceResponseData? response) => ValueTask.FromResult(response);
+
+    protected override ProduceResponseData ErrorResponse(ProduceRequestData request, short version, ErrorCode error, string message)
+    {
+        var response = new ProduceResponseData();
+        foreach (var topic in request.TopicData)
+        {
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            foreach (var p in topic.PartitionData)
+            {
+                topicResponse.PartitionResponses.Add(Fail(new ProduceResponseData.PartitionProduceResponse { Index = p.Index }, error, message));
+            }
+            response.Responses.Add(topicResponse);
+        }
+        return response;
+    }
+}

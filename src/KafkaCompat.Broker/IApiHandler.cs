@@ -1,0 +1,43 @@
+using KafkaCompat.Protocol;
+
+namespace KafkaCompat.Broker;
+
+/// <summary>
+/// Serves one API. Each handler states the versions it really serves; the
+/// handler table, and so ApiVersions, is built from those statements.
+/// </summary>
+public interface IApiHandler
+{
+    ApiKey ApiKey { get; }
+
+    VersionRange Versions { get; }
+
+    /// <summary>The response body, or null for a request that gets no response (produce with acks=0).</summary>
+    ValueTask<IApiMessage?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The response to send when the request is well-formed but cannot be
+    /// served at all (Kafka's <c>getErrorResponse</c>): every entity gets the error.
+    /// </summary>
+    IApiMessage ErrorResponse(IApiMessage request, short version, ErrorCode error, string message);
+}
+
+/// <summary>Typed base for handlers: casts once, so handlers deal with their own request and response classes.</summary>
+public abstract class ApiHandler<TRequest, TResponse> : IApiHandler
+    where TRequest : class, IApiMessage
+    where TResponse : class, IApiMessage
+{
+    public abstract ApiKey ApiKey { get; }
+
+    public abstract VersionRange Versions { get; }
+
+    public async ValueTask<IApiMessage?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken) =>
+        await HandleAsync(context, (TRequest)request, cancellationToken);
+
+    protected abstract ValueTask<TResponse?> HandleAsync(RequestContext context, TRequest request, CancellationToken cancellationToken);
+
+    public IApiMessage ErrorResponse(IApiMessage request, short version, ErrorCode error, string message) =>
+        ErrorResponse((TRequest)request, version, error, message);
+
+    protected abstract TResponse ErrorResponse(TRequest request, short version, ErrorCode error, string message);
+}

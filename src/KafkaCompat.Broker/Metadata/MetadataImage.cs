@@ -1,0 +1,83 @@
+using System.Collections.Immutable;
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Metadata;
+
+namespace KafkaCompat.Broker.Metadata;
+
+/// <summary>One partition as the metadata log describes it.</summary>
+public sealed record PartitionImage(int Partition, int Leader, int LeaderEpoch, int PartitionEpoch, ImmutableArray<int> Replicas, ImmutableArray<int> Isr);
+
+/// <summary>One topic: its stable id, partitions and config overrides.</summary>
+public sealed record TopicImage(string Name, Uuid Id, ImmutableArray<PartitionImage> Partitions, ImmutableDictionary<string, string> Configs);
+
+/// <summary>
+/// The cluster's metadata at one point of the metadata log: an immutable
+/// snapshot, replaced whole on every change, so readers never lock. It changes
+/// only by replaying records (<see cref="Apply"/>), at start-up and after each
+/// write alike.
+/// </summary>
+public sealed record MetadataImage(
+    ImmutableSortedDictionary<string, TopicImage> Topics,
+    ImmutableDictionary<Uuid, string> TopicNames,
+    ImmutableDictionary<string, ImmutableDictionary<string, string>> BrokerConfigs,
+    long NextProducerId = 0)
+{
+    public const sbyte TopicResource = 2;
+    public const sbyte BrokerResource = 4;
+
+    public static MetadataImage Empty { get; } = new(
+        ImmutableSortedDictionary.Create<string, TopicImage>(StringComparer.Ordinal),
+        ImmutableDictionary<Uuid, string>.Empty,
+        ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty);
+
+    public TopicImage? Topic(string name) => Topics.GetValueOrDefault(name);
+
+    /// <summary>Dynamic configs for every broker (Kafka's "default" broker resource, named "").</summary>
+    public ImmutableDictionary<string, string> ClusterDefaultConfigs => BrokerConfigs.GetValueOrDefault("") ?? ImmutableDictionary<string, string>.Empty;
+
+    public ImmutableDictionary<string, string> BrokerConfigsOf(int nodeId) =>
+        BrokerConfigs.GetValueOrDefault(nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture)) ?? ImmutableDictionary<string, string>.Empty;
+
+    public TopicImage? Topic(Uuid id) => TopicNames.TryGetValue(id, out var name) ? Topics.GetValueOrDefault(name) : null;
+
+    public MetadataImage Apply(IKafkaMessage record) => record switch
+    {
+        TopicRecord topic => this with
+        {
+            Topics = Topics.SetItem(topic.Name, new TopicImage(topic.Name, topic.TopicId, [], ImmutableDictionary<string, string>.Empty)),
+            TopicNames = TopicNames.SetItem(topic.TopicId, topic.Name),
+        },
+        PartitionRecord partition => WithTopic(partition.TopicId, t => t with { Partitions = Upsert(t.Partitions, partition) }),
+        ConfigRecord { ResourceType: TopicResource } config => WithTopicNamed(config.ResourceName, t => t with
+        {
+            Configs = Change(t.Configs, config),
+        }),
+        ConfigRecord { ResourceType: BrokerResource } config => this with
+        {
+            BrokerConfigs = BrokerConfigs.SetItem(config.ResourceName, Change(BrokerConfigs.GetValueOrDefault(config.ResourceName) ?? ImmutableDictionary<string, string>.Empty, config)),
+        },
+        RemoveTopicRecord remove => TopicNames.TryGetValue(remove.TopicId, out var name)
+            ? this with { Topics = Topics.Remove(name), TopicNames = TopicNames.Remove(remove.TopicId) }
+            : this,
+        ProducerIdsRecord ids => this with { NextProducerId = Math.Max(NextProducerId, ids.NextProducerId) },
+        // Records this single-node broker does not act on yet (features, brokers, ACLs...) leave the image as it is.
+        _ => this,
+    };
+
+    private static ImmutableDictionary<string, string> Change(ImmutableDictionary<string, string> configs, ConfigRecord record) =>
+        record.Value is null ? configs.Remove(record.Name) : configs.SetItem(record.Name, record.Value);
+
+    private MetadataImage WithTopic(Uuid id, Func<TopicImage, TopicImage> change) =>
+        TopicNames.TryGetValue(id, out var name) ? WithTopicNamed(name, change) : this;
+
+    private MetadataImage WithTopicNamed(string name, Func<TopicImage, TopicImage> change) =>
+        Topics.TryGetValue(name, out var topic) ? this with { Topics = Topics.SetItem(name, change(topic)) } : this;
+
+    private static ImmutableArray<PartitionImage> Upsert(ImmutableArray<PartitionImage> partitions, PartitionRecord record)
+    {
+        var image = new PartitionImage(record.PartitionId, record.Leader, record.LeaderEpoch, record.PartitionEpoch, [.. record.Replicas], [.. record.Isr]);
+        var index = partitions.IndexOf(partitions.FirstOrDefault(p => p.Partition == record.PartitionId)!);
+        var updated = index >= 0 ? partitions.SetItem(index, image) : partitions.Add(image);
+        return [.. updated.OrderBy(p => p.Partition)];
+    }
+}

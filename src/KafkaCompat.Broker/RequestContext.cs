@@ -1,0 +1,20 @@
+using KafkaCompat.Network;
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+
+namespace KafkaCompat.Broker;
+
+/// <summary>Everything a handler may know about the request besides its body.</summary>
+public sealed record RequestContext(RequestHeaderData Header, ConnectionInfo Connection)
+{
+    public ApiKey ApiKey => (ApiKey)Header.RequestApiKey;
+    public short ApiVersion => Header.RequestApiVersion;
+    public string? ClientId => Header.ClientId;
+    public string ListenerName => Connection.ListenerName;
+
+    /// <summary>
+    /// Buffers the response points into (fetched log segments), released once
+    /// the response has been encoded: the response carries them without a copy.
+    /// </summary>
+    public List<IDisposable> ResponseResources { get; } = [];
+}

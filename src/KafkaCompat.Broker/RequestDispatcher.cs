@@ -1,0 +1,106 @@
+using System.Buffers.Binary;
+using KafkaCompat.Broker.Handlers;
+using KafkaCompat.Network;
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaCompat.Broker;
+
+/// <summary>
+/// Decodes a request frame, picks the handler by API key and version, runs
+/// it, and encodes the response with its header. Like Kafka, a frame whose
+/// header or body cannot be decoded, or that names an API or version no
+/// handler serves, closes the connection; ApiVersions is the exception and
+/// answers any version (KIP-511).
+/// </summary>
+public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler apiVersions, ILogger<RequestDispatcher> logger) : IRequestProcessor
+{
+    public async ValueTask<ResponseFrame?> ProcessAsync(RequestFrame frame, CancellationToken cancellationToken)
+    {
+        var (context, request, handler) = Decode(frame);
+        if (handler is null)
+        {
+            // ApiVersions at a version we do not serve: the v0 layout every client can read.
+            return Encode(context, apiVersions.Supported(ErrorCode.UnsupportedVersion), 0);
+        }
+        IApiMessage? response;
+        try
+        {
+            response = await handler.HandleAsync(context, request!, cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or CloseConnectionException))
+        {
+            logger.LogError(e, "Error handling {Api} v{Version} from {Client} (correlation id {CorrelationId})", context.ApiKey, context.ApiVersion, context.ClientId, context.Header.CorrelationId);
+            response = handler.ErrorResponse(request!, context.ApiVersion, ErrorCode.UnknownServerError, e.Message);
+        }
+        try
+        {
+            return response is null ? null : Encode(context, response, context.ApiVersion);
+        }
+        catch (KafkaProtocolException e)
+        {
+            // A handler put something into the response its version cannot carry: a bug, reported loudly.
+            logger.LogError(e, "Cannot encode the {Api} v{Version} response for {Client}", context.ApiKey, context.ApiVersion, context.ClientId);
+            throw new CloseConnectionException($"cannot encode the {context.ApiKey} v{context.ApiVersion} response: {e.Message}");
+        }
+        finally
+        {
+            foreach (var resource in context.ResponseResources)
+            {
+                resource.Dispose();
+            }
+        }
+    }
+
+    private (RequestContext Context, IApiMessage? Request, IApiHandler? Handler) Decode(RequestFrame frame)
+    {
+        var bytes = frame.Bytes;
+        if (bytes.Length < 8)
+        {
+            throw new CloseConnectionException($"a {bytes.Length}-byte frame cannot hold a request header");
+        }
+        var apiKey = BinaryPrimitives.ReadInt16BigEndian(bytes.Span);
+        var version = BinaryPrimitives.ReadInt16BigEndian(bytes.Span[2..]);
+        var handler = table.Find(apiKey) ?? throw new CloseConnectionException($"unknown or unserved api key {apiKey} (version {version})");
+        var reader = new KafkaReader(bytes);
+        var header = new RequestHeaderData();
+        try
+        {
+            header.Read(ref reader, ApiKeys.RequestHeaderVersion(handler.ApiKey, version));
+        }
+        catch (KafkaProtocolException e)
+        {
+            throw new CloseConnectionException($"undecodable {handler.ApiKey} request header: {e.Message}");
+        }
+        var context = new RequestContext(header, frame.Connection);
+        if (!handler.Versions.Contains(version))
+        {
+            return handler.ApiKey == ApiKey.ApiVersions
+                ? (context, null, null)
+                : throw new CloseConnectionException($"{handler.ApiKey} v{version} is not served (supported {handler.Versions}); client {header.ClientId}");
+        }
+        var request = ApiKeys.NewRequest(handler.ApiKey);
+        try
+        {
+            request.Read(ref reader, version);
+        }
+        catch (KafkaProtocolException e)
+        {
+            throw new CloseConnectionException($"malformed {handler.ApiKey} v{version} request from {header.ClientId}: {e.Message}");
+        }
+        return (context, request, handler);
+    }
+
+    private static ResponseFrame Encode(RequestContext context, IApiMessage body, short version)
+    {
+        var headerVersion = ApiKeys.ResponseHeaderVersion(context.ApiKey, version);
+        var header = new ResponseHeaderData { CorrelationId = context.Header.CorrelationId };
+        var headerSize = header.Size(headerVersion);
+        var frame = ResponseFrame.Rent(headerSize + body.Size(version), out var span);
+        var writer = new KafkaWriter(span);
+        header.Write(ref writer, headerVersion);
+        body.Write(ref writer, version);
+        return frame;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Sockets;
+using KafkaCompat.Broker;
+using KafkaCompat.Broker.Config;
+using KafkaCompat.Broker.Fetch;
+using KafkaCompat.Broker.Handlers;
+using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Replication;
+using KafkaCompat.Network;
+using KafkaCompat.Protocol;
+using KafkaCompat.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaCompat.Server;
+
+/// <summary>
+/// One broker, composed: log manager, metadata log and controller, replica
+/// manager, the handler table and the network listeners. Used by the
+/// executable and, in-process, by tests.
+/// </summary>
+public sealed class KafkaCompatServer : IAsyncDisposable
+{
+    private readonly LogManager _logs;
+    private readonly KafkaServerHost _host;
+    private readonly ILogger _logger;
+    private int _stopped;
+
+    private KafkaCompatServer(LogManager logs, KafkaServerHost host, BrokerState broker, ILogger logger)
+    {
+        _logs = logs;
+        _host = host;
+        Broker = broker;
+        _logger = logger;
+    }
+
+    public BrokerState Broker { get; }
+
+    public IReadOnlyList<ListenerEndpoint> BoundListeners => _host.BoundListeners;
+
+    /// <summary>host:port of the first listener, for clients' bootstrap.servers.</summary>
+    public string BootstrapServers => string.Join(",", Broker.AdvertisedListeners.Select(l => $"{(l.Host.Contains(':') ? $"[{l.Host}]" : l.Host)}:{l.Port}"));
+
+    public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        time ??= TimeProvider.System;
+        var logger = loggerFactory.CreateLogger("KafkaCompat");
+        var fileSystem = new DiskFileSystem();
+        var clusterId = config.LogDirs.Select(dir => MetaProperties.Read(fileSystem, dir)?.ClusterId).FirstOrDefault(id => id is not null)
+            ?? Uuid.NewRandom().ToString();
+        var logs = LogManager.Start(fileSystem, new LogManagerConfig
+        {
+            LogDirs = config.LogDirs,
+            NodeId = config.NodeId,
+            ClusterId = clusterId,
+            DefaultConfig = TopicConfigs.ToLogConfig(config, new Dictionary<string, string>()),
+            RetentionCheckIntervalMs = config.LogRetentionCheckIntervalMs,
+            FlushSchedulerIntervalMs = config.LogFlushSchedulerIntervalMs,
+            ProducerIdExpirationMs = config.ProducerIdExpirationMs,
+        }, time);
+        try
+        {
+            var controller = new MetadataController(new LogMetadataJournal(logs, time), config.NodeId);
+            var broker = new BrokerState(config, clusterId);
+            broker.Apply(controller.Image);
+            var replicas = new ReplicaManager(logs, broker, loggerFactory.CreateLogger<ReplicaManager>());
+            replicas.Sync(controller.Image);
+            controller.Changed += image =>
+            {
+                broker.Apply(image);
+                replicas.Sync(image);
+            };
+
+            HandlerTable? table = null;
+            var apiVersions = new ApiVersionsHandler(() => table!);
+            table = new HandlerTable(
+            [
+                apiVersions,
+                new MetadataHandler(controller, broker),
+                new ProduceHandler(replicas),
+                new FetchHandler(replicas, controller, new FetchSessionCache(time), time),
+                new ListOffsetsHandler(replicas),
+                new InitProducerIdHandler(new ProducerIdManager(controller)),
+            ]);
+            var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
+            var network = new NetworkOptions
+            {
+                Listeners = config.Listeners.Select(l => new ListenerEndpoint(l.ListenerName, new IPEndPoint(Resolve(l.Host), l.Port))).ToList(),
+                MaxRequestBytes = config.SocketRequestMaxBytes,
+                MaxIdle = TimeSpan.FromMilliseconds(config.ConnectionsMaxIdleMs),
+            };
+            var host = new KafkaServerHost(network, dispatcher, loggerFactory);
+            await host.StartAsync(cancellationToken);
+            broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
+            var server = new KafkaCompatServer(logs, host, broker, logger);
+            logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
+                config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
+                string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
+            return server;
+        }
+        catch
+        {
+            logs.Shutdown();
+            throw;
+        }
+    }
+
+    /// <summary>Kafka binds a listener's host as given; empty means every interface, localhost the loopback.</summary>
+    private static IPAddress Resolve(string host) => host switch
+    {
+        "" or "0.0.0.0" => IPAddress.Any,
+        "::" => IPAddress.IPv6Any,
+        "localhost" => IPAddress.Loopback,
+        _ when IPAddress.TryParse(host, out var ip) => ip,
+        _ => Dns.GetHostAddresses(host).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First(),
+    };
+
+    /// <summary>Stops accepting, lets in-flight requests finish, then flushes logs and writes checkpoints.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+        _logger.LogInformation("KafkaCompat node {NodeId} shutting down", Broker.NodeId);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("Connections still open after 10 s were closed");
+        }
+        _logs.Shutdown();
+        _logger.LogInformation("KafkaCompat node {NodeId} shut down cleanly", Broker.NodeId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _host.DisposeAsync();
+    }
+}

@@ -24,6 +24,10 @@ public sealed class BrokerState(BrokerConfig staticConfig, string clusterId)
     /// <summary>advertised.listeners, with a configured port 0 replaced by the port actually bound (tests bind port 0).</summary>
     public IReadOnlyList<Endpoint> AdvertisedListeners => _advertised;
 
+    /// <summary>The advertised endpoint of the listener a request came in on (Kafka answers each listener with its own address).</summary>
+    public Endpoint? AdvertisedFor(string listenerName) =>
+        _advertised.FirstOrDefault(l => l.ListenerName == listenerName) ?? _advertised.FirstOrDefault();
+
     public void Bind(IReadOnlyDictionary<string, int> boundPorts) =>
         _advertised = _static.AdvertisedListeners
             .Select(l => l.Port == 0 && boundPorts.TryGetValue(l.ListenerName, out var port) ? l with { Port = port } : l)

@@ -70,6 +70,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 replicas.Sync(image);
             };
 
+            var configAdmin = new ConfigAdmin(controller, broker);
             HandlerTable? table = null;
             var apiVersions = new ApiVersionsHandler(() => table!);
             table = new HandlerTable(
@@ -80,6 +81,16 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 new FetchHandler(replicas, controller, new FetchSessionCache(time), time),
                 new ListOffsetsHandler(replicas),
                 new InitProducerIdHandler(new ProducerIdManager(controller)),
+                new CreateTopicsHandler(controller, broker),
+                new DeleteTopicsHandler(controller, broker),
+                new CreatePartitionsHandler(controller, broker),
+                new DeleteRecordsHandler(replicas),
+                new DescribeConfigsHandler(controller, broker),
+                new AlterConfigsHandler(configAdmin),
+                new IncrementalAlterConfigsHandler(configAdmin),
+                new DescribeClusterHandler(broker),
+                new DescribeLogDirsHandler(replicas, broker),
+                new DescribeTopicPartitionsHandler(controller),
             ]);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions

@@ -38,7 +38,7 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
             ControllerId = broker.NodeId,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? ClusterOperations : OperationsNotRequested,
         };
-        var advertised = broker.AdvertisedListeners.FirstOrDefault(l => l.ListenerName == context.ListenerName) ?? broker.AdvertisedListeners.FirstOrDefault();
+        var advertised = broker.AdvertisedFor(context.ListenerName);
         if (advertised is not null)
         {
             response.Brokers.Add(new MetadataResponseData.MetadataResponseBroker { NodeId = broker.NodeId, Host = advertised.Host, Port = advertised.Port, Rack = null });

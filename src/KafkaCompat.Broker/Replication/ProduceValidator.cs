@@ -92,6 +92,19 @@ public static class ProduceValidator
 
     private static ProduceValidationError? CheckRecords(RecordBatch batch, int batchIndex, LogConfig config)
     {
+        try
+        {
+            return CheckRecordStructure(batch, batchIndex, config);
+        }
+        catch (Exception e) when (e is CorruptRecordException or InvalidRecordException or DecompressionLimitExceededException)
+        {
+            // The batch's CRC was right, so what is wrong is how its records were built: Kafka's INVALID_RECORD.
+            return new(ErrorCode.InvalidRecord, $"Found invalid record structure in batch {batchIndex}: {e.Message}", batchIndex);
+        }
+    }
+
+    private static ProduceValidationError? CheckRecordStructure(RecordBatch batch, int batchIndex, LogConfig config)
+    {
         using var reader = batch.OpenRecords(Math.Max(config.MaxMessageBytes, 1) * 64);
         var expectedDelta = 0;
         foreach (var record in reader)

@@ -58,6 +58,11 @@ public sealed class ReplicaManager
                         continue;
                     }
                     var log = _logs.GetOrCreateLog(tp, config);
+                    if (log.Config != config)
+                    {
+                        // Logs found on disk at start-up opened with the defaults; now their topic's config is known.
+                        log.UpdateConfig(config);
+                    }
                     // Everything recovered from disk was acknowledged by this (sole) replica.
                     log.UpdateHighWatermark(log.LogEndOffset);
                     _partitions[tp] = new Partition(tp, log, new AppendSignal(), p.LeaderEpoch);

@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+using KafkaCompat.Broker.Replication;
+using KafkaCompat.Protocol;
+using KafkaCompat.Records;
+using KafkaCompat.Storage;
+
+namespace KafkaCompat.Broker.Tests.Broker;
+
+public class ProduceValidatorTests
+{
+    private static byte[] Batch(Action<RecordBatchBuilder>? configure = null, byte[]? key = null, int records = 2)
+    {
+        using var builder = new RecordBatchBuilder();
+        configure?.Invoke(builder);
+        for (var i = 0; i < records; i++)
+        {
+            builder.Append(1_700_000_000_000 + i, key, new byte[] { (byte)i });
+        }
+        return builder.ToArray();
+    }
+
+    private static ProduceValidationError? Validate(byte[] records, LogConfig? config = null, short version = 9) =>
+        ProduceValidator.Validate(records, config ?? LogConfig.Default, version);
+
+    [Test]
+    public void AWellFormedBatchPasses() => Assert.That(Validate(Batch()), Is.Null);
+
+    [Test]
+    public void ACorruptedByteIsCorruptMessage()
+    {
+        var batch = Batch();
+        batch[^1] ^= 0xff;
+        Assert.That(Validate(batch)!.Error, Is.EqualTo(ErrorCode.CorruptMessage));
+    }
+
+    [Test]
+    public void ABatchOverMaxMessageBytesIsMessageTooLarge()
+    {
+        var batch = Batch();
+        Assert.That(Validate(batch, LogConfig.Default with { MaxMessageBytes = batch.Length - 1 })!.Error, Is.EqualTo(ErrorCode.MessageTooLarge));
+        Assert.That(Validate(batch, LogConfig.Default with { MaxMessageBytes = batch.Length }), Is.Null);
+    }
+
+    [Test]
+    public void ClientsSendBaseOffsetZero()
+    {
+        var batch = Batch(b => b.BaseOffset = 7);
+        var error = Validate(batch)!;
+        Assert.That(error.Error, Is.EqualTo(ErrorCode.InvalidRecord));
+        Assert.That(error.BatchIndex, Is.Zero);
+    }
+
+    [Test]
+    public void ClientsMayNotProduceControlBatches() =>
+        Assert.That(Validate(Batch(b => b.IsControl = true))!.Error, Is.EqualTo(ErrorCode.InvalidRecord));
+
+    [Test]
+    public void CompactedTopicsNeedKeys()
+    {
+        var compacted = LogConfig.Default with { CleanupPolicy = ["compact"] };
+        Assert.That(Validate(Batch(), compacted)!.Error, Is.EqualTo(ErrorCode.InvalidRecord));
+        Assert.That(Validate(Batch(key: [1]), compacted), Is.Null);
+    }
+
+    [Test]
+    public void ARecordCountThatDisagreesWithTheRecordsIsInvalid()
+    {
+        var batch = Batch();
+        // Claim 3 records and last offset delta 2 while holding 2; fix the CRC so only the count is wrong.
+        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(57), 3);
+        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(23), 2);
+        RecordBatch.UpdateCrc(batch);
+        Assert.That(Validate(batch)!.Error, Is.EqualTo(ErrorCode.InvalidRecord));
+    }
+
+    [Test]
+    public void ZstdNeedsProduceV7()
+    {
+        using var builder = new RecordBatchBuilder(CompressionType.Zstd);
+        builder.Append(1, (byte[]?)null, new byte[] { 1 });
+        var batch = builder.ToArray();
+        Assert.That(Validate(batch, version: 6)!.Error, Is.EqualTo(ErrorCode.UnsupportedCompressionType));
+        Assert.That(Validate(batch, version: 7), Is.Null);
+    }
+
+    [Test]
+    public void TrailingGarbageAndEmptyRecordsAreCorrupt()
+    {
+        Assert.That(Validate([.. Batch(), 1, 2, 3])!.Error, Is.EqualTo(ErrorCode.CorruptMessage));
+        Assert.That(Validate([])!.Error, Is.EqualTo(ErrorCode.CorruptMessage));
+    }
+}

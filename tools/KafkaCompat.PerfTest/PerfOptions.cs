@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace KafkaCompat.PerfTest;
+
+/// <summary>Command-line options, named after kafka-producer-perf-test's where they overlap.</summary>
+public sealed class PerfOptions
+{
+    public string Mode { get; private init; } = "produce";
+    public string BootstrapServers { get; private init; } = "localhost:9092";
+    public string Topic { get; private init; } = "perf";
+    public long Records { get; private init; } = 1_000_000;
+    public int RecordSize { get; private init; } = 1024;
+    /// <summary>Records per second to aim for; -1 for as fast as possible.</summary>
+    public long Throughput { get; private init; } = -1;
+    public string Acks { get; private init; } = "1";
+    public double LingerMs { get; private init; } = 5;
+    public int BatchSize { get; private init; } = 1_000_000;
+    public string Compression { get; private init; } = "none";
+    public string Librdkafka { get; private init; } = ".deps/librdkafka/librdkafka.so.1";
+
+    public static PerfOptions Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("produce" or "consume"))
+        {
+            throw new ArgumentException(Usage);
+        }
+        var values = new Dictionary<string, string>();
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected --name value at '{args[i]}'\n{Usage}");
+            }
+            values[args[i][2..]] = args[++i];
+        }
+        string Get(string name, string fallback) => values.Remove(name, out var v) ? v : fallback;
+        var options = new PerfOptions
+        {
+            Mode = args[0],
+            BootstrapServers = Get("bootstrap-server", "localhost:9092"),
+            Topic = Get("topic", "perf"),
+            Records = long.Parse(Get("num-records", "1000000"), CultureInfo.InvariantCulture),
+            RecordSize = int.Parse(Get("record-size", "1024"), CultureInfo.InvariantCulture),
+            Throughput = long.Parse(Get("throughput", "-1"), CultureInfo.InvariantCulture),
+            Acks = Get("acks", "1"),
+            LingerMs = double.Parse(Get("linger-ms", "5"), CultureInfo.InvariantCulture),
+            BatchSize = int.Parse(Get("batch-size", "1000000"), CultureInfo.InvariantCulture),
+            Compression = Get("compression", "none"),
+            Librdkafka = Get("librdkafka", ".deps/librdkafka/librdkafka.so.1"),
+        };
+        return values.Count == 0 ? options : throw new ArgumentException($"unknown option --{values.Keys.First()}\n{Usage}");
+    }
+
+    public const string Usage = """
+        usage: kafkacompat-perf produce|consume [--bootstrap-server host:port] [--topic perf]
+               [--num-records 1000000] [--record-size 1024] [--throughput -1 (records/s)]
+               [--acks 1] [--linger-ms 5] [--batch-size 1000000] [--compression none|gzip|snappy|lz4|zstd]
+               [--librdkafka .deps/librdkafka/librdkafka.so.1]
+        """;
+}

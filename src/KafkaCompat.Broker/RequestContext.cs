@@ -17,4 +17,10 @@ public sealed record RequestContext(RequestHeaderData Header, ConnectionInfo Con
     /// the response has been encoded: the response carries them without a copy.
     /// </summary>
     public List<IDisposable> ResponseResources { get; } = [];
+
+    /// <summary>
+    /// Bytes of record batches the response carries (set by Fetch): they are spliced into the
+    /// frame as it is sent instead of being copied into it.
+    /// </summary>
+    public int SplicedRecordBytes { get; set; }
 }

@@ -34,9 +34,11 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
             logger.LogError(e, "Error handling {Api} v{Version} from {Client} (correlation id {CorrelationId})", context.ApiKey, context.ApiVersion, context.ClientId, context.Header.CorrelationId);
             response = handler.ErrorResponse(request!, context.ApiVersion, ErrorCode.UnknownServerError, e.Message);
         }
+        ResponseFrame? encoded = null;
         try
         {
-            return response is null ? null : Encode(context, response, context.ApiVersion);
+            encoded = response is null ? null : Encode(context, response, context.ApiVersion);
+            return encoded;
         }
         catch (KafkaProtocolException e)
         {
@@ -46,9 +48,17 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         }
         finally
         {
+            // What the response points into lives until the frame is sent, or ends here when there is none.
             foreach (var resource in context.ResponseResources)
             {
-                resource.Dispose();
+                if (encoded is not null)
+                {
+                    encoded.Own(resource);
+                }
+                else
+                {
+                    resource.Dispose();
+                }
             }
         }
     }
@@ -97,10 +107,16 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         var headerVersion = ApiKeys.ResponseHeaderVersion(context.ApiKey, version);
         var header = new ResponseHeaderData { CorrelationId = context.Header.CorrelationId };
         var headerSize = header.Size(headerVersion);
-        var frame = ResponseFrame.Rent(headerSize + body.Size(version), out var span);
-        var writer = new KafkaWriter(span);
+        var spliced = context.SplicedRecordBytes;
+        var frame = ResponseFrame.Rent(headerSize + body.Size(version), spliced, out var span);
+        var writer = spliced > 0 ? new KafkaWriter(span, frame.Splices) : new KafkaWriter(span);
         header.Write(ref writer, headerVersion);
         body.Write(ref writer, version);
+        if (writer.Position != span.Length || frame.Splices.Sum(s => s.Records.Length) != spliced)
+        {
+            frame.Dispose();
+            throw new InvalidOperationException($"{context.ApiKey} v{version}: the response did not fill its frame as announced");
+        }
         return frame;
     }
 }

@@ -139,7 +139,7 @@ public sealed class KafkaConnectionHandler(
                 {
                     continue;
                 }
-                output.Write(response.Memory.Span);
+                response.WriteTo(output);
                 // Flush when nothing else is ready, so pipelined responses share a send.
                 if (!pending.TryPeek(out var following) || !following.IsCompleted)
                 {

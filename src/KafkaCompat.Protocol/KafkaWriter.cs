@@ -7,10 +7,27 @@ namespace KafkaCompat.Protocol;
 /// Writes Kafka wire primitives into a span sized by the message's
 /// <c>Size(version)</c>; running out of room means Size and Write disagree.
 /// </summary>
-public ref struct KafkaWriter(Span<byte> destination)
+public ref struct KafkaWriter
 {
-    private readonly Span<byte> _span = destination;
+    private readonly Span<byte> _span;
+    private readonly List<RecordsSplice>? _splices;
     private int _position;
+
+    public KafkaWriter(Span<byte> destination)
+    {
+        _span = destination;
+    }
+
+    /// <summary>
+    /// A writer that leaves record batches out of <paramref name="destination"/>: each
+    /// <see cref="WriteRecords"/> writes the length prefix and adds a splice, so a response can
+    /// carry log segment bytes to the socket without copying them into the frame.
+    /// </summary>
+    public KafkaWriter(Span<byte> destination, List<RecordsSplice> splices)
+    {
+        _span = destination;
+        _splices = splices;
+    }
 
     public readonly int Position => _position;
 
@@ -122,4 +139,38 @@ public ref struct KafkaWriter(Span<byte> destination)
     }
 
     public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Take(bytes.Length));
+
+    /// <summary>A <c>records</c> field: like bytes, but spliced in rather than copied when the writer collects splices.</summary>
+    public void WriteRecords(ReadOnlyMemory<byte> records, bool compact)
+    {
+        if (_splices is null)
+        {
+            WriteBytes(records.Span, compact);
+            return;
+        }
+        if (compact)
+        {
+            WriteUnsignedVarInt((uint)records.Length + 1);
+        }
+        else
+        {
+            WriteInt32(records.Length);
+        }
+        if (!records.IsEmpty)
+        {
+            _splices.Add(new RecordsSplice(_position, records));
+        }
+    }
+
+    public void WriteNullableRecords(ReadOnlyMemory<byte>? records, bool compact)
+    {
+        if (records is { } value)
+        {
+            WriteRecords(value, compact);
+        }
+        else
+        {
+            WriteNullableBytes(null, compact);
+        }
+    }
 }

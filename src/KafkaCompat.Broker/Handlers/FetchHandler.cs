@@ -96,6 +96,10 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
             if (result is not null)
             {
                 context.ResponseResources.Add(result);
+                if (read.Error == ErrorCode.None)
+                {
+                    context.SplicedRecordBytes += result.Records.Length;
+                }
             }
             var hw = result?.HighWatermark ?? -1;
             var lso = result?.LastStableOffset ?? -1;

@@ -247,12 +247,20 @@ public sealed partial class MessageGenerator
                     $"writer.WriteNullableString({n}, {compact});",
                     $"writer.WriteString({n} ?? throw {NullFieldError(f)}, {compact});");
                 break;
-            case FieldKind.Bytes or FieldKind.Records:
+            case FieldKind.Bytes:
                 EmitNullableChoice(nullable,
                     $"writer.WriteNullableBytes({n}, {compact});",
                     typeNullable
                         ? $"writer.WriteBytes(({n} ?? throw {NullFieldError(f)}).Span, {compact});"
                         : $"writer.WriteBytes({n}.Span, {compact});");
+                break;
+            case FieldKind.Records:
+                // Record batches go through WriteRecords, which can splice them in without a copy.
+                EmitNullableChoice(nullable,
+                    $"writer.WriteNullableRecords({n}, {compact});",
+                    typeNullable
+                        ? $"writer.WriteRecords({n} ?? throw {NullFieldError(f)}, {compact});"
+                        : $"writer.WriteRecords({n}, {compact});");
                 break;
             case FieldKind.Struct:
                 var notNull = typeNullable ? $"({n} ?? throw {NullFieldError(f)})" : n;

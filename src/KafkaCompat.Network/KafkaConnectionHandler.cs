@@ -83,8 +83,22 @@ public sealed class KafkaConnectionHandler(
                     {
                         break;
                     }
-                    await pending.WriteAsync(ProcessAsync(frame, frameSize, info, cancellationToken), cancellationToken);
+                    var processing = ProcessAsync(frame, frameSize, info, cancellationToken);
+                    // ProcessAsync owns the frame now and returns it to the pool. Forget it before
+                    // queuing, which throws when the connection closes while waiting for room: the
+                    // finally below would return it a second time, and two later renters would share
+                    // one array (responses overwritten by other requests' bytes).
                     frame = null;
+                    try
+                    {
+                        await pending.WriteAsync(processing, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Never queued, so the writer will not dispose its response: do it here.
+                        _ = processing.ContinueWith(static done => done.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                        throw;
+                    }
                 }
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
@@ -132,18 +146,21 @@ public sealed class KafkaConnectionHandler(
         var output = connection.Transport.Output;
         try
         {
+            var unflushed = false;
             await foreach (var next in pending.ReadAllAsync())
             {
                 using var response = await next;
-                if (response is null)
+                if (response is not null)
                 {
-                    continue;
+                    response.WriteTo(output);
+                    unflushed = true;
                 }
-                response.WriteTo(output);
-                // Flush when nothing else is ready, so pipelined responses share a send.
-                if (!pending.TryPeek(out var following) || !following.IsCompleted)
+                // Flush when nothing else is ready, so pipelined responses share a send; checked after
+                // requests without a response too (acks=0), or an earlier answer could wait for a later one.
+                if (unflushed && (!pending.TryPeek(out var following) || !following.IsCompleted))
                 {
                     await output.FlushAsync();
+                    unflushed = false;
                 }
             }
             await output.FlushAsync();

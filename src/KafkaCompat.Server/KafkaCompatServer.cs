@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using KafkaCompat.Broker;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Fetch;
+using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
@@ -22,13 +23,15 @@ public sealed class KafkaCompatServer : IAsyncDisposable
 {
     private readonly LogManager _logs;
     private readonly KafkaServerHost _host;
+    private readonly GroupCoordinator _groups;
     private readonly ILogger _logger;
     private int _stopped;
 
-    private KafkaCompatServer(LogManager logs, KafkaServerHost host, BrokerState broker, ILogger logger)
+    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, BrokerState broker, ILogger logger)
     {
         _logs = logs;
         _host = host;
+        _groups = groups;
         Broker = broker;
         _logger = logger;
     }
@@ -70,6 +73,9 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 replicas.Sync(image);
             };
 
+            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
+            groups.Start();
+
             var configAdmin = new ConfigAdmin(controller, broker);
             HandlerTable? table = null;
             var apiVersions = new ApiVersionsHandler(() => table!);
@@ -91,6 +97,17 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 new DescribeClusterHandler(broker),
                 new DescribeLogDirsHandler(replicas, broker),
                 new DescribeTopicPartitionsHandler(controller),
+                new FindCoordinatorHandler(groups, broker),
+                new JoinGroupHandler(groups),
+                new SyncGroupHandler(groups),
+                new HeartbeatHandler(groups),
+                new LeaveGroupHandler(groups),
+                new OffsetCommitHandler(groups, time),
+                new OffsetFetchHandler(groups),
+                new DescribeGroupsHandler(groups),
+                new ListGroupsHandler(groups),
+                new DeleteGroupsHandler(groups),
+                new OffsetDeleteHandler(groups),
             ]);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
@@ -102,7 +119,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var host = new KafkaServerHost(network, dispatcher, loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, broker, logger);
+            var server = new KafkaCompatServer(logs, host, groups, broker, logger);
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -142,6 +159,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         {
             _logger.LogWarning("Connections still open after 10 s were closed");
         }
+        await _groups.DisposeAsync();
         _logs.Shutdown();
         _logger.LogInformation("KafkaCompat node {NodeId} shut down cleanly", Broker.NodeId);
     }

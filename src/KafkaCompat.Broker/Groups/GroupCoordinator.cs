@@ -1,0 +1,234 @@
+using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Replication;
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaCompat.Broker.Groups;
+
+/// <summary>
+/// The classic group coordinator of this node, which coordinates every group. Groups are spread over
+/// the partitions of <c>__consumer_offsets</c> exactly as Kafka spreads them; each partition is a
+/// <see cref="GroupCoordinatorShard"/> with its own executor, so handlers only submit work and await
+/// answers. The topic is created the first time a group needs it.
+/// </summary>
+public sealed class GroupCoordinator : IAsyncDisposable
+{
+    private readonly GroupCoordinatorContext _context;
+    private readonly MetadataController _metadata;
+    private readonly object _topicLock = new();
+    private volatile GroupCoordinatorShard[]? _shards;
+    private ITimer? _retentionTimer;
+
+    public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger)
+    {
+        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger);
+        _metadata = metadata;
+    }
+
+    /// <summary>Loads the partitions of an existing <c>__consumer_offsets</c> (in the background: requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS) and starts offset expiry.</summary>
+    public void Start()
+    {
+        lock (_topicLock)
+        {
+            if (_metadata.Image.Topic(TopicNames.ConsumerOffsets) is { } topic)
+            {
+                _shards = StartShards(topic.Partitions.Length, load: true);
+            }
+        }
+        var interval = TimeSpan.FromMilliseconds(_context.Config().OffsetsRetentionCheckIntervalMs);
+        _retentionTimer = _context.Time.CreateTimer(_ => ExpireOffsets(), null, interval, interval);
+    }
+
+    /// <summary>The partition of <c>__consumer_offsets</c> holding the group (the topic's real partition count once it exists).</summary>
+    public int PartitionFor(string groupId) =>
+        OffsetsTopic.PartitionFor(groupId, _shards?.Length ?? _context.Config().OffsetsTopicNumPartitions);
+
+    /// <summary>Creates <c>__consumer_offsets</c> if it does not exist yet (FindCoordinator does this, as in Kafka).</summary>
+    public ErrorCode EnsureOffsetsTopic()
+    {
+        if (_shards is not null)
+        {
+            return ErrorCode.None;
+        }
+        lock (_topicLock)
+        {
+            if (_shards is not null)
+            {
+                return ErrorCode.None;
+            }
+            var config = _context.Config();
+            if (_metadata.Image.Topic(TopicNames.ConsumerOffsets) is null)
+            {
+                var created = _metadata.CreateTopic(TopicNames.ConsumerOffsets, config.OffsetsTopicNumPartitions, OffsetsTopic.TopicConfigs(config.OffsetsTopicSegmentBytes));
+                if (!created.IsOk && created.Error != ErrorCode.TopicAlreadyExists)
+                {
+                    _context.Logger.LogWarning("Creating {Topic} failed: {Error} {Message}", TopicNames.ConsumerOffsets, created.Error, created.Message);
+                    return ErrorCode.CoordinatorNotAvailable;
+                }
+                _context.Logger.LogInformation("Created {Topic} with {Partitions} partitions", TopicNames.ConsumerOffsets, config.OffsetsTopicNumPartitions);
+            }
+            var topic = _metadata.Image.Topic(TopicNames.ConsumerOffsets)!;
+            // A topic created just now has nothing to load: its shards serve at once.
+            _shards = StartShards(topic.Partitions.Length, load: false);
+            return ErrorCode.None;
+        }
+    }
+
+    private GroupCoordinatorShard[] StartShards(int count, bool load)
+    {
+        var shards = new GroupCoordinatorShard[count];
+        for (var p = 0; p < count; p++)
+        {
+            var shard = new GroupCoordinatorShard(p, _context);
+            if (!load)
+            {
+                shard.MarkLoaded();
+                shards[p] = shard;
+                continue;
+            }
+            shard.Executor.Post(() =>
+            {
+                HoldLoading?.Wait();
+                shard.Load();
+            });
+            shards[p] = shard;
+        }
+        return shards;
+    }
+
+    /// <summary>The shard of a group, or the error every request for it gets now.</summary>
+    private (GroupCoordinatorShard? Shard, ErrorCode Error) Route(string groupId)
+    {
+        var created = EnsureOffsetsTopic();
+        if (created != ErrorCode.None)
+        {
+            return (null, created);
+        }
+        var shard = _shards![PartitionFor(groupId)];
+        return shard.Status switch
+        {
+            ShardStatus.Active => (shard, ErrorCode.None),
+            ShardStatus.Loading => (null, ErrorCode.CoordinatorLoadInProgress),
+            _ => (null, ErrorCode.CoordinatorNotAvailable),
+        };
+    }
+
+    public async Task<JoinGroupResponseData> JoinGroupAsync(JoinGroupParams join)
+    {
+        var (shard, error) = Route(join.GroupId);
+        if (shard is null)
+        {
+            return new JoinGroupResponseData { ErrorCode = (short)error, GenerationId = -1, MemberId = join.MemberId, Leader = "", ProtocolName = null };
+        }
+        return await await shard.Executor.Submit(() => shard.Join(join));
+    }
+
+    public async Task<SyncGroupResponseData> SyncGroupAsync(SyncGroupParams sync)
+    {
+        var (shard, error) = Route(sync.GroupId);
+        if (shard is null)
+        {
+            return new SyncGroupResponseData { ErrorCode = (short)error, Assignment = Array.Empty<byte>() };
+        }
+        return await await shard.Executor.Submit(() => shard.Sync(sync));
+    }
+
+    public Task<ErrorCode> HeartbeatAsync(string groupId, string memberId, string? groupInstanceId, int generationId)
+    {
+        var (shard, error) = Route(groupId);
+        return shard is null ? Task.FromResult(error) : shard.Executor.Submit(() => shard.Heartbeat(groupId, memberId, groupInstanceId, generationId));
+    }
+
+    public Task<LeaveGroupResult> LeaveGroupAsync(string groupId, IReadOnlyList<MemberIdentity> members)
+    {
+        var (shard, error) = Route(groupId);
+        return shard is null
+            ? Task.FromResult(new LeaveGroupResult(error, []))
+            : shard.Executor.Submit(() => shard.Leave(groupId, members));
+    }
+
+    public Task<IReadOnlyList<ErrorCode>> CommitOffsetsAsync(OffsetCommitParams commit)
+    {
+        var (shard, error) = Route(commit.GroupId);
+        if (shard is null)
+        {
+            return Task.FromResult<IReadOnlyList<ErrorCode>>(commit.Offsets.Select(_ => error).ToList());
+        }
+        var image = _metadata.Image;
+        return shard.Executor.Submit(() => shard.CommitOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
+    }
+
+    public Task<OffsetFetchResult> FetchOffsetsAsync(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics)
+    {
+        var (shard, error) = Route(groupId);
+        return shard is null
+            ? Task.FromResult(new OffsetFetchResult(error, []))
+            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics));
+    }
+
+    public Task<OffsetDeleteResult> DeleteOffsetsAsync(string groupId, IReadOnlyList<(string Topic, int Partition)> partitions)
+    {
+        var (shard, error) = Route(groupId);
+        if (shard is null)
+        {
+            return Task.FromResult(new OffsetDeleteResult(error, []));
+        }
+        var image = _metadata.Image;
+        return shard.Executor.Submit(() => shard.DeleteOffsets(groupId, partitions, (topic, partition) => PartitionError(image, topic, partition)));
+    }
+
+    public async Task<DescribeGroupsResponseData.DescribedGroup> DescribeGroupAsync(string groupId)
+    {
+        var (shard, error) = Route(groupId);
+        if (shard is null)
+        {
+            return new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId, ErrorCode = (short)error, GroupState = "", ProtocolType = "", ProtocolData = "" };
+        }
+        return await shard.Executor.Submit(() => shard.Describe(groupId));
+    }
+
+    /// <summary>Every group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>
+    public async Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? states)
+    {
+        var shards = _shards;
+        if (shards is null)
+        {
+            return (ErrorCode.None, []);
+        }
+        var error = shards.Any(s => s.Status == ShardStatus.Loading) ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
+        var lists = await Task.WhenAll(shards.Where(s => s.Status == ShardStatus.Active).Select(s => s.Executor.Submit(() => s.List(states))));
+        return (error, lists.SelectMany(l => l).ToList());
+    }
+
+    public async Task<ErrorCode> DeleteGroupAsync(string groupId)
+    {
+        var (shard, error) = Route(groupId);
+        return shard is null ? error : await shard.Executor.Submit(() => shard.DeleteGroup(groupId));
+    }
+
+    /// <summary>Runs offset expiry on every shard now (the retention timer calls this every offsets.retention.check.interval.ms).</summary>
+    public Task<int[]> ExpireOffsets()
+    {
+        var shards = _shards ?? [];
+        return Task.WhenAll(shards.Where(s => s.Status == ShardStatus.Active).Select(s => s.Executor.Submit(s.ExpireOffsets)));
+    }
+
+    /// <summary>For tests: while set and not signalled, shards stay loading (requests get COORDINATOR_LOAD_IN_PROGRESS).</summary>
+    internal ManualResetEventSlim? HoldLoading { get; set; }
+
+    /// <summary>For tests: completes once every shard has run what was queued before (timer expirations included).</summary>
+    public Task DrainAsync() => Task.WhenAll((_shards ?? []).Select(s => s.Executor.Submit(() => 0)));
+
+    /// <summary>For tests: the shard holding a group (null before the topic exists).</summary>
+    public GroupCoordinatorShard? ShardOf(string groupId) => _shards?[PartitionFor(groupId)];
+
+    private static ErrorCode PartitionError(MetadataImage image, string topic, int partition) =>
+        image.Topic(topic) is { } t && partition >= 0 && partition < t.Partitions.Length ? ErrorCode.None : ErrorCode.UnknownTopicOrPartition;
+
+    public async ValueTask DisposeAsync()
+    {
+        _retentionTimer?.Dispose();
+        await Task.WhenAll((_shards ?? []).Select(s => s.CloseAsync()));
+    }
+}

@@ -1,0 +1,269 @@
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaCompat.Broker.Groups;
+
+// Committed offsets, their retention, and the admin views (describe, list, delete).
+public sealed partial class GroupCoordinatorShard
+{
+    /// <summary>
+    /// OffsetCommit. A generation of -1 with an empty (or unknown) group is a simple commit, as admin
+    /// tools and group-less consumers make; otherwise the member and generation must be current.
+    /// <paramref name="partitionError"/> gives per-partition errors found by the caller (unknown topics).
+    /// </summary>
+    public IReadOnlyList<ErrorCode> CommitOffsets(OffsetCommitParams commit, Func<OffsetCommitEntry, ErrorCode> partitionError)
+    {
+        var groupError = ValidateCommit(commit, out var group);
+        if (groupError != ErrorCode.None)
+        {
+            return commit.Offsets.Select(_ => groupError).ToList();
+        }
+        var maxMetadata = Config.OffsetMetadataMaxBytes;
+        var errors = new ErrorCode[commit.Offsets.Count];
+        var records = new List<(byte[], byte[]?)>();
+        for (var i = 0; i < commit.Offsets.Count; i++)
+        {
+            var entry = commit.Offsets[i];
+            errors[i] = partitionError(entry);
+            if (errors[i] == ErrorCode.None && entry.Metadata is { Length: > 0 } metadata && metadata.Length > maxMetadata)
+            {
+                errors[i] = ErrorCode.OffsetMetadataTooLarge;
+            }
+            if (errors[i] == ErrorCode.None)
+            {
+                records.Add((CoordinatorRecordSerde.OffsetCommitKey(commit.GroupId, entry.Topic, entry.Partition),
+                    CoordinatorRecordSerde.OffsetCommitValue(new OffsetAndMetadata(entry.Offset, entry.LeaderEpoch, entry.Metadata ?? "", entry.CommitTimestampMs, entry.ExpireTimestampMs))));
+            }
+        }
+        if (group is null && records.Count > 0)
+        {
+            // A simple commit to a group nobody has joined creates it (Empty, no protocol type).
+            group = GetOrCreateGroup(commit.GroupId);
+        }
+        var writeError = Write(records);
+        if (writeError != ErrorCode.None)
+        {
+            for (var i = 0; i < errors.Length; i++)
+            {
+                if (errors[i] == ErrorCode.None)
+                {
+                    errors[i] = writeError;
+                }
+            }
+        }
+        return errors;
+    }
+
+    private ErrorCode ValidateCommit(OffsetCommitParams commit, out ClassicGroup? group)
+    {
+        if (!_groups.TryGetValue(commit.GroupId, out group))
+        {
+            // No group: fine for a simple commit; a generation means a member of a group that no longer exists.
+            return commit.GenerationId < 0 ? ErrorCode.None : ErrorCode.IllegalGeneration;
+        }
+        if (group.IsStaticMemberFenced(commit.GroupInstanceId, commit.MemberId))
+        {
+            return ErrorCode.FencedInstanceId;
+        }
+        if (commit.GenerationId < 0 && group.Is(ClassicGroupState.Empty))
+        {
+            return ErrorCode.None;
+        }
+        if (!group.Members.TryGetValue(commit.MemberId, out var member))
+        {
+            return ErrorCode.UnknownMemberId;
+        }
+        if (commit.GenerationId != group.GenerationId)
+        {
+            return ErrorCode.IllegalGeneration;
+        }
+        if (group.Is(ClassicGroupState.CompletingRebalance))
+        {
+            // The member's partitions may be about to move: its commit waits for the new assignment.
+            return ErrorCode.RebalanceInProgress;
+        }
+        ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
+        return ErrorCode.None;
+    }
+
+    /// <summary>OffsetFetch for one group: every committed offset when <paramref name="topics"/> is null, else the partitions asked for (-1 where none).</summary>
+    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics)
+    {
+        var group = _groups.GetValueOrDefault(groupId);
+        var offsets = new List<FetchedOffset>();
+        if (topics is null)
+        {
+            foreach (var (tp, offset) in (IEnumerable<KeyValuePair<TopicPartition, OffsetAndMetadata>>?)group?.Offsets ?? [])
+            {
+                offsets.Add(new FetchedOffset(tp.Topic, tp.Partition, offset.Offset, offset.LeaderEpoch, offset.Metadata, ErrorCode.None));
+            }
+            return new OffsetFetchResult(ErrorCode.None, offsets.OrderBy(o => o.Topic, StringComparer.Ordinal).ThenBy(o => o.Partition).ToList());
+        }
+        foreach (var (topic, partitions) in topics)
+        {
+            foreach (var partition in partitions)
+            {
+                offsets.Add(group is not null && group.Offsets.TryGetValue(new TopicPartition(topic, partition), out var offset)
+                    ? new FetchedOffset(topic, partition, offset.Offset, offset.LeaderEpoch, offset.Metadata, ErrorCode.None)
+                    : new FetchedOffset(topic, partition, -1, -1, "", ErrorCode.None));
+            }
+        }
+        return new OffsetFetchResult(ErrorCode.None, offsets);
+    }
+
+    /// <summary>OffsetDelete: removes committed offsets of partitions the group no longer consumes (GROUP_SUBSCRIBED_TO_TOPIC for the others).</summary>
+    public OffsetDeleteResult DeleteOffsets(string groupId, IReadOnlyList<(string Topic, int Partition)> partitions, Func<string, int, ErrorCode> partitionError)
+    {
+        if (groupId.Length == 0)
+        {
+            return new OffsetDeleteResult(ErrorCode.InvalidGroupId, []);
+        }
+        if (!_groups.TryGetValue(groupId, out var group))
+        {
+            return new OffsetDeleteResult(ErrorCode.GroupIdNotFound, []);
+        }
+        var consumerGroup = group.ProtocolType == ClassicGroup.ConsumerProtocolType;
+        if (!group.Is(ClassicGroupState.Empty) && !consumerGroup)
+        {
+            return new OffsetDeleteResult(ErrorCode.NonEmptyGroup, []);
+        }
+        var results = new List<(string, int, ErrorCode)>();
+        var records = new List<(byte[], byte[]?)>();
+        foreach (var (topic, partition) in partitions)
+        {
+            var error = partitionError(topic, partition);
+            if (error == ErrorCode.None && !group.Is(ClassicGroupState.Empty) && group.IsSubscribedToTopic(topic))
+            {
+                error = ErrorCode.GroupSubscribedToTopic;
+            }
+            if (error == ErrorCode.None && group.Offsets.ContainsKey(new TopicPartition(topic, partition)))
+            {
+                records.Add((CoordinatorRecordSerde.OffsetCommitKey(groupId, topic, partition), null));
+            }
+            results.Add((topic, partition, error));
+        }
+        var writeError = Write(records);
+        if (writeError != ErrorCode.None)
+        {
+            return new OffsetDeleteResult(writeError, []);
+        }
+        return new OffsetDeleteResult(ErrorCode.None, results);
+    }
+
+    public DescribeGroupsResponseData.DescribedGroup Describe(string groupId)
+    {
+        var described = new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId };
+        if (!_groups.TryGetValue(groupId, out var group))
+        {
+            described.GroupState = ClassicGroupState.Dead.ToKafkaName();
+            return described;
+        }
+        var stable = group.Is(ClassicGroupState.Stable);
+        described.GroupState = group.State.ToKafkaName();
+        described.ProtocolType = group.ProtocolType ?? "";
+        // Kafka shows the protocol and the members' metadata and assignments only for a stable group.
+        described.ProtocolData = stable ? group.ProtocolName ?? "" : "";
+        foreach (var member in group.Members.Values)
+        {
+            described.Members.Add(new DescribeGroupsResponseData.DescribedGroupMember
+            {
+                MemberId = member.MemberId,
+                GroupInstanceId = member.GroupInstanceId,
+                ClientId = member.ClientId,
+                ClientHost = member.ClientHost,
+                MemberMetadata = stable ? member.MetadataFor(group.ProtocolName) ?? [] : Array.Empty<byte>(),
+                MemberAssignment = stable ? member.Assignment : Array.Empty<byte>(),
+            });
+        }
+        return described;
+    }
+
+    public IReadOnlyList<ListedGroup> List(IReadOnlySet<ClassicGroupState>? states) =>
+        _groups.Values
+            .Where(g => !g.Is(ClassicGroupState.Dead) && (states is null || states.Contains(g.State)))
+            .Select(g => new ListedGroup(g.GroupId, g.ProtocolType ?? "", g.State.ToKafkaName()))
+            .ToList();
+
+    /// <summary>DeleteGroups for one group: only an empty group goes, with tombstones for its offsets and its metadata.</summary>
+    public ErrorCode DeleteGroup(string groupId)
+    {
+        if (!_groups.TryGetValue(groupId, out var group) || group.Is(ClassicGroupState.Dead))
+        {
+            return ErrorCode.GroupIdNotFound;
+        }
+        if (!group.Is(ClassicGroupState.Empty))
+        {
+            return ErrorCode.NonEmptyGroup;
+        }
+        var error = Write(Tombstones(group, group.Offsets.Keys, groupToo: true));
+        if (error == ErrorCode.None)
+        {
+            Logger.LogInformation("Deleted group {Group}", groupId);
+        }
+        return error;
+    }
+
+    /// <summary>
+    /// offsets.retention.minutes (KIP-211): offsets of an empty group expire that long after it became
+    /// empty; a consumer group's offsets for topics it no longer subscribes to, that long after their
+    /// commit; a simple group's, that long after their commit; an explicit expire timestamp (OffsetCommit
+    /// v2-4 retention) wins. A group left empty without offsets is removed.
+    /// </summary>
+    public int ExpireOffsets()
+    {
+        var now = NowMs;
+        var retentionMs = Config.OffsetsRetentionMinutes * 60_000L;
+        var expired = 0;
+        foreach (var group in _groups.Values.ToList())
+        {
+            Func<OffsetAndMetadata, long>? baseTimestamp = null;
+            IReadOnlySet<string> keep = new HashSet<string>();
+            if (group.ProtocolType is not null && group.Is(ClassicGroupState.Empty))
+            {
+                var emptySince = group.CurrentStateTimestampMs;
+                baseTimestamp = _ => emptySince;
+            }
+            else if (group.ProtocolType == ClassicGroup.ConsumerProtocolType && group.SubscribedTopics is { } subscribed && group.Is(ClassicGroupState.Stable))
+            {
+                baseTimestamp = o => o.CommitTimestampMs;
+                keep = subscribed;
+            }
+            else if (group.ProtocolType is null)
+            {
+                baseTimestamp = o => o.CommitTimestampMs;
+            }
+            var gone = baseTimestamp is null
+                ? []
+                : group.Offsets
+                    .Where(o => !keep.Contains(o.Key.Topic) && (o.Value.ExpireTimestampMs is { } expire ? now >= expire : now - baseTimestamp(o.Value) >= retentionMs))
+                    .Select(o => o.Key)
+                    .ToList();
+            var removeGroup = group.Is(ClassicGroupState.Empty) && group.Members.Count == 0 && group.PendingJoinMembers.Count == 0 && group.Offsets.Count == gone.Count;
+            if (gone.Count == 0 && !removeGroup)
+            {
+                continue;
+            }
+            if (Write(Tombstones(group, gone, removeGroup)) == ErrorCode.None)
+            {
+                expired += gone.Count;
+                if (gone.Count > 0 || removeGroup)
+                {
+                    Logger.LogInformation("Expired {Count} offsets of group {Group}{Removed}", gone.Count, group.GroupId, removeGroup ? "; group removed" : "");
+                }
+            }
+        }
+        return expired;
+    }
+
+    private static List<(byte[], byte[]?)> Tombstones(ClassicGroup group, IEnumerable<TopicPartition> offsets, bool groupToo)
+    {
+        var records = offsets.Select(tp => (CoordinatorRecordSerde.OffsetCommitKey(group.GroupId, tp.Topic, tp.Partition), (byte[]?)null)).ToList();
+        if (groupToo)
+        {
+            records.Add((CoordinatorRecordSerde.GroupMetadataKey(group.GroupId), null));
+        }
+        return records;
+    }
+}

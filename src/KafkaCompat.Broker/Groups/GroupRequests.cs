@@ -1,0 +1,43 @@
+namespace KafkaCompat.Broker.Groups;
+
+/// <summary>A JoinGroup, as the coordinator needs it (handlers fill in version-dependent defaults).</summary>
+public sealed record JoinGroupParams(
+    string GroupId,
+    string MemberId,
+    string? GroupInstanceId,
+    string ClientId,
+    string ClientHost,
+    int SessionTimeoutMs,
+    int RebalanceTimeoutMs,
+    string ProtocolType,
+    IReadOnlyList<MemberProtocol> Protocols,
+    bool RequireKnownMemberId,
+    string? Reason = null);
+
+public sealed record SyncGroupParams(
+    string GroupId,
+    int GenerationId,
+    string MemberId,
+    string? GroupInstanceId,
+    string? ProtocolType,
+    string? ProtocolName,
+    IReadOnlyDictionary<string, byte[]> Assignments);
+
+public sealed record MemberIdentity(string MemberId, string? GroupInstanceId, string? Reason = null);
+
+/// <summary>LeaveGroup's outcome: a group-level error and one per member (v3+ shows both; v0-2 only the first member's).</summary>
+public sealed record LeaveGroupResult(Protocol.ErrorCode Error, IReadOnlyList<(MemberIdentity Member, Protocol.ErrorCode Error)> Members);
+
+/// <summary>One partition of an OffsetCommit.</summary>
+public sealed record OffsetCommitEntry(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata, long CommitTimestampMs, long? ExpireTimestampMs);
+
+public sealed record OffsetCommitParams(string GroupId, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets);
+
+/// <summary>A committed offset as OffsetFetch reports it (offset -1 and metadata "" when nothing is committed).</summary>
+public sealed record FetchedOffset(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata, Protocol.ErrorCode Error);
+
+public sealed record OffsetFetchResult(Protocol.ErrorCode Error, IReadOnlyList<FetchedOffset> Offsets);
+
+public sealed record ListedGroup(string GroupId, string ProtocolType, string State);
+
+public sealed record OffsetDeleteResult(Protocol.ErrorCode Error, IReadOnlyList<(string Topic, int Partition, Protocol.ErrorCode Error)> Partitions);

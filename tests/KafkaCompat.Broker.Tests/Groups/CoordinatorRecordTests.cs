@@ -1,0 +1,96 @@
+using KafkaCompat.Broker.Groups;
+using KafkaCompat.Protocol.Coordinator;
+
+namespace KafkaCompat.Broker.Tests.Groups;
+
+public class CoordinatorRecordTests
+{
+    [Test]
+    public void AnOffsetCommitKeyIsKafkasVersion1Key()
+    {
+        // int16 version 1, string group "g1", string topic "t", int32 partition 3.
+        byte[] expected = [0x00, 0x01, 0x00, 0x02, (byte)'g', (byte)'1', 0x00, 0x01, (byte)'t', 0x00, 0x00, 0x00, 0x03];
+        Assert.That(CoordinatorRecordSerde.OffsetCommitKey("g1", "t", 3), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void AGroupMetadataKeyIsKafkasVersion2Key()
+    {
+        byte[] expected = [0x00, 0x02, 0x00, 0x03, (byte)'a', (byte)'p', (byte)'p'];
+        Assert.That(CoordinatorRecordSerde.GroupMetadataKey("app"), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void AnOffsetCommitValueIsVersion3WithTheLeaderEpoch()
+    {
+        byte[] expected =
+        [
+            0x00, 0x03,                                     // value version 3
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2A, // offset 42
+            0x00, 0x00, 0x00, 0x05,                         // leader epoch 5
+            0x00, 0x01, (byte)'m',                          // metadata "m"
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xE8, // commit timestamp 1000
+        ];
+        Assert.That(CoordinatorRecordSerde.OffsetCommitValue(new OffsetAndMetadata(42, 5, "m", 1000, null)), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void AnOffsetWithAnExpireTimestampIsWrittenAsVersion1()
+    {
+        var value = CoordinatorRecordSerde.OffsetCommitValue(new OffsetAndMetadata(42, 5, "", 1000, 2000));
+        Assert.That(value[..2], Is.EqualTo(new byte[] { 0, 1 }));
+        var parsed = (CoordinatorRecord.OffsetCommit)CoordinatorRecordSerde.Parse(CoordinatorRecordSerde.OffsetCommitKey("g", "t", 0), value)!;
+        Assert.That(parsed.Value, Is.EqualTo(new OffsetAndMetadata(42, -1, "", 1000, 2000)));
+    }
+
+    [Test]
+    public void RecordsRoundTripAndNullValuesAreTombstones()
+    {
+        var key = CoordinatorRecordSerde.OffsetCommitKey("g", "orders", 7);
+        var commit = CoordinatorRecordSerde.Parse(key, CoordinatorRecordSerde.OffsetCommitValue(new OffsetAndMetadata(10, 2, "x", 5, null)));
+        Assert.That(commit, Is.EqualTo(new CoordinatorRecord.OffsetCommit("g", "orders", 7, new OffsetAndMetadata(10, 2, "x", 5, null))));
+        Assert.That(CoordinatorRecordSerde.Parse(key, null), Is.EqualTo(new CoordinatorRecord.OffsetCommit("g", "orders", 7, null)));
+
+        var group = new GroupMetadataValue { protocolType = "consumer", generation = 4, protocol = "range", leader = "m1", currentStateTimestamp = 99 };
+        group.members.Add(new GroupMetadataValue.MemberMetadata
+        {
+            memberId = "m1", groupInstanceId = "pod", clientId = "c", clientHost = "/1.2.3.4", rebalanceTimeout = 300, sessionTimeout = 100,
+            subscription = new byte[] { 1 }, assignment = new byte[] { 2 },
+        });
+        var value = CoordinatorRecordSerde.GroupMetadataValue(group);
+        Assert.That(value[..2], Is.EqualTo(new byte[] { 0, 3 }), "GroupMetadataValue version 3");
+        var parsed = (CoordinatorRecord.GroupMetadata)CoordinatorRecordSerde.Parse(CoordinatorRecordSerde.GroupMetadataKey("g"), value)!;
+        Assert.That(parsed.Value!.members.Single().groupInstanceId, Is.EqualTo("pod"));
+        Assert.That(parsed.Value.generation, Is.EqualTo(4));
+        Assert.That(CoordinatorRecordSerde.Parse(CoordinatorRecordSerde.GroupMetadataKey("g"), null), Is.EqualTo(new CoordinatorRecord.GroupMetadata("g", null)));
+    }
+
+    [Test]
+    public void KeysOfOtherRecordTypesAreSkipped() =>
+        Assert.That(CoordinatorRecordSerde.Parse(new byte[] { 0, 3, 0, 1, (byte)'g' }, new byte[] { 0, 0 }), Is.Null);
+
+    [Test]
+    public void GroupsArePartitionedWithJavasStringHashCode()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(OffsetsTopic.JavaHashCode("hello"), Is.EqualTo(99162322));
+            Assert.That(OffsetsTopic.JavaHashCode(""), Is.Zero);
+            Assert.That(OffsetsTopic.PartitionFor("hello", 50), Is.EqualTo(22));
+            // "polygenelubricants".hashCode() is Integer.MIN_VALUE, which Kafka's Utils.abs maps to 0.
+            Assert.That(OffsetsTopic.JavaHashCode("polygenelubricants"), Is.EqualTo(int.MinValue));
+            Assert.That(OffsetsTopic.PartitionFor("polygenelubricants", 50), Is.Zero);
+            Assert.That(OffsetsTopic.JavaHashCode("Aa"), Is.EqualTo(OffsetsTopic.JavaHashCode("BB")), "Java's famous collision");
+        });
+    }
+
+    [Test]
+    public void SubscriptionsAreReadLeniently()
+    {
+        Assert.That(ConsumerSubscription.Topics(GroupHarness.Subscription("a", "b")), Is.EqualTo(new[] { "a", "b" }));
+        // Version 1 that stops after the topics and user data, as @platformatic/kafka 1.35.0 writes it.
+        byte[] truncatedV1 = [0, 1, 0, 0, 0, 1, 0, 1, (byte)'x', 0xFF, 0xFF, 0xFF, 0xFF];
+        Assert.That(ConsumerSubscription.Topics(truncatedV1), Is.EqualTo(new[] { "x" }));
+        Assert.That(ConsumerSubscription.Topics(new byte[] { 0, 0, 0, 0, 0, 5 }), Is.Null);
+    }
+}

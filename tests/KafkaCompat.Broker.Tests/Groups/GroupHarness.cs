@@ -1,0 +1,163 @@
+using System.Buffers.Binary;
+using System.Text;
+using KafkaCompat.Broker.Config;
+using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Tests.Broker;
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KafkaCompat.Broker.Tests.Groups;
+
+/// <summary>
+/// A coordinator over the real storage stack (in-memory files, metadata controller, replica manager)
+/// and a fake clock; <see cref="RestartAsync"/> reopens everything on the same files and journal.
+/// </summary>
+internal sealed class GroupHarness : IAsyncDisposable
+{
+    public const string Group = "orders-app";
+    public const int SessionTimeoutMs = 10_000;
+    public const int RebalanceTimeoutMs = 30_000;
+
+    private readonly MemoryFileSystem _files = new();
+    private readonly MemoryJournal _journal = new();
+    private readonly Dictionary<string, string> _configs;
+    private LogManager _logs = null!;
+
+    public GroupHarness(Dictionary<string, string>? configs = null)
+    {
+        _configs = new Dictionary<string, string>
+        {
+            ["offsets.topic.num.partitions"] = "3",
+            ["group.initial.rebalance.delay.ms"] = "0",
+        };
+        foreach (var (k, v) in configs ?? [])
+        {
+            _configs[k] = v;
+        }
+        Open(hold: null);
+    }
+
+    public FakeTime Time { get; } = new();
+
+    public GroupCoordinator Coordinator { get; private set; } = null!;
+
+    public MetadataController Metadata { get; private set; } = null!;
+
+    public ReplicaManager Replicas { get; private set; } = null!;
+
+    private void Open(ManualResetEventSlim? hold)
+    {
+        _logs = LogManager.Start(_files, new LogManagerConfig { LogDirs = ["/data"], NodeId = 1, ClusterId = "test-cluster" }, Time);
+        Metadata = new MetadataController(_journal, 1);
+        var broker = new BrokerState(BrokerConfig.Create(_configs), "test-cluster");
+        Replicas = new ReplicaManager(_logs, broker, NullLogger<ReplicaManager>.Instance);
+        Replicas.Sync(Metadata.Image);
+        Metadata.Changed += Replicas.Sync;
+        if (Metadata.Image.Topic("t") is null)
+        {
+            Metadata.CreateTopic("t", 3, new Dictionary<string, string>());
+            Metadata.CreateTopic("other", 1, new Dictionary<string, string>());
+        }
+        Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance) { HoldLoading = hold };
+        Coordinator.Start();
+    }
+
+    /// <summary>Stops the broker cleanly and starts it again on the same data (optionally with loading held).</summary>
+    public async Task RestartAsync(ManualResetEventSlim? hold = null)
+    {
+        await Coordinator.DisposeAsync();
+        _logs.Shutdown();
+        Open(hold);
+        if (hold is null)
+        {
+            await SettleAsync();
+        }
+    }
+
+    /// <summary>Lets every shard run what is queued (timer expirations included).</summary>
+    public async Task SettleAsync()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await Coordinator.DrainAsync();
+        }
+    }
+
+    /// <summary>
+    /// Moves the clock timer by timer, letting the coordinator run what each expiry queued before the
+    /// next one, so work is always done at the time it was due (as with a real clock).
+    /// </summary>
+    public async Task AdvanceAsync(int ms)
+    {
+        await SettleAsync();
+        var target = Time.GetUtcNow().AddMilliseconds(ms);
+        while (Time.NextDue(target) is { } next)
+        {
+            Time.Advance(next - Time.GetUtcNow());
+            await SettleAsync();
+        }
+        Time.Advance(target - Time.GetUtcNow());
+        await SettleAsync();
+    }
+
+    public ClassicGroup? GroupState(string group = Group) => Coordinator.ShardOf(group)?.Group(group);
+
+    public static byte[] Subscription(params string[] topics)
+    {
+        var size = 2 + 4 + topics.Sum(t => 2 + Encoding.UTF8.GetByteCount(t)) + 4;
+        var bytes = new byte[size];
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteInt16BigEndian(span, 0);
+        BinaryPrimitives.WriteInt32BigEndian(span[2..], topics.Length);
+        var position = 6;
+        foreach (var topic in topics)
+        {
+            var length = Encoding.UTF8.GetBytes(topic, span[(position + 2)..]);
+            BinaryPrimitives.WriteInt16BigEndian(span[position..], (short)length);
+            position += 2 + length;
+        }
+        BinaryPrimitives.WriteInt32BigEndian(span[position..], -1);
+        return bytes;
+    }
+
+    public Task<JoinGroupResponseData> JoinAsync(string memberId = "", string? instanceId = null, string protocol = "range", byte[]? metadata = null,
+        string group = Group, int sessionTimeoutMs = SessionTimeoutMs, int rebalanceTimeoutMs = RebalanceTimeoutMs, bool requireKnownMemberId = false, string protocolType = "consumer") =>
+        Coordinator.JoinGroupAsync(new JoinGroupParams(group, memberId, instanceId, "client", "/127.0.0.1", sessionTimeoutMs, rebalanceTimeoutMs, protocolType,
+            [new MemberProtocol(protocol, metadata ?? Subscription("t"))], requireKnownMemberId));
+
+    public Task<SyncGroupResponseData> SyncAsync(string memberId, int generation, Dictionary<string, byte[]>? assignments = null, string? instanceId = null, string group = Group) =>
+        Coordinator.SyncGroupAsync(new SyncGroupParams(group, generation, memberId, instanceId, null, null, assignments ?? []));
+
+    public Task<ErrorCode> HeartbeatAsync(string memberId, int generation, string? instanceId = null, string group = Group) =>
+        Coordinator.HeartbeatAsync(group, memberId, instanceId, generation);
+
+    /// <summary>One member joins an empty group and syncs: generation 1, Stable.</summary>
+    public async Task<string> StableSingleMemberAsync(string? instanceId = null, byte[]? assignment = null)
+    {
+        var joined = await JoinAsync(instanceId: instanceId);
+        Assert.That((ErrorCode)joined.ErrorCode, Is.EqualTo(ErrorCode.None));
+        var synced = await SyncAsync(joined.MemberId, joined.GenerationId, new() { [joined.MemberId] = assignment ?? [1, 2, 3] }, instanceId);
+        Assert.That((ErrorCode)synced.ErrorCode, Is.EqualTo(ErrorCode.None));
+        return joined.MemberId;
+    }
+
+    public Task<IReadOnlyList<ErrorCode>> CommitAsync(long offset, int generation = -1, string memberId = "", string topic = "t", int partition = 0, string group = Group, string? instanceId = null) =>
+        Coordinator.CommitOffsetsAsync(new OffsetCommitParams(group, generation, memberId, instanceId,
+            [new OffsetCommitEntry(topic, partition, offset, 0, "meta", Time.NowMs, null)]));
+
+    public async Task<long> CommittedAsync(string topic = "t", int partition = 0, string group = Group)
+    {
+        var result = await Coordinator.FetchOffsetsAsync(group, [(topic, [partition])]);
+        return result.Offsets.Single().Offset;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Coordinator.DisposeAsync();
+        _logs.Shutdown();
+    }
+}

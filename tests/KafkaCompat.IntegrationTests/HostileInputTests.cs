@@ -11,25 +11,9 @@ namespace KafkaCompat.IntegrationTests;
 /// must still produce and consume. Every loop is bounded in count and time.
 /// </summary>
 [TestFixture]
-public sealed class HostileInputTests
+public sealed class HostileInputTests : ProcessBrokerTests
 {
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
-    private ProcessBroker _broker = null!;
-
-    [OneTimeSetUp]
-    public async Task StartBroker() => _broker = await ProcessBroker.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopBroker() => await _broker.DisposeAsync();
-
-    [TearDown]
-    public void ShowBrokerLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + _broker.Log.Tail());
-        }
-    }
 
     [Test]
     public async Task RandomBytes()
@@ -207,15 +191,15 @@ public sealed class HostileInputTests
 
     private async Task AssertStillServesAsync(string topic)
     {
-        Assert.That(_broker.IsRunning, Is.True, "the broker process is still running");
-        await KafkaClients.AssertServesAsync(_broker.BootstrapServers, topic);
+        Assert.That(Broker.IsRunning, Is.True, "the broker process is still running");
+        await KafkaClients.AssertServesAsync(Broker.BootstrapServers, topic);
     }
 
     private async Task<TcpClient> ConnectAsync()
     {
         var client = new TcpClient { NoDelay = true };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await client.ConnectAsync("127.0.0.1", _broker.Port, timeout.Token);
+        await client.ConnectAsync("127.0.0.1", Broker.Port, timeout.Token);
         return client;
     }
 

@@ -5,26 +5,10 @@ namespace KafkaCompat.IntegrationTests;
 
 /// <summary>kcat (librdkafka 2.0.2) and kafka-python 2.0.2 against the broker running as its own process.</summary>
 [TestFixture]
-public sealed class OtherClientTests
+public sealed class OtherClientTests : ProcessBrokerTests
 {
     private const string Kcat = "/usr/bin/kcat";
     private const string Python = "/usr/bin/python3";
-    private ProcessBroker _broker = null!;
-
-    [OneTimeSetUp]
-    public async Task StartBroker() => _broker = await ProcessBroker.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopBroker() => await _broker.DisposeAsync();
-
-    [TearDown]
-    public void ShowBrokerLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + _broker.Log.Tail());
-        }
-    }
 
     [Test]
     public async Task KcatProducesAndConsumesWithZstd()
@@ -35,12 +19,12 @@ public sealed class OtherClientTests
         var sent = Enumerable.Range(0, count).Select(i => (Key: $"key-{i}", Value: $"value {i} from kcat")).ToList();
 
         var produce = await ExternalCommand.RunAsync(Kcat,
-            ["-b", _broker.BootstrapServers, "-P", "-t", topic, "-p", "0", "-K:", "-z", "zstd", "-X", "acks=all"],
+            ["-b", Broker.BootstrapServers, "-P", "-t", topic, "-p", "0", "-K:", "-z", "zstd", "-X", "acks=all"],
             string.Concat(sent.Select(s => $"{s.Key}:{s.Value}\n")));
         Assert.That(produce.ExitCode, Is.Zero, produce.ToString());
 
         var consume = await ExternalCommand.RunAsync(Kcat,
-            ["-b", _broker.BootstrapServers, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%o\t%k\t%s\n"]);
+            ["-b", Broker.BootstrapServers, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%o\t%k\t%s\n"]);
         Assert.That(consume.ExitCode, Is.Zero, consume.ToString());
         var lines = consume.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Is.EqualTo(sent.Select((s, i) => $"{i}\t{s.Key}\t{s.Value}")), consume.StandardError);
@@ -57,7 +41,7 @@ public sealed class OtherClientTests
         var topic = $"kafka-python-{codec}";
         const int count = 200;
         var script = Path.Combine(RepoPaths.Scripts, "kafka_python_roundtrip.py");
-        var run = await ExternalCommand.RunAsync(Python, [script, _broker.BootstrapServers, topic, count.ToString(), codec], timeout: TimeSpan.FromSeconds(90));
+        var run = await ExternalCommand.RunAsync(Python, [script, Broker.BootstrapServers, topic, count.ToString(), codec], timeout: TimeSpan.FromSeconds(90));
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
 
         var received = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)

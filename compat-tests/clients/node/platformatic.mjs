@@ -1,0 +1,172 @@
+// @platformatic/kafka 1.35.0 (pure JavaScript, flexible versions only): Admin, Producer.send, and
+// Consumer.fetch (its public single-request Fetch v17 by topic id) for scenarios 3-5, and its
+// consumer group (Consumer.consume, a MessagesStream from the committed offsets, message.commit())
+// for scenario 7.
+import * as harness from './harness.mjs'
+import { Mismatch, Unsupported } from './harness.mjs'
+
+const lib = await harness.importDep('@platformatic/kafka', 'dist/index.js')
+const { Admin, Producer, Consumer, ProduceAcks, MessagesStreamModes, MessagesStreamFallbackModes } = lib
+const { compressionsAlgorithms } = await harness.importDep('@platformatic/kafka', 'dist/protocol/compression.js')
+const version = (await harness.importDep('@platformatic/kafka', 'dist/version.js')).version
+
+const base = (ctx, bootstrap = ctx.bootstrap) => ({ clientId: ctx.client, bootstrapBrokers: [bootstrap], retries: 2, timeout: 15000 })
+
+async function using (client, action) {
+  try { return await action(client) } finally { await client.close() }
+}
+
+const create = (ctx, topic, partitions, configs = []) =>
+  using(new Admin(base(ctx)), (admin) => admin.createTopics({ topics: [topic], partitions, replicas: 1, configs }))
+
+// Headers as a Map keyed by Buffer: each Buffer is its own key, so a repeated name stays repeated.
+const headerMap = (headers) => new Map(headers.map(([name, value]) => [Buffer.from(name), value]))
+
+async function produce (ctx, topic, records, { bootstrap, compression, idempotent = false } = {}) {
+  return using(new Producer({ ...base(ctx, bootstrap), idempotent, compression, autocreateTopics: false }), (producer) =>
+    producer.send({
+      acks: ProduceAcks.ALL,
+      messages: records.map((r) => ({ topic, key: r.key ?? undefined, value: r.value ?? undefined, headers: headerMap(r.headers), timestamp: r.timestamp === undefined ? undefined : BigInt(r.timestamp) }))
+    }))
+}
+
+// Every partition from offset 0 up to its high watermark, one Fetch per round.
+async function consumeAll (ctx, topic, partitionMaxBytes = 1048576) {
+  return using(new Consumer({ ...base(ctx), groupId: `unused.${topic}` }), async (consumer) => {
+    const metadata = await consumer.metadata({ topics: [topic], forceUpdate: true })
+    const { id: topicId, partitions } = metadata.topics.get(topic)
+    const got = []
+    for (const [partition, { leader }] of partitions.entries()) {
+      let offset = 0n
+      for (let round = 0; round < 1000; round++) {
+        const response = await consumer.fetch({
+          node: leader,
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: partitionMaxBytes * 2,
+          topics: [{ topicId, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }]
+        })
+        const p = response.responses[0].partitions[0]
+        if (p.errorCode !== 0) throw new Mismatch(`Fetch ${topic}/${partition}: expected error 0, got ${p.errorCode}`)
+        for (const batch of p.records ?? []) {
+          for (const r of batch.records) {
+            const recordOffset = batch.firstOffset + BigInt(r.offsetDelta)
+            if (recordOffset < offset) continue
+            got.push({ partition, key: r.key, value: r.value, headers: r.headers.map(([k, v]) => [k.toString(), v]), timestamp: batch.firstTimestamp + r.timestampDelta })
+            offset = recordOffset + 1n
+          }
+        }
+        if (offset >= p.highWatermark) break
+      }
+    }
+    return got
+  })
+}
+
+// One consumer of the group: consume from the committed offsets (earliest without one), commit each
+// record taken (when `commit`) until `limit` records; the last session waits 1 s past the expected
+// count to catch repeats; 30 s at most.
+async function groupSession (ctx, topic, groupId, limit, commit, expected) {
+  return using(new Consumer({ ...base(ctx), groupId, sessionTimeout: 10000, heartbeatInterval: 1000 }), async (consumer) => {
+    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false, maxWaitTime: 200 })
+    const got = []
+    const deadline = Date.now() + 30000
+    let grace
+    try {
+      const timer = setInterval(() => { if (Date.now() > (grace ?? deadline)) stream.close().catch(() => {}) }, 100)
+      try {
+        for await (const m of stream) {
+          got.push({ partition: m.partition, key: m.key ?? null, value: m.value ?? null, headers: [...m.headers.entries()].map(([k, v]) => [k.toString(), v]), timestamp: m.timestamp })
+          if (commit) await m.commit()
+          if (got.length >= limit) break
+          if (!commit && got.length >= expected && grace === undefined) grace = Date.now() + 1000
+        }
+      } finally {
+        clearInterval(timer)
+      }
+    } finally {
+      if (!stream.closed) await stream.close().catch(() => {})
+    }
+    return got
+  })
+}
+
+const drivers = {
+  async metadata (ctx) {
+    return using(new Admin(base(ctx)), async (admin) => {
+      const metadata = await admin.metadata({ topics: [] })
+      harness.expect('brokers', [[1, ctx.host, ctx.port]], [...metadata.brokers.entries()].map(([id, b]) => [id, b.host, b.port]))
+      return `1 broker at ${ctx.bootstrap}, controller ${metadata.controllerId}, ${(await admin.listTopics()).length} topics listed`
+    })
+  },
+
+  async createTopic (ctx, testCase) {
+    const topic = ctx.topic(testCase)
+    const [created] = await create(ctx, topic, testCase.partitions)
+    harness.expect('created partitions', testCase.partitions, created.partitions)
+    const metadata = await using(new Admin(base(ctx)), (admin) => admin.metadata({ topics: [topic] }))
+    harness.expect('partitions in Metadata', testCase.partitions, metadata.topics.get(topic)?.partitionsCount)
+    return `created with ${testCase.partitions} partitions (topic id ${created.id}), described by Metadata`
+  },
+
+  async produceConsume (ctx, testCase) {
+    if (testCase.codec && !compressionsAlgorithms[testCase.codec]?.available) {
+      throw new Unsupported(`${testCase.codec} needs node:zlib zstd (Node >= 22.15); this is Node ${process.versions.node}`)
+    }
+    const topic = ctx.topic(testCase)
+    await create(ctx, topic, testCase.partitions)
+    const sent = harness.recipe(testCase, ctx.client)
+    await produce(ctx, topic, sent, { compression: testCase.codec, idempotent: !!testCase.idempotent })
+    return harness.checkRecords(sent, await consumeAll(ctx, topic))
+  },
+
+  async largeRecord (ctx, testCase) {
+    const topic = ctx.topic(testCase)
+    await create(ctx, topic, 1)
+    const value = Buffer.alloc(testCase.bytes, 0).map((_, i) => i % 251)
+    await produce(ctx, topic, [{ key: Buffer.from('big'), value, headers: [] }])
+    const got = await consumeAll(ctx, topic, 3_000_000)
+    harness.expect('records read back', 1, got.length)
+    harness.expect('value length', value.length, got[0].value?.length)
+    harness.expect('value equal', true, value.equals(got[0].value))
+    return `${value.length} bytes read back exactly`
+  },
+
+  async unknownTopic (ctx, testCase) {
+    const error = await produce(ctx, ctx.topic(testCase), [{ key: Buffer.from('k'), value: Buffer.from('v'), headers: [] }], { bootstrap: ctx.strictBootstrap })
+      .then(() => null, (e) => e)
+    // platformatic turns a Metadata answer with error 3 into its UserError "Unknown topic <name>."
+    return harness.expectError(testCase, error, [/UNKNOWN_TOPIC_OR_PARTITION/, /Unknown topic compat\./])
+  },
+
+  async messageTooLarge (ctx, testCase) {
+    const topic = ctx.topic(testCase)
+    await create(ctx, topic, 1, [{ name: 'max.message.bytes', value: String(testCase.topicMaxMessageBytes) }])
+    const error = await produce(ctx, topic, [{ key: Buffer.from('k'), value: Buffer.alloc(testCase.recordBytes, 120), headers: [] }]).then(() => null, (e) => e)
+    return harness.expectError(testCase, error, [/MESSAGE_TOO_LARGE/])
+  },
+
+  async consumerGroup (ctx, testCase) {
+    if (testCase.assignmentStrategy) throw new Unsupported(`@platformatic/kafka ${version} has no ${testCase.assignmentStrategy} assignor in the classic protocol (eager rebalancing; its incremental one is KIP-848's new consumer protocol)`)
+    const topic = ctx.topic(testCase)
+    const groupId = `group.${topic}`
+    await create(ctx, topic, testCase.partitions)
+    const sent = harness.recipe(testCase, ctx.client)
+    await produce(ctx, topic, sent)
+    const first = await groupSession(ctx, topic, groupId, testCase.commitFirst, true)
+    const second = await groupSession(ctx, topic, groupId, sent.length, false, sent.length - testCase.commitFirst)
+    return harness.checkGroup(testCase, sent, first, second)
+  },
+
+  async deleteTopic (ctx, testCase) {
+    const topic = ctx.topic(testCase)
+    await create(ctx, topic, testCase.partitions)
+    return using(new Admin(base(ctx)), async (admin) => {
+      await admin.deleteTopics({ topics: [topic] })
+      await harness.waitUntil(`${topic} gone from the topic list`, async () => !(await admin.listTopics()).includes(topic))
+      return 'deleted and gone from the topic list'
+    })
+  }
+}
+
+await harness.run(`@platformatic/kafka ${version}`, drivers)

@@ -58,6 +58,19 @@ const identity = (r) => JSON.stringify([r.key?.toString('hex') ?? null, r.value?
 const headerText = (headers) => show(headers.map(([k, v]) => [String(k), v === null ? null : v.toString()]))
 
 // sent: records in send order; got: [{partition, key, value, headers, timestamp}] in the order each partition returned them.
+/** Scenario 5, the same in every JavaScript driver: one record of testCase.bytes through the client's own create/produce/consumeAll. */
+export async function largeRecord (client, ctx, testCase) {
+  const topic = ctx.topic(testCase)
+  await client.create(ctx, topic, 1)
+  const value = Buffer.alloc(testCase.bytes, 0).map((_, i) => i % 251)
+  await client.produce(ctx, topic, [{ key: Buffer.from('big'), value, headers: [] }])
+  const got = await client.consumeAll(ctx, topic, 3_000_000)
+  expect('records read back', 1, got.length)
+  expect('value length', value.length, got[0].value?.length)
+  expect('value equal', true, value.equals(got[0].value))
+  return `${value.length} bytes read back exactly`
+}
+
 export function checkRecords (sent, got) {
   const index = new Map(sent.map((r, n) => [identity(r), n]))
   const problems = []

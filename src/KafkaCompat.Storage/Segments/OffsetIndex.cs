@@ -103,14 +103,7 @@ internal sealed class OffsetIndex : IDisposable
 
     private bool Load(long logSize)
     {
-        long length = _file.Length;
-        if (length % EntrySize != 0 || length / EntrySize > _maxEntries + 1L)
-        {
-            return false;
-        }
-
-        byte[] content = new byte[length];
-        if (!_file.ReadExactly(0, content))
+        if (IndexFile.ReadEntries(_file, EntrySize, _maxEntries) is not { } content)
         {
             return false;
         }

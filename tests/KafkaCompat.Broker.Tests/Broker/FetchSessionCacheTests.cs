@@ -1,5 +1,6 @@
 using KafkaCompat.Broker.Fetch;
 using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Tests.Groups;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -68,7 +69,7 @@ public class FetchSessionCacheTests
     [Test]
     public void TheLeastRecentlyUsedSessionIsEvictedWhenFull()
     {
-        var time = new ManualTime();
+        var time = new FakeTime();
         var cache = new FetchSessionCache(time, maxSessions: 2);
         var first = cache.Resolve(Request(0, 0, ("t", 0, 0)), 12, _image).ResponseSessionId;
         time.Advance(TimeSpan.FromSeconds(1));

@@ -81,12 +81,11 @@ public sealed partial class GroupCoordinatorShard
         _loading = true;
         try
         {
-            var log = partition.Log;
-            var offset = log.LogStartOffset;
-            var end = log.LogEndOffset;
+            var offset = partition.LogStartOffset;
+            var end = partition.LogEndOffset;
             while (offset < end)
             {
-                using var read = log.Read(offset, LoadReadBytes, end, minOneBatch: true);
+                using var read = partition.Read(offset, LoadReadBytes, FetchIsolation.LogEnd, minOneBatch: true);
                 if (read.Error != ErrorCode.None || read.Records.IsEmpty)
                 {
                     break;
@@ -174,7 +173,7 @@ public sealed partial class GroupCoordinatorShard
             }
             batch = builder.ToArray();
         }
-        var result = _context.Replicas.Append(partition, batch);
+        var result = partition.AppendAsLeader(batch);
         if (result.Error != ErrorCode.None)
         {
             Logger.LogWarning("Appending {Count} records to {Topic}-{Partition} failed: {Error} {Message}",

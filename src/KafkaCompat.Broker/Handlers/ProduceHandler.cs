@@ -66,17 +66,17 @@ public sealed class ProduceHandler(ReplicaManager replicas) : ApiHandler<Produce
         {
             return Fail(response, ErrorCode.CorruptMessage, "the partition's records are null");
         }
-        if (ProduceValidator.Validate(records, partition.Log.Config, version) is { } invalid)
+        if (ProduceValidator.Validate(records, partition.Config, version) is { } invalid)
         {
             if (invalid.BatchIndex >= 0 && invalid.Error == ErrorCode.InvalidRecord)
             {
                 response.RecordErrors.Add(new ProduceResponseData.BatchIndexAndErrorMessage { BatchIndex = invalid.BatchIndex, BatchIndexErrorMessage = invalid.Message });
             }
-            response.LogStartOffset = partition.Log.LogStartOffset;
+            response.LogStartOffset = partition.LogStartOffset;
             return Fail(response, invalid.Error, invalid.Message);
         }
         // The request buffer belongs to this request: offsets are assigned in it, in place.
-        var result = replicas.Append(partition, MemoryMarshal.AsMemory(records));
+        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(records));
         response.ErrorCode = (short)result.Error;
         response.ErrorMessage = result.ErrorMessage;
         response.BaseOffset = result.Error == ErrorCode.None ? result.FirstOffset : -1;

@@ -83,7 +83,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             [
                 apiVersions,
                 new MetadataHandler(controller, broker),
-                new ProduceHandler(replicas),
+                new ProduceHandler(replicas, time),
                 new FetchHandler(replicas, controller, new FetchSessionCache(time), broker, time),
                 new ListOffsetsHandler(replicas),
                 new InitProducerIdHandler(new ProducerIdManager(controller)),

@@ -89,6 +89,24 @@ public class GroupRebalanceTimerTests
     }
 
     [Test]
+    public async Task AMemberSilentDuringTheJoinPhaseIsRemovedAtItsSessionTimeoutWhichEndsThePhase()
+    {
+        await using var h = new GroupHarness();
+        var (a, b) = await h.SecondGenerationAsync();
+        await h.SyncAsync(a, 2, new() { [a] = [1], [b] = [2] });
+        await h.SyncAsync(b, 2);
+
+        // a rejoins; b neither rejoins nor heartbeats.
+        var aJoin = h.JoinAsync(memberId: a);
+        await h.AdvanceAsync(GroupHarness.SessionTimeoutMs - 1);
+        Assert.That(aJoin.IsCompleted, Is.False);
+        await h.AdvanceAsync(1);
+        Assert.That(aJoin.IsCompleted, Is.True, "b's session expired and every member left has joined: no wait for the rebalance timeout");
+        Assert.That((await aJoin).GenerationId, Is.EqualTo(3));
+        Assert.That(h.GroupState()!.Members.Keys, Is.EqualTo(new[] { a }));
+    }
+
+    [Test]
     public async Task AFollowerWaitingForTheLeadersAssignmentIsNotExpiredWhileItWaits()
     {
         await using var h = new GroupHarness();

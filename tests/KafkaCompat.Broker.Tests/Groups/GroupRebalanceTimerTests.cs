@@ -125,6 +125,26 @@ public class GroupRebalanceTimerTests
     }
 
     [Test]
+    public async Task AFollowerThatHeartbeatsButNeverSyncsIsRemovedAtTheRebalanceTimeoutEvenOnceStable()
+    {
+        await using var h = new GroupHarness();
+        var (a, b) = await h.SecondGenerationAsync();
+        await h.SyncAsync(a, 2, new() { [a] = [1], [b] = [2] });
+        Assert.That(h.GroupState()!.State, Is.EqualTo(ClassicGroupState.Stable), "the leader's assignment is stored");
+
+        // b heartbeats (the coordinator cannot tell it from a member that synced) but never sends SyncGroup.
+        for (var elapsed = 0; elapsed < GroupHarness.RebalanceTimeoutMs - 2500; elapsed += 2500)
+        {
+            await h.AdvanceAsync(2500);
+            Assert.That(await h.HeartbeatAsync(a, 2), Is.EqualTo(ErrorCode.None));
+            Assert.That(await h.HeartbeatAsync(b, 2), Is.EqualTo(ErrorCode.None));
+        }
+        await h.AdvanceAsync(2500);
+        Assert.That(h.GroupState()!.Members.Keys, Is.EqualTo(new[] { a }), "removed when the sync phase's rebalance timeout expired");
+        Assert.That(h.GroupState()!.State, Is.EqualTo(ClassicGroupState.PreparingRebalance));
+    }
+
+    [Test]
     public async Task TheLeaderLeavingDuringCompletingRebalanceSendsTheFollowersBackToJoin()
     {
         await using var h = new GroupHarness();

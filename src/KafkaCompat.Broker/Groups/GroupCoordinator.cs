@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Coordinators;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Protocol;

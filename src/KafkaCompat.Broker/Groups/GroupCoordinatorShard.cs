@@ -1,9 +1,9 @@
 using KafkaCompat.Broker.Config;
+using KafkaCompat.Broker.Coordinators;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
-using KafkaCompat.Records;
 using KafkaCompat.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -12,49 +12,37 @@ namespace KafkaCompat.Broker.Groups;
 /// <summary>What a shard needs from the broker.</summary>
 public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger);
 
-public enum ShardStatus
-{
-    /// <summary>Created; its partition has not been read yet.</summary>
-    Loading,
-
-    Active,
-
-    /// <summary>Shut down (or the partition is gone): requests get COORDINATOR_NOT_AVAILABLE.</summary>
-    Closed,
-}
-
 /// <summary>
-/// The groups of one <c>__consumer_offsets</c> partition and the one executor all of them run on.
-/// Operations build records, append them to the partition, then replay what was appended; loading
-/// replays the partition from its log start, so restart and normal operation change persisted state
-/// through the same <see cref="Replay"/>. Every public method except <see cref="Executor"/> and
-/// <see cref="Status"/> must run on the executor.
+/// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a
+/// <see cref="CoordinatorRuntime"/>: the one executor all of them run on, and the only way
+/// persisted state changes (records appended to the partition, then replayed; loading replays the
+/// partition from its log start, so restart and normal operation go through the same
+/// <see cref="Replay(CoordinatorRecord?)"/>). Every public method except <see cref="Executor"/>
+/// and <see cref="Status"/> must run on the executor.
 /// </summary>
-public sealed partial class GroupCoordinatorShard
+public sealed partial class GroupCoordinatorShard : ICoordinatorShard
 {
     /// <summary>Kafka's GroupCoordinator.NewMemberJoinTimeoutMs: how long a brand-new member may wait in its first join.</summary>
     public const int NewMemberJoinTimeoutMs = 300_000;
 
-    private const int LoadReadBytes = 5 * 1024 * 1024;
-    private const int MaxDecompressedBytes = 256 * 1024 * 1024;
-
     private readonly GroupCoordinatorContext _context;
     private readonly Dictionary<string, ClassicGroup> _groups = new(StringComparer.Ordinal);
-    private volatile ShardStatus _status = ShardStatus.Loading;
+    private readonly CoordinatorRuntime _runtime;
     private bool _loading;
 
     public GroupCoordinatorShard(int partitionIndex, GroupCoordinatorContext context)
     {
         PartitionIndex = partitionIndex;
         _context = context;
-        Executor = new SerialExecutor(context.Logger);
+        _runtime = new CoordinatorRuntime(new TopicPartition(TopicNames.ConsumerOffsets, partitionIndex), context.Replicas, context.Time, context.Logger);
+        _runtime.Attach(this);
     }
 
     public int PartitionIndex { get; }
 
-    public SerialExecutor Executor { get; }
+    public SerialExecutor Executor => _runtime.Executor;
 
-    public ShardStatus Status => _status;
+    public ShardStatus Status => _runtime.Status;
 
     private ILogger Logger => _context.Logger;
 
@@ -70,56 +58,8 @@ public sealed partial class GroupCoordinatorShard
     /// <summary>Reads the partition from its log start to its end and replays every record, then starts the members' session timers.</summary>
     public void Load()
     {
-        var partition = _context.Replicas.GetPartition(TopicNames.ConsumerOffsets, PartitionIndex);
-        if (partition is null)
-        {
-            _status = ShardStatus.Closed;
-            return;
-        }
         var started = NowMs;
-        var count = 0;
-        _loading = true;
-        try
-        {
-            var offset = partition.LogStartOffset;
-            var end = partition.LogEndOffset;
-            while (offset < end)
-            {
-                using var read = partition.Read(offset, LoadReadBytes, FetchIsolation.LogEnd, minOneBatch: true);
-                if (read.Error != ErrorCode.None || read.Records.IsEmpty)
-                {
-                    break;
-                }
-                foreach (var batch in new RecordBatchSet(read.Records))
-                {
-                    if (!batch.IsControl)
-                    {
-                        using var records = batch.OpenRecords(MaxDecompressedBytes);
-                        foreach (var record in records)
-                        {
-                            if (record.Key is { } key)
-                            {
-                                Replay(CoordinatorRecordSerde.Parse(key, record.Value));
-                                count++;
-                            }
-                        }
-                    }
-                    offset = batch.NextOffset;
-                }
-            }
-        }
-        finally
-        {
-            _loading = false;
-        }
-        foreach (var group in _groups.Values)
-        {
-            foreach (var member in group.Members.Values)
-            {
-                ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
-            }
-        }
-        _status = ShardStatus.Active;
+        var count = _runtime.Load();
         if (count > 0)
         {
             Logger.LogInformation("Loaded {Groups} groups from {Records} records of {Topic}-{Partition} in {Ms} ms",
@@ -128,67 +68,38 @@ public sealed partial class GroupCoordinatorShard
     }
 
     /// <summary>For a partition created empty just now: nothing to read.</summary>
-    public void MarkLoaded() => _status = ShardStatus.Active;
+    public void MarkLoaded() => _runtime.MarkLoaded();
 
     /// <summary>Stops timers; queued work still runs but answers COORDINATOR_NOT_AVAILABLE.</summary>
-    public Task CloseAsync()
+    public Task CloseAsync() => _runtime.CloseAsync();
+
+    void ICoordinatorShard.OnLoaded()
     {
-        Executor.Post(() =>
+        foreach (var group in _groups.Values)
         {
-            _status = ShardStatus.Closed;
-            foreach (var group in _groups.Values)
+            foreach (var member in group.Members.Values)
             {
-                StopAllTimers(group);
+                ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
             }
-        });
-        return Executor.StopAsync();
+        }
     }
 
-    /// <summary>
-    /// Appends records to this shard's partition in one batch and, once they are in the log, replays
-    /// them: the only way persisted group state (offsets, generation, assignments) changes at run time.
-    /// </summary>
-    private ErrorCode Write(IReadOnlyList<(byte[] Key, byte[]? Value)> records)
+    void ICoordinatorShard.OnClosed()
     {
-        if (records.Count == 0)
+        foreach (var group in _groups.Values)
         {
-            return ErrorCode.None;
+            StopAllTimers(group);
         }
-        var partition = _context.Replicas.GetPartition(TopicNames.ConsumerOffsets, PartitionIndex);
-        if (partition is null)
-        {
-            return ErrorCode.CoordinatorNotAvailable;
-        }
-        var now = NowMs;
-        byte[] batch;
-        using (var builder = new RecordBatchBuilder())
-        {
-            foreach (var (key, value) in records)
-            {
-                builder.Append(now, key, value);
-            }
-            batch = builder.ToArray();
-        }
-        var result = partition.AppendAsLeader(batch);
-        if (result.Error != ErrorCode.None)
-        {
-            Logger.LogWarning("Appending {Count} records to {Topic}-{Partition} failed: {Error} {Message}",
-                records.Count, TopicNames.ConsumerOffsets, PartitionIndex, result.Error, result.ErrorMessage);
-            return result.Error switch
-            {
-                ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.RequestTimedOut => ErrorCode.CoordinatorNotAvailable,
-                ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
-                ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => ErrorCode.InvalidCommitOffsetSize,
-                _ => ErrorCode.UnknownServerError,
-            };
-        }
-        foreach (var (key, value) in records)
-        {
-            // A null array would convert to an empty (non-null) memory: keep tombstones null.
-            Replay(CoordinatorRecordSerde.Parse(key, value is null ? (ReadOnlyMemory<byte>?)null : value));
-        }
-        return ErrorCode.None;
     }
+
+    void ICoordinatorShard.Replay(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value, bool loading)
+    {
+        _loading = loading;
+        Replay(CoordinatorRecordSerde.Parse(key, value));
+    }
+
+    /// <summary>Appends records to this shard's partition and replays them: the only way persisted group state (offsets, generation, assignments) changes at run time.</summary>
+    private ErrorCode Write(IReadOnlyList<(byte[] Key, byte[]? Value)> records) => _runtime.Append(records);
 
     /// <summary>Applies one record of the partition to the in-memory state (at write time and at load time alike).</summary>
     internal void Replay(CoordinatorRecord? record)
@@ -339,8 +250,7 @@ public sealed partial class GroupCoordinatorShard
         return topics;
     }
 
-    private ITimer Schedule(long delayMs, Action action) =>
-        _context.Time.CreateTimer(_ => Executor.Post(action), null, TimeSpan.FromMilliseconds(Math.Max(0, delayMs)), Timeout.InfiniteTimeSpan);
+    private ITimer Schedule(long delayMs, Action action) => _runtime.Schedule(delayMs, action);
 
     /// <summary>
     /// Cancels the join and sync phase timers. Members' session timers, pending (KIP-394) members'

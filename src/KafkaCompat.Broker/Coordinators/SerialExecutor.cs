@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
-namespace KafkaCompat.Broker.Groups;
+namespace KafkaCompat.Broker.Coordinators;
 
 /// <summary>
 /// Runs work items one at a time, in submission order, on a single logical thread: the one owner of a

@@ -9,10 +9,14 @@ public sealed class ListenerDirectory
 
     public void Publish(IReadOnlyList<ListenerEndpoint> bound) => _bound = bound;
 
-    public string NameFor(EndPoint? local)
+    /// <summary>
+    /// The listener bound to <paramref name="local"/>. Until the bound ports are published (a
+    /// configured port 0 is known only then) a connection may find none, and gets the first.
+    /// </summary>
+    public ListenerEndpoint For(EndPoint? local)
     {
         var bound = _bound;
         var port = (local as IPEndPoint)?.Port;
-        return bound.FirstOrDefault(l => l.EndPoint.Port == port)?.Name ?? bound.FirstOrDefault()?.Name ?? "PLAINTEXT";
+        return bound.FirstOrDefault(l => l.EndPoint.Port == port) ?? bound[0];
     }
 }

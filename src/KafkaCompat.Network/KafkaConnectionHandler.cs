@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Network;
@@ -28,11 +29,18 @@ public sealed class KafkaConnectionHandler(
         // too, and requests already received must still be answered then. This is cancelled when
         // nothing more can be sent: the writer stopped, or the peer reset the connection.
         using var closing = new CancellationTokenSource();
+        // Kestrel asks every connection to close when the server stops; without an answer it waits for
+        // its shutdown timeout and then resets them.
+        var shutdown = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         var writing = WriteResponsesAsync(connection.Transport.Output, session, pending.Reader, closing);
         try
         {
-            await ReadRequestsAsync(connection.Transport.Input, session, pending.Writer, closing.Token);
+            await ReadRequestsAsync(connection.Transport.Input, session, pending.Writer, closing.Token, shutdown);
             logger.LogDebug("The client closed its side of connection {Session}; answering the requests it sent before that", session);
+        }
+        catch (ShutdownException)
+        {
+            logger.LogDebug("Closing connection {Session} as the server stops; answering the requests in progress", session);
         }
         catch (FrameException e)
         {
@@ -63,10 +71,13 @@ public sealed class KafkaConnectionHandler(
         // Otherwise the output is complete: Kestrel sends what is left and closes with a FIN.
     }
 
-    /// <summary>Returns when the client has closed its side (FIN); throws when the connection ends otherwise.</summary>
-    private async Task ReadRequestsAsync(PipeReader input, ConnectionSession session, ChannelWriter<Task<ResponseFrame?>> pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns when the client has closed its side (FIN); throws when the connection ends otherwise,
+    /// or when <paramref name="shutdown"/> asks it to stop reading.
+    /// </summary>
+    private async Task ReadRequestsAsync(PipeReader input, ConnectionSession session, ChannelWriter<Task<ResponseFrame?>> pending, CancellationToken cancellationToken, CancellationToken shutdown)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown);
         byte[]? frame = null;
         var frameSize = 0;
         var filled = 0;
@@ -82,7 +93,7 @@ public sealed class KafkaConnectionHandler(
                 }
                 catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    throw new IdleConnectionException();
+                    throw shutdown.IsCancellationRequested ? new ShutdownException() : new IdleConnectionException();
                 }
                 var buffer = result.Buffer;
                 while (true)
@@ -241,4 +252,6 @@ public sealed class KafkaConnectionHandler(
     private sealed class FrameException(string message) : Exception(message);
 
     private sealed class IdleConnectionException : Exception;
+
+    private sealed class ShutdownException : Exception;
 }

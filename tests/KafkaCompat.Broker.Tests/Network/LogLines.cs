@@ -11,11 +11,11 @@ internal sealed class LogLines : ILoggerProvider
 
     public IReadOnlyCollection<string> Lines => _lines;
 
-    /// <summary>True once a line containing <paramref name="text"/> is logged; false if none is within 10 s.</summary>
-    public async Task<bool> WaitForAsync(string text)
+    /// <summary>True once <paramref name="count"/> lines containing <paramref name="text"/> are logged; false if not within 10 s.</summary>
+    public async Task<bool> WaitForAsync(string text, int count = 1)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!_lines.Any(line => line.Contains(text, StringComparison.Ordinal)))
+        while (_lines.Count(line => line.Contains(text, StringComparison.Ordinal)) < count)
         {
             try
             {

@@ -68,6 +68,11 @@ internal sealed class NetworkHost : IAsyncDisposable
                 Assert.Fail($"the server ended the connection with {e.SocketErrorCode} after {received.Count} bytes, not with an orderly close");
                 throw;
             }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"the connection was still open after 10 s ({received.Count} bytes received)");
+                throw;
+            }
             if (read == 0)
             {
                 return [.. received];

@@ -45,4 +45,26 @@ public class OrderlyCloseTests
 
         Assert.That(await NetworkHost.ReadToEndAsync(socket), Is.Empty);
     }
+
+    [Test]
+    public async Task StoppingTheServerAnswersTheRequestsInProgressThenClosesOrderly()
+    {
+        var processor = new GatedEchoProcessor();
+        await using var host = await NetworkHost.StartAsync(processor);
+        using var first = await host.ConnectAsync();
+        using var second = await host.ConnectAsync();
+        var frame = NetworkHost.Frame(Encoding.ASCII.GetBytes("in progress"));
+        await first.SendAsync(frame);
+        await second.SendAsync(frame);
+        await processor.WaitForRequestsAsync(2);
+
+        var stopping = host.Host.StopAsync();
+        var noticed = await host.Log.WaitForAsync("as the server stops", count: 2);
+        processor.Release();
+
+        Assert.That(await NetworkHost.ReadToEndAsync(first), Is.EqualTo(frame), "the answer, then the close");
+        Assert.That(await NetworkHost.ReadToEndAsync(second), Is.EqualTo(frame));
+        Assert.That(noticed, Is.True, "both connections were asked to close while their requests were in progress");
+        await stopping;
+    }
 }

@@ -12,7 +12,9 @@ namespace KafkaCompat.Network;
 /// One Kafka connection: reads size-prefixed frames, hands each to the
 /// processor as soon as it is complete (so several requests can be in
 /// progress), and writes the responses strictly in request order, as clients
-/// match responses to requests by order as well as by correlation id.
+/// match responses to requests by order as well as by correlation id. When the
+/// client closes its side, or the server stops, the requests already received
+/// are answered before the connection closes with a FIN.
 /// </summary>
 public sealed class KafkaConnectionHandler(
     IRequestProcessor processor,
@@ -65,7 +67,8 @@ public sealed class KafkaConnectionHandler(
         closing.CancelAfter(options.MaxIdle);
         if (!await writing)
         {
-            // Kestrel closes an aborted connection with a reset (RST): only when it is broken already.
+            // Kestrel closes an aborted connection with a reset (RST): only for a broken connection,
+            // or answers that ran out of time.
             connection.Abort();
         }
         // Otherwise the output is complete: Kestrel sends what is left and closes with a FIN.

@@ -1,6 +1,7 @@
-// kafkajs 2.2.4 connects an admin client and a producer, creates a topic, produces to it, disconnects
-// both, and waits until every socket it opened has closed. Prints one JSON object: what kafkajs logged
-// at ERROR and WARN, and how many sockets it opened and saw close.
+// kafkajs 2.2.4 connects an admin client, a producer and a group consumer, creates a topic, produces
+// to it, consumes the record, disconnects all three, and waits until every socket it opened has
+// closed. Prints one JSON object: what kafkajs logged at ERROR and WARN, and how many sockets it
+// opened and saw close.
 // Usage: node kafkajs_disconnect.mjs BOOTSTRAP TOPIC NODE_MODULES_DIR
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -31,6 +32,13 @@ await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor
 const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner })
 await producer.connect()
 await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'v' }] })
+// A group member too: its disconnect leaves the group first, on the coordinator's connection.
+const consumer = kafka.consumer({ groupId: `${topic}-group` })
+await consumer.connect()
+await consumer.subscribe({ topics: [topic], fromBeginning: true })
+const consumed = new Promise((resolve) => consumer.run({ eachMessage: async () => resolve() }))
+await consumed
+await consumer.disconnect()
 await producer.disconnect()
 await admin.disconnect()
 

@@ -83,8 +83,8 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             [
                 apiVersions,
                 new MetadataHandler(controller, broker),
-                new ProduceHandler(replicas),
-                new FetchHandler(replicas, controller, new FetchSessionCache(time), time),
+                new ProduceHandler(replicas, time),
+                new FetchHandler(replicas, controller, new FetchSessionCache(time), broker, time),
                 new ListOffsetsHandler(replicas),
                 new InitProducerIdHandler(new ProducerIdManager(controller)),
                 new CreateTopicsHandler(controller, broker),

@@ -11,4 +11,7 @@ public static class ListOffsetsTimestamp
 
     /// <summary>KIP-405: the earliest offset on local storage, which without tiered storage is the log start offset.</summary>
     public const long EarliestLocal = -4;
+
+    /// <summary>KIP-1005: the latest offset on tiered storage; nothing is tiered, so there is none.</summary>
+    public const long LatestTiered = -5;
 }

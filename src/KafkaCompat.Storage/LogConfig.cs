@@ -21,6 +21,9 @@ public sealed record LogConfig
     public const string FlushMsConfig = "flush.ms";
     public const string CleanupPolicyConfig = "cleanup.policy";
     public const string MessageTimestampTypeConfig = "message.timestamp.type";
+    public const string MessageTimestampBeforeMaxMsConfig = "message.timestamp.before.max.ms";
+    public const string MessageTimestampAfterMaxMsConfig = "message.timestamp.after.max.ms";
+    public const string CompressionTypeConfig = "compression.type";
 
     public static LogConfig Default { get; } = new();
 
@@ -43,6 +46,9 @@ public sealed record LogConfig
         ["log.flush.interval.ms"] = (FlushMsConfig, 1),
         ["log.cleanup.policy"] = (CleanupPolicyConfig, 1),
         ["log.message.timestamp.type"] = (MessageTimestampTypeConfig, 1),
+        ["log.message.timestamp.before.max.ms"] = (MessageTimestampBeforeMaxMsConfig, 1),
+        ["log.message.timestamp.after.max.ms"] = (MessageTimestampAfterMaxMsConfig, 1),
+        ["compression.type"] = (CompressionTypeConfig, 1),
     };
 
     public int SegmentBytes { get; init; } = 1024 * 1024 * 1024;
@@ -73,6 +79,15 @@ public sealed record LogConfig
     public IReadOnlyList<string> CleanupPolicy { get; init; } = ["delete"];
 
     public TimestampType MessageTimestampType { get; init; } = TimestampType.CreateTime;
+
+    /// <summary>KIP-937: how far in the past a CreateTime record's timestamp may be (Long.MaxValue: any).</summary>
+    public long MessageTimestampBeforeMaxMs { get; init; } = long.MaxValue;
+
+    /// <summary>KIP-937: how far in the future a CreateTime record's timestamp may be (Long.MaxValue: any).</summary>
+    public long MessageTimestampAfterMaxMs { get; init; } = long.MaxValue;
+
+    /// <summary>The codec batches are stored with; null ("producer", the default) keeps each producer's codec.</summary>
+    public CompressionType? Compression { get; init; }
 
     public bool DeleteEnabled => CleanupPolicy.Contains("delete");
 
@@ -116,6 +131,9 @@ public sealed record LogConfig
                 FlushMsConfig => config with { FlushMs = ParseLong(name, value, min: 0) },
                 CleanupPolicyConfig => config with { CleanupPolicy = ParseCleanupPolicy(value) },
                 MessageTimestampTypeConfig => config with { MessageTimestampType = ParseTimestampType(value) },
+                MessageTimestampBeforeMaxMsConfig => config with { MessageTimestampBeforeMaxMs = ParseLong(name, value, min: 0) },
+                MessageTimestampAfterMaxMsConfig => config with { MessageTimestampAfterMaxMs = ParseLong(name, value, min: 0) },
+                CompressionTypeConfig => config with { Compression = ParseCompression(value) },
                 _ => config,
             };
         }
@@ -132,6 +150,17 @@ public sealed record LogConfig
 
         return parsed;
     }
+
+    private static CompressionType? ParseCompression(string value) => value.Trim() switch
+    {
+        "producer" => null,
+        "uncompressed" => CompressionType.None,
+        "gzip" => CompressionType.Gzip,
+        "snappy" => CompressionType.Snappy,
+        "lz4" => CompressionType.Lz4,
+        "zstd" => CompressionType.Zstd,
+        _ => throw new ArgumentException($"Invalid value {value} for configuration {CompressionTypeConfig}: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer."),
+    };
 
     private static string[] ParseCleanupPolicy(string value)
     {

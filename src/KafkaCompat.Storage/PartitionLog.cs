@@ -249,7 +249,11 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>Sets the high watermark (single node: the caller moves it after appends), kept within [log start, log end].</summary>
+    /// <summary>
+    /// Sets the high watermark, kept within [log start, log end]; it may move back. Only for a log
+    /// that is its own owner (the metadata log) and for truncation; a partition's owner moves it
+    /// forward with <see cref="MaybeIncrementHighWatermark"/>.
+    /// </summary>
     public long UpdateHighWatermark(long offset)
     {
         lock (_lock)
@@ -261,11 +265,32 @@ public sealed class PartitionLog : IDisposable
     }
 
     /// <summary>
-    /// ListOffsets for one partition: -2 (earliest) the log start offset, -1 (latest) the high
-    /// watermark, -3 the record with the largest timestamp, a timestamp the first record at or after
-    /// it; null when there is no such record below the high watermark.
+    /// Moves the high watermark forward to <paramref name="offset"/> (at most the log end), never
+    /// back: two appenders finishing out of order cannot hide each other's records. Returns whether it moved.
     /// </summary>
-    public TimestampAndOffset? FetchOffsetByTimestamp(long timestamp)
+    public bool MaybeIncrementHighWatermark(long offset)
+    {
+        lock (_lock)
+        {
+            long target = Math.Min(offset, LogEndOffset);
+            if (target <= HighWatermark)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _highWatermark, target);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// ListOffsets for one partition: -2 (earliest) and -4 (earliest local: nothing is tiered) the log
+    /// start offset, -1 (latest) <paramref name="maxOffsetExclusive"/> (the high watermark, or the
+    /// last stable offset for read_committed), -3 the record with the largest timestamp, a timestamp
+    /// the first record at or after it; null when there is no such record below
+    /// <paramref name="maxOffsetExclusive"/>, and for -5 (latest tiered: nothing is tiered).
+    /// </summary>
+    public TimestampAndOffset? FetchOffsetByTimestamp(long timestamp, long maxOffsetExclusive)
     {
         const long NoTimestamp = -1;
         switch (timestamp)
@@ -273,15 +298,18 @@ public sealed class PartitionLog : IDisposable
             case ListOffsetsTimestamp.Earliest or ListOffsetsTimestamp.EarliestLocal:
                 return new TimestampAndOffset(NoTimestamp, LogStartOffset, EpochAt(LogStartOffset));
             case ListOffsetsTimestamp.Latest:
-                return new TimestampAndOffset(NoTimestamp, HighWatermark, LatestLeaderEpoch);
+                return new TimestampAndOffset(NoTimestamp, maxOffsetExclusive, LatestLeaderEpoch);
             case ListOffsetsTimestamp.MaxTimestamp:
-                return MaxTimestampOffset() is { } max && max.Offset < HighWatermark ? max : null;
+                return MaxTimestampOffset() is { } max && max.Offset < maxOffsetExclusive ? max : null;
             case < 0:
                 return null;
             default:
-                return OffsetForTimestamp(timestamp) is { } found && found.Offset < HighWatermark ? found : null;
+                return OffsetForTimestamp(timestamp) is { } found && found.Offset < maxOffsetExclusive ? found : null;
         }
     }
+
+    /// <summary>ListOffsets below the high watermark (read_uncommitted).</summary>
+    public TimestampAndOffset? FetchOffsetByTimestamp(long timestamp) => FetchOffsetByTimestamp(timestamp, HighWatermark);
 
     /// <summary>The first record at or after the log start offset whose timestamp is at least <paramref name="timestamp"/>.</summary>
     public TimestampAndOffset? OffsetForTimestamp(long timestamp)

@@ -10,31 +10,12 @@ namespace KafkaCompat.IntegrationTests;
 /// expected value is built from what the test sent, never from what the broker answered.
 /// </summary>
 [TestFixture]
-public sealed class ConfluentClientTests
+public sealed class ConfluentClientTests : InProcessBrokerTests
 {
     private const int MessageMaxBytes = 2_000_000;
-    private InProcessBroker _broker = null!;
 
-    [OneTimeSetUp]
-    public async Task StartBroker()
-    {
-        // num.partitions: topics auto-created by Metadata get 3 partitions when CreateTopics is not served.
-        _broker = await InProcessBroker.StartAsync("num.partitions=3", $"message.max.bytes={MessageMaxBytes}");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopBroker() => await _broker.DisposeAsync();
-
-    [TearDown]
-    public void ShowBrokerLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + _broker.Log.Tail());
-        }
-    }
-
-    private string Bootstrap => _broker.BootstrapServers;
+    // num.partitions: topics auto-created by Metadata get 3 partitions when CreateTopics is not served.
+    private protected override string[] Overrides => ["num.partitions=3", $"message.max.bytes={MessageMaxBytes}"];
 
     [Test]
     public async Task TenThousandKeyedRecordsOverThreePartitionsReadBackCompleteAndInOrder()

@@ -97,38 +97,57 @@ public sealed partial class GroupCoordinatorShard
 
     /// <summary>
     /// KIP-345: a static member restarting joins without its member id; it takes over its instance id
-    /// (the old member id is fenced) and, when the group is stable and its protocols are unchanged,
-    /// gets its assignment back without a rebalance.
+    /// (the old member id is fenced). In a stable group whose selected protocol its new protocols do not
+    /// change, it gets its assignment back without a rebalance, as in Kafka, even when its metadata (a
+    /// consumer's subscription) changed: the group stores the new metadata and timeouts.
     /// </summary>
     private Task<JoinGroupResponseData> RejoinStaticMember(ClassicGroup group, GroupMember member, string newMemberId, JoinGroupParams join)
     {
         var oldMemberId = member.MemberId;
+        var leaderBefore = group.LeaderId;
         member.AwaitingJoin?.TrySetResult(JoinErrorResponse(ErrorCode.FencedInstanceId, oldMemberId));
         member.AwaitingJoin = null;
         member.AwaitingSync?.TrySetResult(SyncErrorResponse(ErrorCode.FencedInstanceId));
         member.AwaitingSync = null;
         group.ReplaceStaticMemberId(member, newMemberId);
+        member.IsNew = false;
+        // Kafka restarts the session timer for the new id before it takes the join's timeouts.
+        ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
         Logger.LogInformation("Static member {InstanceId} of group {Group} rejoined as {MemberId} (was {OldMemberId})", member.GroupInstanceId, group.GroupId, newMemberId, oldMemberId);
-        switch (group.State)
+        if (!group.Is(ClassicGroupState.Stable))
         {
-            case ClassicGroupState.Stable when member.Matches(join.Protocols):
-                var error = StoreGroup(group);
-                if (error != ErrorCode.None)
-                {
-                    group.ReplaceStaticMemberId(member, oldMemberId);
-                    return JoinError(error, "");
-                }
-                member.ClientId = join.ClientId;
-                member.ClientHost = join.ClientHost;
-                ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
-                // KIP-814: a static leader learns the members but is told to skip the assignment.
-                var isLeader = group.IsLeader(newMemberId);
-                var answer = JoinAnswer(group, member, leaderMembers: isLeader);
-                answer.SkipAssignment = isLeader;
-                return Task.FromResult(answer);
-            default:
-                return UpdateMemberAndRebalance(group, member, join, "static member rejoined with new protocols or during a rebalance");
+            // During CompletingRebalance the leader may already be assigning to the old id: rebalance again.
+            return UpdateMemberAndRebalance(group, member, join, "static member rejoined during a rebalance");
         }
+        var previous = (member.Protocols, member.RebalanceTimeoutMs, member.SessionTimeoutMs);
+        (member.Protocols, member.RebalanceTimeoutMs, member.SessionTimeoutMs) = (join.Protocols, join.RebalanceTimeoutMs, join.SessionTimeoutMs);
+        if (group.SelectProtocol() != group.ProtocolName)
+        {
+            return UpdateMemberAndRebalance(group, member, join, "static member rejoined with protocols that change the group's selected protocol");
+        }
+        var error = StoreGroup(group);
+        if (error != ErrorCode.None)
+        {
+            (member.Protocols, member.RebalanceTimeoutMs, member.SessionTimeoutMs) = previous;
+            group.ReplaceStaticMemberId(member, oldMemberId);
+            ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
+            return JoinError(error, "");
+        }
+        member.ClientId = join.ClientId;
+        member.ClientHost = join.ClientHost;
+        if (!join.SupportsSkippingAssignment)
+        {
+            // Before KIP-814 the answer names the leader as it was before this join (for a static leader its
+            // old id) with no members, so the member syncs as a follower and keeps the current assignment.
+            var asFollower = JoinAnswer(group, member, leaderMembers: false);
+            asFollower.Leader = leaderBefore ?? "";
+            return Task.FromResult(asFollower);
+        }
+        // KIP-814: a static leader learns the members but is told to skip the assignment.
+        var isLeader = group.IsLeader(newMemberId);
+        var answer = JoinAnswer(group, member, leaderMembers: isLeader);
+        answer.SkipAssignment = isLeader;
+        return Task.FromResult(answer);
     }
 
     private Task<JoinGroupResponseData> AddMemberAndRebalance(ClassicGroup group, string memberId, JoinGroupParams join)
@@ -184,14 +203,16 @@ public sealed partial class GroupCoordinatorShard
         {
             ResetAndPropagateAssignmentError(group, ErrorCode.RebalanceInProgress);
         }
-        CancelGroupTimers(group);
+        CancelRebalanceTimers(group);
         group.PendingSyncMembers.Clear();
         var wasEmpty = group.Is(ClassicGroupState.Empty);
         group.TransitionTo(ClassicGroupState.PreparingRebalance, NowMs);
-        var delay = Config.GroupInitialRebalanceDelayMs;
-        if (wasEmpty && delay > 0)
+        if (wasEmpty)
         {
-            // group.initial.rebalance.delay.ms: let more members of a starting application arrive before the first assignment.
+            // group.initial.rebalance.delay.ms: let more members of a starting application arrive before the first
+            // assignment. As in Kafka, joins do not end an empty group's first join phase, this timer does (even at
+            // 0 ms), so ids still pending (KIP-394) do not hold it.
+            var delay = Config.GroupInitialRebalanceDelayMs;
             group.InitialDelayActive = true;
             group.NewMemberAdded = false;
             group.InitialDelayRemainingMs = Math.Max(group.MaxRebalanceTimeoutMs - delay, 0);
@@ -208,7 +229,14 @@ public sealed partial class GroupCoordinatorShard
     private void ScheduleJoinTimer(ClassicGroup group, long delayMs)
     {
         group.JoinTimer?.Dispose();
+        group.JoinTimer = null;
         var epoch = ++group.TimerEpoch;
+        if (delayMs <= 0)
+        {
+            // Due now: runs after the work already queued on the executor, as a timer that expired would.
+            Executor.Post(() => OnJoinTimer(group, epoch));
+            return;
+        }
         group.JoinTimer = Schedule(delayMs, () => OnJoinTimer(group, epoch));
     }
 
@@ -535,10 +563,16 @@ public sealed partial class GroupCoordinatorShard
 
     private void ExpirePendingMember(ClassicGroup group, string memberId)
     {
-        if (IsCurrent(group) && group.PendingJoinMembers.Remove(memberId, out var timer))
+        if (!IsCurrent(group) || !group.PendingJoinMembers.Remove(memberId, out var timer))
         {
-            timer.Dispose();
-            TryCompleteJoin(group);
+            return;
+        }
+        timer.Dispose();
+        Logger.LogInformation("Pending member {MemberId} of group {Group} did not join within its session timeout: removed", memberId, group.GroupId);
+        // Kafka ends a join phase that waited only for this id at once, even during the initial rebalance delay.
+        if (group.Is(ClassicGroupState.PreparingRebalance) && group.HasAllMembersJoined)
+        {
+            CompleteJoin(group);
         }
     }
 

@@ -81,12 +81,11 @@ public sealed partial class GroupCoordinatorShard
         _loading = true;
         try
         {
-            var log = partition.Log;
-            var offset = log.LogStartOffset;
-            var end = log.LogEndOffset;
+            var offset = partition.LogStartOffset;
+            var end = partition.LogEndOffset;
             while (offset < end)
             {
-                using var read = log.Read(offset, LoadReadBytes, end, minOneBatch: true);
+                using var read = partition.Read(offset, LoadReadBytes, FetchIsolation.LogEnd, minOneBatch: true);
                 if (read.Error != ErrorCode.None || read.Records.IsEmpty)
                 {
                     break;
@@ -139,11 +138,7 @@ public sealed partial class GroupCoordinatorShard
             _status = ShardStatus.Closed;
             foreach (var group in _groups.Values)
             {
-                CancelGroupTimers(group);
-                foreach (var member in group.Members.Values)
-                {
-                    member.HeartbeatTimer?.Dispose();
-                }
+                StopAllTimers(group);
             }
         });
         return Executor.StopAsync();
@@ -174,7 +169,7 @@ public sealed partial class GroupCoordinatorShard
             }
             batch = builder.ToArray();
         }
-        var result = _context.Replicas.Append(partition, batch);
+        var result = partition.AppendAsLeader(batch);
         if (result.Error != ErrorCode.None)
         {
             Logger.LogWarning("Appending {Count} records to {Topic}-{Partition} failed: {Error} {Message}",
@@ -267,11 +262,7 @@ public sealed partial class GroupCoordinatorShard
 
     private void RemoveGroupMetadata(ClassicGroup group)
     {
-        CancelGroupTimers(group);
-        foreach (var member in group.Members.Values)
-        {
-            member.HeartbeatTimer?.Dispose();
-        }
+        StopAllTimers(group);
         if (group.Offsets.Count == 0)
         {
             group.TransitionTo(ClassicGroupState.Dead, NowMs);
@@ -351,16 +342,31 @@ public sealed partial class GroupCoordinatorShard
     private ITimer Schedule(long delayMs, Action action) =>
         _context.Time.CreateTimer(_ => Executor.Post(action), null, TimeSpan.FromMilliseconds(Math.Max(0, delayMs)), Timeout.InfiniteTimeSpan);
 
-    private static void CancelGroupTimers(ClassicGroup group)
+    /// <summary>
+    /// Cancels the join and sync phase timers. Members' session timers, pending (KIP-394) members'
+    /// ones included, keep running across rebalances, as in Kafka: a pending id whose owner never
+    /// joins with it must still expire, or the join phase waits for it until the rebalance timeout.
+    /// </summary>
+    private static void CancelRebalanceTimers(ClassicGroup group)
     {
         group.TimerEpoch++;
         group.JoinTimer?.Dispose();
         group.JoinTimer = null;
         group.SyncTimer?.Dispose();
         group.SyncTimer = null;
+    }
+
+    /// <summary>Every timer of the group, for a group that is removed or a shard that closes.</summary>
+    private static void StopAllTimers(ClassicGroup group)
+    {
+        CancelRebalanceTimers(group);
         foreach (var pending in group.PendingJoinMembers.Values)
         {
             pending.Dispose();
+        }
+        foreach (var member in group.Members.Values)
+        {
+            member.HeartbeatTimer?.Dispose();
         }
     }
 

@@ -1,6 +1,9 @@
 namespace KafkaCompat.Broker.Groups;
 
-/// <summary>A JoinGroup, as the coordinator needs it (handlers fill in version-dependent defaults).</summary>
+/// <summary>
+/// A JoinGroup, as the coordinator needs it (handlers fill in version-dependent defaults).
+/// <paramref name="SupportsSkippingAssignment"/>: JoinGroup v9+ (KIP-814).
+/// </summary>
 public sealed record JoinGroupParams(
     string GroupId,
     string MemberId,
@@ -12,7 +15,8 @@ public sealed record JoinGroupParams(
     string ProtocolType,
     IReadOnlyList<MemberProtocol> Protocols,
     bool RequireKnownMemberId,
-    string? Reason = null);
+    string? Reason = null,
+    bool SupportsSkippingAssignment = true);
 
 public sealed record SyncGroupParams(
     string GroupId,

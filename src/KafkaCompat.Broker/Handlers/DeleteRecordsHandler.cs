@@ -13,8 +13,6 @@ namespace KafkaCompat.Broker.Handlers;
 /// </summary>
 public sealed class DeleteRecordsHandler(ReplicaManager replicas) : ApiHandler<DeleteRecordsRequestData, DeleteRecordsResponseData>
 {
-    private const long HighWatermark = -1;
-
     public override ApiKey ApiKey => ApiKey.DeleteRecords;
 
     public override VersionRange Versions => new(0, 2);
@@ -42,14 +40,7 @@ public sealed class DeleteRecordsHandler(ReplicaManager replicas) : ApiHandler<D
             result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
             return result;
         }
-        var log = partition.Log;
-        var offset = request.Offset == HighWatermark ? log.HighWatermark : request.Offset;
-        if (offset < 0 || offset > log.HighWatermark)
-        {
-            result.ErrorCode = (short)ErrorCode.OffsetOutOfRange;
-            return result;
-        }
-        var deleted = log.DeleteRecordsBefore(offset);
+        var deleted = partition.DeleteRecordsBefore(request.Offset);
         result.ErrorCode = (short)deleted.Error;
         result.LowWatermark = deleted.LowWatermark;
         return result;

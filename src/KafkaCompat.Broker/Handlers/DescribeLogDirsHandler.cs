@@ -21,7 +21,7 @@ public sealed class DescribeLogDirsHandler(ReplicaManager replicas, BrokerState 
         var response = new DescribeLogDirsResponseData();
         var partitions = replicas.Partitions
             .Where(p => request.Topics is null || request.Topics.Find(p.TopicPartition.Topic) is { } t && t.Partitions.Contains(p.TopicPartition.Partition))
-            .ToLookup(p => Path.GetFullPath(Path.GetDirectoryName(p.Log.Directory)!));
+            .ToLookup(p => Path.GetFullPath(p.LogDirectory));
         foreach (var dir in broker.Config.LogDirs.Select(Path.GetFullPath))
         {
             var result = new DescribeLogDirsResponseData.DescribeLogDirsResult { LogDir = dir };
@@ -33,7 +33,7 @@ public sealed class DescribeLogDirsHandler(ReplicaManager replicas, BrokerState 
                     Partitions = [.. topic.OrderBy(p => p.TopicPartition.Partition).Select(p => new DescribeLogDirsResponseData.DescribeLogDirsPartition
                     {
                         PartitionIndex = p.TopicPartition.Partition,
-                        PartitionSize = p.Log.Size,
+                        PartitionSize = p.Size,
                         OffsetLag = 0,
                     })],
                 });

@@ -10,15 +10,17 @@ namespace KafkaCompat.Broker.Handlers;
 /// <summary>
 /// Fetch (key 1), versions 4-17.
 /// Long poll: when fewer than MinBytes are available the request waits, up
-/// to MaxWaitMs, on the partitions' append signals (no polling loop).
-/// MaxBytes and PartitionMaxBytes limit the answer, except that the first
-/// batch found is returned whole even when larger, so a consumer can always
-/// make progress (KIP-74). Reads stop at the high watermark (read_uncommitted)
-/// or the last stable offset (read_committed, v4+). v7+ fetch sessions
-/// (KIP-227); v13+ topics by id (KIP-516). Follower fetches are not served:
-/// this is a single-node broker.
+/// to MaxWaitMs, as a <see cref="DelayedFetch"/> registered on its partitions
+/// before they are first read; each append to one of them wakes it, and only
+/// the partitions that changed are read again. MaxBytes (capped by the
+/// broker's fetch.max.bytes) and PartitionMaxBytes limit the answer, except
+/// that the first batch found is returned whole even when larger, so a
+/// consumer can always make progress (KIP-74). Reads stop at the high
+/// watermark (read_uncommitted) or the last stable offset (read_committed).
+/// v7+ fetch sessions (KIP-227); v13+ topics by id (KIP-516). Follower
+/// fetches are not served: this is a single-node broker.
 /// </summary>
-public sealed class FetchHandler(ReplicaManager replicas, MetadataController metadata, FetchSessionCache sessions, TimeProvider time)
+public sealed class FetchHandler(ReplicaManager replicas, MetadataController metadata, FetchSessionCache sessions, BrokerState broker, TimeProvider time)
     : ApiHandler<FetchRequestData, FetchResponseData>
 {
     private const sbyte ReadCommitted = 1;
@@ -35,58 +37,112 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         {
             return new FetchResponseData { ErrorCode = (short)fetch.Error, SessionId = 0 };
         }
+        var limits = new ReadLimits(
+            Math.Min(request.MaxBytes, broker.Config.FetchMaxBytes),
+            request.IsolationLevel == ReadCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark);
+        var reads = new PartitionRead[fetch.Targets.Count];
         var deadline = time.GetUtcNow().AddMilliseconds(Math.Max(request.MaxWaitMs, 0));
-        while (true)
+        using var delayed = request.MaxWaitMs > 0 && request.MinBytes > 0 ? new DelayedFetch(time) : null;
+        try
         {
-            var reads = Read(fetch.Targets, request, version);
-            var bytes = reads.Sum(r => r.Result?.Records.Length ?? 0);
-            var remaining = deadline - time.GetUtcNow();
-            if (bytes >= request.MinBytes || reads.Any(r => r.Error != ErrorCode.None) || remaining <= TimeSpan.Zero || reads.Count == 0)
+            for (var i = 0; i < reads.Length; i++)
             {
-                return Respond(context, fetch, reads, version, request.IsolationLevel);
+                var target = fetch.Targets[i];
+                var partition = target.Topic is null ? null : replicas.GetPartition(target.Topic, target.Partition);
+                // Watch before the first read: an append from here on is seen, even one that lands before the wait starts.
+                if (partition is not null)
+                {
+                    delayed?.Watch(partition);
+                }
+                reads[i] = new PartitionRead(target, partition);
             }
+            for (var i = 0; i < reads.Length; i++)
+            {
+                Read(reads, i, limits, version);
+            }
+            while (delayed is not null && !Satisfied(reads, request.MinBytes))
+            {
+                var remaining = deadline - time.GetUtcNow();
+                if (remaining <= TimeSpan.Zero)
+                {
+                    break;
+                }
+                foreach (var changed in await delayed.WaitForChangesAsync(remaining, cancellationToken))
+                {
+                    for (var i = 0; i < reads.Length; i++)
+                    {
+                        if (reads[i].Partition == changed)
+                        {
+                            Read(reads, i, limits, version);
+                        }
+                    }
+                }
+            }
+            return Respond(context, fetch, reads, version, request.IsolationLevel);
+        }
+        catch
+        {
             foreach (var read in reads)
             {
-                read.Result?.Dispose();
+                read?.Result?.Dispose();
             }
-            var signals = reads.Where(r => r.Partition is not null).Select(r => r.Partition!.Appended.Next).ToList();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(remaining, time, timeout.Token);
-            await Task.WhenAny(signals.Append(delay));
-            await timeout.CancelAsync();
+            throw;
         }
     }
 
-    private sealed record PartitionRead(FetchTarget Target, Partition? Partition, ErrorCode Error, LogReadResult? Result);
+    private readonly record struct ReadLimits(int MaxBytes, FetchIsolation Isolation);
 
-    private List<PartitionRead> Read(IReadOnlyList<FetchTarget> targets, FetchRequestData request, short version)
+    private sealed class PartitionRead(FetchTarget target, Partition? partition)
     {
-        var reads = new List<PartitionRead>(targets.Count);
-        var budget = request.MaxBytes;
-        var minOneBatch = true;
-        foreach (var target in targets)
-        {
-            var partition = target.Topic is null ? null : replicas.GetPartition(target.Topic, target.Partition);
-            if (partition is null)
-            {
-                var unknown = version >= 13 && target.Topic is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
-                reads.Add(new PartitionRead(target, null, unknown, null));
-                continue;
-            }
-            var log = partition.Log;
-            var maxOffset = request.IsolationLevel == ReadCommitted ? log.LastStableOffset : log.HighWatermark;
-            var result = log.Read(target.FetchOffset, Math.Max(0, Math.Min(target.PartitionMaxBytes, budget)), maxOffset, minOneBatch);
-            if (result.Records.Length > 0)
-            {
-                budget -= result.Records.Length;
-                minOneBatch = false;
-            }
-            reads.Add(new PartitionRead(target, partition, result.Error, result));
-        }
-        return reads;
+        public FetchTarget Target { get; } = target;
+        public Partition? Partition { get; } = partition;
+        public ErrorCode Error { get; set; }
+        public LogReadResult? Result { get; set; }
+        public int Bytes => Result?.Records.Length ?? 0;
     }
 
-    private static FetchResponseData Respond(RequestContext context, FetchContext fetch, List<PartitionRead> reads, short version, sbyte isolation)
+    private static bool Satisfied(PartitionRead[] reads, int minBytes)
+    {
+        var bytes = 0;
+        foreach (var read in reads)
+        {
+            if (read.Error != ErrorCode.None)
+            {
+                return true;
+            }
+            bytes += read.Bytes;
+        }
+        return bytes >= minBytes || reads.Length == 0;
+    }
+
+    /// <summary>
+    /// (Re)reads one partition within what the response's other partitions leave of MaxBytes; it
+    /// may return one whole batch beyond that only when no other partition returned data (KIP-74).
+    /// </summary>
+    private void Read(PartitionRead[] reads, int index, ReadLimits limits, short version)
+    {
+        var read = reads[index];
+        read.Result?.Dispose();
+        read.Result = null;
+        var target = read.Target;
+        // A deleted topic's partition is gone from the replica manager: its waiters wake and find out here.
+        var partition = target.Topic is null ? null : replicas.GetPartition(target.Topic, target.Partition);
+        if (partition is null || partition != read.Partition)
+        {
+            read.Error = version >= 13 && target.Topic is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
+            return;
+        }
+        var others = 0;
+        for (var i = 0; i < reads.Length; i++)
+        {
+            others += i == index ? 0 : reads[i]?.Bytes ?? 0;
+        }
+        var budget = Math.Max(0, Math.Min(target.PartitionMaxBytes, limits.MaxBytes - others));
+        read.Result = partition.Read(target.FetchOffset, budget, limits.Isolation, minOneBatch: others == 0);
+        read.Error = read.Result.Error;
+    }
+
+    private static FetchResponseData Respond(RequestContext context, FetchContext fetch, PartitionRead[] reads, short version, sbyte isolation)
     {
         var response = new FetchResponseData { SessionId = fetch.ResponseSessionId };
         var byTopic = new Dictionary<(Uuid, string?), FetchResponseData.FetchableTopicResponse>();

@@ -33,7 +33,8 @@ public sealed class JoinGroupHandler(GroupCoordinator coordinator) : ApiHandler<
             request.ProtocolType,
             request.Protocols.Select(p => new MemberProtocol(p.Name, p.Metadata.ToArray())).ToList(),
             RequireKnownMemberId: version >= 4,
-            request.Reason);
+            request.Reason,
+            SupportsSkippingAssignment: version >= 9);
         return Shape(await coordinator.JoinGroupAsync(join), version);
     }
 

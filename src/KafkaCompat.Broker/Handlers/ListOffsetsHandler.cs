@@ -13,10 +13,13 @@ namespace KafkaCompat.Broker.Handlers;
 /// local (v8+, KIP-405: the log start offset, as nothing is tiered), -5
 /// latest tiered (v9+, KIP-1005: none, so -1). Any other timestamp finds the
 /// first offset whose timestamp is at least that, through the time index;
-/// none gives offset -1 and timestamp -1.
+/// none gives offset -1 and timestamp -1. Nothing at or above the high
+/// watermark (or last stable offset) is ever returned.
 /// </summary>
 public sealed class ListOffsetsHandler(ReplicaManager replicas) : ApiHandler<ListOffsetsRequestData, ListOffsetsResponseData>
 {
+    private const sbyte ReadCommitted = 1;
+
     public override ApiKey ApiKey => ApiKey.ListOffsets;
 
     public override VersionRange Versions => new(1, 9);
@@ -45,16 +48,15 @@ public sealed class ListOffsetsHandler(ReplicaManager replicas) : ApiHandler<Lis
             response.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
             return response;
         }
-        var log = partition.Log;
-        TimestampAndOffset? found = request.Timestamp switch
+        // Special timestamps newer than the request's version are not understood by it: none found.
+        var understood = request.Timestamp switch
         {
-            -1 => new TimestampAndOffset(-1, isolation == 1 ? log.LastStableOffset : log.HighWatermark, partition.LeaderEpoch),
-            -2 or -4 => new TimestampAndOffset(-1, log.LogStartOffset, partition.LeaderEpoch),
-            -3 when version >= 7 => log.MaxTimestampOffset(),
-            -5 when version >= 9 => null,
-            < 0 => null,
-            _ => log.OffsetForTimestamp(request.Timestamp),
+            ListOffsetsTimestamp.MaxTimestamp => version >= 7,
+            ListOffsetsTimestamp.LatestTiered => version >= 9,
+            _ => true,
         };
+        var upTo = isolation == ReadCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark;
+        var found = understood ? partition.FetchOffsetForTimestamp(request.Timestamp, upTo) : null;
         if (found is { } f)
         {
             response.Timestamp = f.Timestamp;

@@ -3,20 +3,22 @@ using KafkaCompat.Broker.Replication;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Records;
 
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// Produce (key 0), versions 3-11 (record batch v2 only; v0-2 carry legacy message sets).
-/// Batches are validated in place (<see cref="ProduceValidator"/>), get their
-/// offsets written into the request buffer and go to the log as they arrived,
-/// never re-encoded. acks=0 gets no response, and a failure with acks=0
+/// Batches are validated in place (<see cref="LogValidator"/>), get their
+/// offsets written into the request buffer and go to the log as they arrived;
+/// only a topic whose compression.type differs from the producer's codec has
+/// them re-encoded (<see cref="TopicCompression"/>). acks=0 gets no response, and a failure with acks=0
 /// closes the connection as Kafka does, since the client would never hear of it.
 /// acks=-1 is answered at once: this single node is the whole ISR.
-/// v8+ carries record errors and an error message (KIP-467); v7+ allows zstd (KIP-110).
+/// v8+ carries record errors (every invalid record) and an error message (KIP-467); v7+ allows zstd (KIP-110).
 /// Transactional produce arrives with the transactions issue.
 /// </summary>
-public sealed class ProduceHandler(ReplicaManager replicas) : ApiHandler<ProduceRequestData, ProduceResponseData>
+public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) : ApiHandler<ProduceRequestData, ProduceResponseData>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
@@ -66,17 +68,23 @@ public sealed class ProduceHandler(ReplicaManager replicas) : ApiHandler<Produce
         {
             return Fail(response, ErrorCode.CorruptMessage, "the partition's records are null");
         }
-        if (ProduceValidator.Validate(records, partition.Log.Config, version) is { } invalid)
+        var config = partition.Config;
+        PooledBufferWriter? recompressed = null;
+        var invalid = LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var stored = invalid is null ? TopicCompression.Apply(records, config, out recompressed, out invalid) : records;
+        using var _ = recompressed;
+        if (invalid is not null)
         {
-            if (invalid.BatchIndex >= 0 && invalid.Error == ErrorCode.InvalidRecord)
+            // KIP-467: every record the batch was refused for, so the client fails exactly those.
+            foreach (var recordError in invalid.RecordErrors ?? [])
             {
-                response.RecordErrors.Add(new ProduceResponseData.BatchIndexAndErrorMessage { BatchIndex = invalid.BatchIndex, BatchIndexErrorMessage = invalid.Message });
+                response.RecordErrors.Add(new ProduceResponseData.BatchIndexAndErrorMessage { BatchIndex = recordError.RecordIndex, BatchIndexErrorMessage = recordError.Message });
             }
-            response.LogStartOffset = partition.Log.LogStartOffset;
+            response.LogStartOffset = partition.LogStartOffset;
             return Fail(response, invalid.Error, invalid.Message);
         }
-        // The request buffer belongs to this request: offsets are assigned in it, in place.
-        var result = replicas.Append(partition, MemoryMarshal.AsMemory(records));
+        // The request buffer (or the re-encoded copy) belongs to this request: offsets are assigned in it, in place.
+        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(stored));
         response.ErrorCode = (short)result.Error;
         response.ErrorMessage = result.ErrorMessage;
         response.BaseOffset = result.Error == ErrorCode.None ? result.FirstOffset : -1;

@@ -6,15 +6,10 @@ using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Replication;
 
-/// <summary>A partition this broker leads: its log and the signal fetches wait on.</summary>
-public sealed record Partition(TopicPartition TopicPartition, PartitionLog Log, AppendSignal Appended, int LeaderEpoch);
-
 /// <summary>
-/// Keeps one partition log per partition in the metadata image (opening,
-/// reconfiguring and deleting logs as the image changes) and is where
-/// produce appends and fetch reads meet the log. Single node: this broker
-/// leads every partition, the ISR is itself, so the high watermark moves to
-/// the log end as soon as an append is in the log.
+/// Keeps one <see cref="Partition"/> per partition in the metadata image
+/// (opening, reconfiguring and deleting their logs as the image changes).
+/// Handlers and coordinators find partitions here and then work through them.
 /// </summary>
 public sealed class ReplicaManager
 {
@@ -51,10 +46,7 @@ public sealed class ReplicaManager
                     wanted.Add(tp);
                     if (_partitions.TryGetValue(tp, out var existing))
                     {
-                        if (existing.Log.Config != config)
-                        {
-                            existing.Log.UpdateConfig(config);
-                        }
+                        existing.UpdateConfig(config);
                         continue;
                     }
                     var log = _logs.GetOrCreateLog(tp, config);
@@ -63,32 +55,18 @@ public sealed class ReplicaManager
                         // Logs found on disk at start-up opened with the defaults; now their topic's config is known.
                         log.UpdateConfig(config);
                     }
-                    // Everything recovered from disk was acknowledged by this (sole) replica.
-                    log.UpdateHighWatermark(log.LogEndOffset);
-                    _partitions[tp] = new Partition(tp, log, new AppendSignal(), p.LeaderEpoch);
+                    _partitions[tp] = new Partition(tp, log, p.LeaderEpoch);
                 }
             }
             foreach (var gone in _partitions.Keys.Where(tp => !wanted.Contains(tp)).ToList())
             {
                 if (_partitions.TryRemove(gone, out var removed))
                 {
-                    removed.Appended.Signal();
                     _logs.DeleteLog(gone);
+                    removed.Close();
                     _logger.LogInformation("Deleted log for partition {Partition}", gone);
                 }
             }
         }
-    }
-
-    /// <summary>Appends validated batches (offsets assigned in place) and advances the high watermark.</summary>
-    public LogAppendResult Append(Partition partition, Memory<byte> records)
-    {
-        var result = partition.Log.Append(records, partition.LeaderEpoch);
-        if (result.Error == KafkaCompat.Protocol.ErrorCode.None && !result.IsDuplicate)
-        {
-            partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
-            partition.Appended.Signal();
-        }
-        return result;
     }
 }

@@ -125,9 +125,10 @@ internal sealed class GroupHarness : IAsyncDisposable
     }
 
     public Task<JoinGroupResponseData> JoinAsync(string memberId = "", string? instanceId = null, string protocol = "range", byte[]? metadata = null,
-        string group = Group, int sessionTimeoutMs = SessionTimeoutMs, int rebalanceTimeoutMs = RebalanceTimeoutMs, bool requireKnownMemberId = false, string protocolType = "consumer") =>
+        string group = Group, int sessionTimeoutMs = SessionTimeoutMs, int rebalanceTimeoutMs = RebalanceTimeoutMs, bool requireKnownMemberId = false, string protocolType = "consumer",
+        bool supportsSkippingAssignment = true) =>
         Coordinator.JoinGroupAsync(new JoinGroupParams(group, memberId, instanceId, "client", "/127.0.0.1", sessionTimeoutMs, rebalanceTimeoutMs, protocolType,
-            [new MemberProtocol(protocol, metadata ?? Subscription("t"))], requireKnownMemberId));
+            [new MemberProtocol(protocol, metadata ?? Subscription("t"))], requireKnownMemberId, SupportsSkippingAssignment: supportsSkippingAssignment));
 
     public Task<SyncGroupResponseData> SyncAsync(string memberId, int generation, Dictionary<string, byte[]>? assignments = null, string? instanceId = null, string group = Group) =>
         Coordinator.SyncGroupAsync(new SyncGroupParams(group, generation, memberId, instanceId, null, null, assignments ?? []));
@@ -143,6 +144,18 @@ internal sealed class GroupHarness : IAsyncDisposable
         var synced = await SyncAsync(joined.MemberId, joined.GenerationId, new() { [joined.MemberId] = assignment ?? [1, 2, 3] }, instanceId);
         Assert.That((ErrorCode)synced.ErrorCode, Is.EqualTo(ErrorCode.None));
         return joined.MemberId;
+    }
+
+    /// <summary>A member alone and stable, then a second one joins and the first rejoins: generation 2, CompletingRebalance, nobody synced yet.</summary>
+    public async Task<(string Leader, string Follower)> SecondGenerationAsync()
+    {
+        var leader = await StableSingleMemberAsync();
+        var followerJoin = JoinAsync();
+        var leaderJoin = await JoinAsync(memberId: leader);
+        var follower = await followerJoin;
+        Assert.That(leaderJoin.GenerationId, Is.EqualTo(2));
+        Assert.That(leaderJoin.Leader, Is.EqualTo(leader));
+        return (leader, follower.MemberId);
     }
 
     public Task<IReadOnlyList<ErrorCode>> CommitAsync(long offset, int generation = -1, string memberId = "", string topic = "t", int partition = 0, string group = Group, string? instanceId = null) =>

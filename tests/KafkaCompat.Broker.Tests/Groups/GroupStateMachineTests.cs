@@ -54,8 +54,15 @@ public class GroupStateMachineTests
     public async Task APendingMemberThatNeverRejoinsExpires()
     {
         var first = await _h.JoinAsync(requireKnownMemberId: true);
-        await _h.AdvanceAsync(GroupHarness.SessionTimeoutMs);
+        Assert.That((ErrorCode)first.ErrorCode, Is.EqualTo(ErrorCode.MemberIdRequired));
+        Assert.That(_h.GroupState()!.PendingJoinMembers.Keys, Is.EqualTo(new[] { first.MemberId }), "pending once its id is handed out");
+        await _h.AdvanceAsync(GroupHarness.SessionTimeoutMs - 1);
+        Assert.That(_h.GroupState()!.PendingJoinMembers.Keys, Is.EqualTo(new[] { first.MemberId }), "still pending within its session timeout");
+
+        await _h.AdvanceAsync(1);
         Assert.That(_h.GroupState()!.PendingJoinMembers, Is.Empty);
+        var late = await _h.JoinAsync(memberId: first.MemberId, requireKnownMemberId: true);
+        Assert.That((ErrorCode)late.ErrorCode, Is.EqualTo(ErrorCode.UnknownMemberId), "an expired id can no longer join");
     }
 
     [Test]
@@ -118,19 +125,16 @@ public class GroupStateMachineTests
     [Test]
     public async Task ASilentMemberIsRemovedAfterItsSessionTimeoutAndTheGroupRebalances()
     {
-        var a = await _h.StableSingleMemberAsync();
-        var bJoin = _h.JoinAsync();
-        var aJoin = await _h.JoinAsync(memberId: a);
-        var b = await bJoin;
-        await _h.SyncAsync(a, 2, new() { [a] = [1], [b.MemberId] = [2] });
-        await _h.SyncAsync(b.MemberId, 2);
+        var (a, b) = await _h.SecondGenerationAsync();
+        await _h.SyncAsync(a, 2, new() { [a] = [1], [b] = [2] });
+        await _h.SyncAsync(b, 2);
 
         await _h.AdvanceAsync(GroupHarness.SessionTimeoutMs - 1000);
         Assert.That(await _h.HeartbeatAsync(a, 2), Is.EqualTo(ErrorCode.None));
         await _h.AdvanceAsync(1000);
         Assert.That(_h.GroupState()!.Members.Keys, Is.EquivalentTo(new[] { a }), "b never heartbeated");
         Assert.That(_h.GroupState()!.State, Is.EqualTo(ClassicGroupState.PreparingRebalance));
-        Assert.That(await _h.HeartbeatAsync(b.MemberId, 2), Is.EqualTo(ErrorCode.UnknownMemberId));
+        Assert.That(await _h.HeartbeatAsync(b, 2), Is.EqualTo(ErrorCode.UnknownMemberId));
         Assert.That(await _h.HeartbeatAsync(a, 2), Is.EqualTo(ErrorCode.RebalanceInProgress));
         var rejoined = await _h.JoinAsync(memberId: a);
         Assert.That(rejoined.GenerationId, Is.EqualTo(3));
@@ -167,11 +171,8 @@ public class GroupStateMachineTests
     [Test]
     public async Task AMemberThatJoinsButNeverSyncsIsRemovedAfterTheRebalanceTimeout()
     {
-        var a = await _h.StableSingleMemberAsync();
-        var bJoin = _h.JoinAsync();
-        await _h.JoinAsync(memberId: a);
-        var b = await bJoin;
-        var bSync = _h.SyncAsync(b.MemberId, 2);
+        var (a, b) = await _h.SecondGenerationAsync();
+        var bSync = _h.SyncAsync(b, 2);
         await _h.AdvanceAsync(GroupHarness.RebalanceTimeoutMs);
         Assert.That((ErrorCode)(await bSync).ErrorCode, Is.EqualTo(ErrorCode.RebalanceInProgress));
         Assert.That(_h.GroupState()!.Members.Keys, Does.Not.Contain(a), "the leader never sent its assignment");

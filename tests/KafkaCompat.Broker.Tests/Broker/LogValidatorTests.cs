@@ -6,7 +6,7 @@ using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Tests.Broker;
 
-public class ProduceValidatorTests
+public class LogValidatorTests
 {
     private static byte[] Batch(Action<RecordBatchBuilder>? configure = null, byte[]? key = null, int records = 2)
     {
@@ -19,8 +19,10 @@ public class ProduceValidatorTests
         return builder.ToArray();
     }
 
+    private const long Now = 1_700_000_000_000;
+
     private static ProduceValidationError? Validate(byte[] records, LogConfig? config = null, short version = 9) =>
-        ProduceValidator.Validate(records, config ?? LogConfig.Default, version);
+        LogValidator.Validate(records, config ?? LogConfig.Default, version, Now);
 
     [Test]
     public void AWellFormedBatchPasses() => Assert.That(Validate(Batch()), Is.Null);
@@ -60,6 +62,34 @@ public class ProduceValidatorTests
         var compacted = LogConfig.Default with { CleanupPolicy = ["compact"] };
         Assert.That(Validate(Batch(), compacted)!.Error, Is.EqualTo(ErrorCode.InvalidRecord));
         Assert.That(Validate(Batch(key: [1]), compacted), Is.Null);
+    }
+
+    [Test]
+    public void EveryKeylessRecordOfACompactedTopicIsListed()
+    {
+        using var builder = new RecordBatchBuilder();
+        builder.Append(Now, [1], [0]).Append(Now, null, [1]).Append(Now, [3], [2]).Append(Now, null, [3]);
+        var error = Validate(builder.ToArray(), LogConfig.Default with { CleanupPolicy = ["compact"] })!;
+        Assert.That(error.Error, Is.EqualTo(ErrorCode.InvalidRecord));
+        Assert.That(error.RecordErrors!.Select(e => e.RecordIndex), Is.EqualTo(new[] { 1, 3 }), "the second and the fourth record have no key");
+    }
+
+    [Test]
+    public void CreateTimeTimestampsOutsideTheBeforeAndAfterLimitsAreInvalidTimestamps()
+    {
+        var limits = LogConfig.Default with { MessageTimestampBeforeMaxMs = 60_000, MessageTimestampAfterMaxMs = 1_000 };
+        using var builder = new RecordBatchBuilder();
+        builder.Append(Now - 60_000, null, [0]).Append(Now - 60_001, null, [1]).Append(Now + 1_000, null, [2]).Append(Now + 1_001, null, [3]).Append(-1, null, [4]);
+        var error = Validate(builder.ToArray(), limits)!;
+        Assert.That(error.Error, Is.EqualTo(ErrorCode.InvalidTimestamp));
+        Assert.That(error.RecordErrors!.Select(e => e.RecordIndex), Is.EqualTo(new[] { 1, 3 }), "one millisecond past each limit; NO_TIMESTAMP (-1) is not checked");
+    }
+
+    [Test]
+    public void LogAppendTimeBatchesAreNotCheckedForTimestamps()
+    {
+        var limits = LogConfig.Default with { MessageTimestampBeforeMaxMs = 0, MessageTimestampAfterMaxMs = 0 };
+        Assert.That(Validate(Batch(b => b.LogAppendTime = Now - 1_000_000), limits), Is.Null);
     }
 
     [Test]

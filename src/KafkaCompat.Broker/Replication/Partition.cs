@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using KafkaCompat.Protocol;
+using KafkaCompat.Storage;
+
+namespace KafkaCompat.Broker.Replication;
+
+/// <summary>How far a read may go: Kafka's FetchIsolation.</summary>
+public enum FetchIsolation
+{
+    /// <summary>Up to the log end: coordinators loading their own internal partition, followers.</summary>
+    LogEnd,
+
+    /// <summary>Up to the high watermark: read_uncommitted consumers.</summary>
+    HighWatermark,
+
+    /// <summary>Up to the last stable offset: read_committed consumers.</summary>
+    TxnCommitted,
+}
+
+/// <summary>
+/// One partition this broker hosts, and the single owner of its replication state: the leader
+/// epoch, the high watermark and last stable offset (which only move forward, under this
+/// partition's lock), the log start offset, and the delayed operations waiting on it. Every path
+/// to the partition's data goes through here (Produce, Fetch, ListOffsets, DeleteRecords,
+/// DescribeLogDirs, the coordinators' internal topics); nothing else touches its
+/// <see cref="PartitionLog"/>. Single node for now: this broker leads and is the whole ISR, so
+/// the high watermark follows the log end as soon as an append is in the log.
+/// </summary>
+public sealed class Partition
+{
+    private readonly PartitionLog _log;
+    private readonly Lock _lock = new();
+    private readonly ConcurrentDictionary<IPartitionWatcher, byte> _watchers = new();
+
+    public Partition(TopicPartition topicPartition, PartitionLog log, int leaderEpoch)
+    {
+        TopicPartition = topicPartition;
+        _log = log;
+        LeaderEpoch = leaderEpoch;
+        // Everything recovered from disk was acknowledged by this (sole) replica.
+        _log.MaybeIncrementHighWatermark(_log.LogEndOffset);
+    }
+
+    public TopicPartition TopicPartition { get; }
+
+    public int LeaderEpoch { get; }
+
+    public long LogStartOffset => _log.LogStartOffset;
+
+    public long LogEndOffset => _log.LogEndOffset;
+
+    public long HighWatermark => _log.HighWatermark;
+
+    /// <summary>Equal to the high watermark until transactions land (no open transaction holds it back).</summary>
+    public long LastStableOffset => HighWatermark;
+
+    public LogConfig Config => _log.Config;
+
+    /// <summary>The log directory this partition's folder is in (DescribeLogDirs).</summary>
+    public string LogDirectory => Path.GetDirectoryName(_log.Directory)!;
+
+    public long Size => _log.Size;
+
+    /// <summary>Applies the topic's changed configs; they take effect from the next append or retention run.</summary>
+    public void UpdateConfig(LogConfig config)
+    {
+        if (_log.Config != config)
+        {
+            _log.UpdateConfig(config);
+        }
+    }
+
+    /// <summary>
+    /// Appends validated batches as the leader (offsets and leader epoch written in place) and
+    /// moves the high watermark; then wakes the operations waiting on this partition.
+    /// </summary>
+    public LogAppendResult AppendAsLeader(Memory<byte> records)
+    {
+        LogAppendResult result;
+        bool moved;
+        lock (_lock)
+        {
+            result = _log.Append(records, LeaderEpoch);
+            // The ISR is this broker alone: the appended records are committed at once.
+            moved = result.Error == ErrorCode.None && !result.IsDuplicate && _log.MaybeIncrementHighWatermark(result.LastOffset + 1);
+        }
+        if (moved)
+        {
+            NotifyWatchers();
+        }
+        return result;
+    }
+
+    /// <summary>Reads whole batches from <paramref name="fetchOffset"/>, no further than <paramref name="isolation"/> allows.</summary>
+    public LogReadResult Read(long fetchOffset, int maxBytes, FetchIsolation isolation, bool minOneBatch) =>
+        _log.Read(fetchOffset, maxBytes, MaxOffset(isolation), minOneBatch);
+
+    /// <summary>ListOffsets: see <see cref="PartitionLog.FetchOffsetByTimestamp(long, long)"/>; latest means the high watermark or the last stable offset.</summary>
+    public TimestampAndOffset? FetchOffsetForTimestamp(long timestamp, FetchIsolation isolation) =>
+        _log.FetchOffsetByTimestamp(timestamp, MaxOffset(isolation));
+
+    /// <summary>DeleteRecords: moves the log start offset (-1 means the high watermark), never past the high watermark.</summary>
+    public DeleteRecordsResult DeleteRecordsBefore(long offset)
+    {
+        lock (_lock)
+        {
+            return _log.DeleteRecordsBefore(offset);
+        }
+    }
+
+    /// <summary>Registers a delayed operation; from now on every change of this partition reaches it until it is removed.</summary>
+    public void Watch(IPartitionWatcher watcher) => _watchers.TryAdd(watcher, 0);
+
+    public void Unwatch(IPartitionWatcher watcher) => _watchers.TryRemove(watcher, out _);
+
+    /// <summary>The partition is going away (topic deleted): waiters re-read it and find it gone.</summary>
+    public void Close() => NotifyWatchers();
+
+    private long MaxOffset(FetchIsolation isolation) => isolation switch
+    {
+        FetchIsolation.LogEnd => _log.LogEndOffset,
+        FetchIsolation.TxnCommitted => LastStableOffset,
+        _ => HighWatermark,
+    };
+
+    private void NotifyWatchers()
+    {
+        foreach (var watcher in _watchers.Keys)
+        {
+            watcher.OnPartitionChanged(this);
+        }
+    }
+}

@@ -2,7 +2,10 @@ using System.Net;
 
 namespace KafkaCompat.Network;
 
-/// <summary>Which named listener a local endpoint belongs to, known once the listeners are bound.</summary>
+/// <summary>
+/// Which named listener a local endpoint belongs to: the configured listeners until the bound ones
+/// (with the ports the OS chose for port 0) are published.
+/// </summary>
 public sealed class ListenerDirectory
 {
     private volatile IReadOnlyList<ListenerEndpoint> _bound = [];
@@ -10,8 +13,8 @@ public sealed class ListenerDirectory
     public void Publish(IReadOnlyList<ListenerEndpoint> bound) => _bound = bound;
 
     /// <summary>
-    /// The listener bound to <paramref name="local"/>. Until the bound ports are published (a
-    /// configured port 0 is known only then) a connection may find none, and gets the first.
+    /// The listener bound to <paramref name="local"/>; a connection accepted before a configured
+    /// port 0 is published finds none by port, and gets the first listener.
     /// </summary>
     public ListenerEndpoint For(EndPoint? local)
     {

@@ -19,6 +19,9 @@ ldconfig -p | grep -q 'libzstd\.so\.1 ' || missing+=(libzstd1)
 for package in kcat python3-kafka python3-snappy python3-lz4 python3-zstandard python3-xxhash; do
   installed "$package" || missing+=("$package")
 done
+# Node.js for kafkajs (installed below, into compat-tests/.deps/node, where compat-tests/run.sh uses it too).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 # librdkafka 2.15.1 for Confluent.Kafka (the mirror lacks librdkafka.redist): built from the
 # source inside @confluentinc/kafka-javascript into the git-ignored .deps/, once. Its configure
 # enables zstd only when libzstd-dev is there (snappy, lz4 and gzip are built in).
@@ -49,6 +52,8 @@ if [ ! -f "$librdkafka" ]; then
     || { echo "test.sh: librdkafka.so.1 not found in $build"; exit 1; }
   mv "$librdkafka.tmp" "$librdkafka" && rm -rf "$build"
 fi
+
+compat-tests/lib/install-node-clients.sh || { echo "test.sh: could not install the JavaScript clients"; exit 1; }
 
 results=test-results
 rm -rf "$results" && mkdir -p "$results"

@@ -60,12 +60,7 @@ if ! librdkafka_ok "$librdkafka"; then
 fi
 
 # ---- 3. JavaScript clients (pinned in clients/node/package.json) -------------------------
-if ! cmp -s clients/node/package.json "$deps/node/package.json" || [ ! -d "$deps/node/node_modules/kafkajs" ]; then
-  say "installing the JavaScript clients"
-  mkdir -p "$deps/node" && cp clients/node/package.json "$deps/node/package.json.new"
-  (cd "$deps/node" && mv package.json.new package.json && flock "$lock" npm install --no-audit --no-fund --loglevel=error) \
-    >"$deps/logs/npm.log" 2>&1 || { rm -f "$deps/node/package.json"; tail -20 "$deps/logs/npm.log"; die "npm install failed"; }
-fi
+"$here/lib/install-node-clients.sh" || die "npm install failed"
 
 # ---- 4. Builds: sarama driver (Go, GOPATH mode on Debian's sources), Confluent.Kafka driver, broker
 (cd clients/go && GO111MODULE=off GOPATH=$PWD:/usr/share/gocode GOCACHE=$deps/go-cache \

@@ -31,7 +31,7 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         }
         catch (Exception e) when (e is not (OperationCanceledException or CloseConnectionException))
         {
-            logger.LogError(e, "Error handling {Api} v{Version} from {Client} (correlation id {CorrelationId})", context.ApiKey, context.ApiVersion, context.ClientId, context.Header.CorrelationId);
+            logger.LogError(e, "Error handling {Api} v{Version} from {Client} (correlation id {CorrelationId}) on connection {Session}", context.ApiKey, context.ApiVersion, context.ClientId, context.Header.CorrelationId, context.Connection);
             response = handler.ErrorResponse(request!, context.ApiVersion, ErrorCode.UnknownServerError, e.Message);
         }
         ResponseFrame? encoded = null;
@@ -43,7 +43,7 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         catch (KafkaProtocolException e)
         {
             // A handler put something into the response its version cannot carry: a bug, reported loudly.
-            logger.LogError(e, "Cannot encode the {Api} v{Version} response for {Client}", context.ApiKey, context.ApiVersion, context.ClientId);
+            logger.LogError(e, "Cannot encode the {Api} v{Version} response for {Client} on connection {Session}", context.ApiKey, context.ApiVersion, context.ClientId, context.Connection);
             throw new CloseConnectionException($"cannot encode the {context.ApiKey} v{context.ApiVersion} response: {e.Message}");
         }
         finally

@@ -16,15 +16,8 @@ public interface IRequestProcessor
     ValueTask<ResponseFrame?> ProcessAsync(RequestFrame request, CancellationToken cancellationToken);
 }
 
-/// <summary>A request frame and where it came from.</summary>
-public sealed record RequestFrame(ReadOnlyMemory<byte> Bytes, ConnectionInfo Connection);
-
-/// <summary>The connection a request arrived on, as the broker needs to know it.</summary>
-public sealed record ConnectionInfo(string ConnectionId, string ListenerName, string RemoteAddress)
-{
-    /// <summary>Client software name/version from ApiVersions v3+ (KIP-511), kept for logs.</summary>
-    public string? ClientSoftware { get; set; }
-}
+/// <summary>A request frame and the session of the connection it arrived on.</summary>
+public sealed record RequestFrame(ReadOnlyMemory<byte> Bytes, ConnectionSession Connection);
 
 /// <summary>The request cannot be answered at all (undecodable header, unknown API): Kafka closes the connection.</summary>
 public sealed class CloseConnectionException(string reason) : Exception(reason);

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Network;
@@ -11,7 +12,9 @@ namespace KafkaCompat.Network;
 /// One Kafka connection: reads size-prefixed frames, hands each to the
 /// processor as soon as it is complete (so several requests can be in
 /// progress), and writes the responses strictly in request order, as clients
-/// match responses to requests by order as well as by correlation id.
+/// match responses to requests by order as well as by correlation id. When the
+/// client closes its side, or the server stops, the requests already received
+/// are answered before the connection closes with a FIN.
 /// </summary>
 public sealed class KafkaConnectionHandler(
     IRequestProcessor processor,
@@ -21,36 +24,63 @@ public sealed class KafkaConnectionHandler(
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var info = new ConnectionInfo(connection.ConnectionId, listeners.NameFor(connection.LocalEndPoint), connection.RemoteEndPoint?.ToString() ?? "?");
+        var listener = listeners.For(connection.LocalEndPoint);
+        var session = new ConnectionSession(connection.ConnectionId, listener.Name, listener.SecurityProtocol, connection.RemoteEndPoint?.ToString() ?? "?");
         var pending = Channel.CreateBounded<Task<ResponseFrame?>>(new BoundedChannelOptions(options.MaxInFlightPerConnection) { SingleReader = true, SingleWriter = true });
-        using var closing = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        var writing = WriteResponsesAsync(connection, pending.Reader, closing);
+        // Not linked to Kestrel's ConnectionClosed: that fires when the client closes its side (FIN)
+        // too, and requests already received must still be answered then. This is cancelled when
+        // nothing more can be sent: the writer stopped, or the peer reset the connection.
+        using var closing = new CancellationTokenSource();
+        // Kestrel asks every connection to close when the server stops; without an answer it waits for
+        // its shutdown timeout and then resets them.
+        var shutdown = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        var writing = WriteResponsesAsync(connection.Transport.Output, session, pending.Reader, closing);
         try
         {
-            await ReadRequestsAsync(connection.Transport.Input, info, pending.Writer, closing.Token);
+            await ReadRequestsAsync(connection.Transport.Input, session, pending.Writer, closing.Token, shutdown);
+            logger.LogDebug("The client closed its side of connection {Session}; answering the requests it sent before that", session);
+        }
+        catch (ShutdownException)
+        {
+            logger.LogDebug("Closing connection {Session} as the server stops; answering the requests in progress", session);
         }
         catch (FrameException e)
         {
-            logger.LogWarning("Closing connection {Connection} from {Remote} on listener {Listener}: {Reason}", info.ConnectionId, info.RemoteAddress, info.ListenerName, e.Message);
+            logger.LogWarning("Closing connection {Session}: {Reason}", session, e.Message);
         }
-        catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested && !closing.IsCancellationRequested)
+        catch (IdleConnectionException)
         {
-            logger.LogInformation("Closing idle connection {Connection} from {Remote} after {Idle}", info.ConnectionId, info.RemoteAddress, options.MaxIdle);
+            logger.LogInformation("Closing idle connection {Session} after {Idle}", session, options.MaxIdle);
         }
         catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException)
         {
-            // The peer went away or the server is stopping.
+            // The peer reset the connection, the server aborted it, or the writer stopped: requests in
+            // progress have no one to answer.
+            closing.Cancel();
         }
         finally
         {
             pending.Writer.TryComplete();
         }
-        await writing;
+        // A client that closed its side but never reads its responses must not hold the connection:
+        // the answers get as long as an idle connection lives (connections.max.idle.ms).
+        closing.CancelAfter(options.MaxIdle);
+        if (!await writing)
+        {
+            // Kestrel closes an aborted connection with a reset (RST): only for a broken connection,
+            // or answers that ran out of time.
+            connection.Abort();
+        }
+        // Otherwise the output is complete: Kestrel sends what is left and closes with a FIN.
     }
 
-    private async Task ReadRequestsAsync(PipeReader input, ConnectionInfo info, ChannelWriter<Task<ResponseFrame?>> pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns when the client has closed its side (FIN); throws when the connection ends otherwise,
+    /// or when <paramref name="shutdown"/> asks it to stop reading.
+    /// </summary>
+    private async Task ReadRequestsAsync(PipeReader input, ConnectionSession session, ChannelWriter<Task<ResponseFrame?>> pending, CancellationToken cancellationToken, CancellationToken shutdown)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown);
         byte[]? frame = null;
         var frameSize = 0;
         var filled = 0;
@@ -59,7 +89,15 @@ public sealed class KafkaConnectionHandler(
             while (true)
             {
                 idle.CancelAfter(options.MaxIdle);
-                var result = await input.ReadAsync(idle.Token);
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(idle.Token);
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw shutdown.IsCancellationRequested ? new ShutdownException() : new IdleConnectionException();
+                }
                 var buffer = result.Buffer;
                 while (true)
                 {
@@ -83,7 +121,7 @@ public sealed class KafkaConnectionHandler(
                     {
                         break;
                     }
-                    var processing = ProcessAsync(frame, frameSize, info, cancellationToken);
+                    var processing = ProcessAsync(frame, frameSize, session, cancellationToken);
                     // ProcessAsync owns the frame now and returns it to the pool. Forget it before
                     // queuing, which throws when the connection closes while waiting for room: the
                     // finally below would return it a second time, and two later renters would share
@@ -129,11 +167,11 @@ public sealed class KafkaConnectionHandler(
         return size;
     }
 
-    private async Task<ResponseFrame?> ProcessAsync(byte[] frame, int size, ConnectionInfo info, CancellationToken cancellationToken)
+    private async Task<ResponseFrame?> ProcessAsync(byte[] frame, int size, ConnectionSession session, CancellationToken cancellationToken)
     {
         try
         {
-            return await processor.ProcessAsync(new RequestFrame(frame.AsMemory(0, size), info), cancellationToken);
+            return await processor.ProcessAsync(new RequestFrame(frame.AsMemory(0, size), session), cancellationToken);
         }
         finally
         {
@@ -141,9 +179,14 @@ public sealed class KafkaConnectionHandler(
         }
     }
 
-    private async Task WriteResponsesAsync(ConnectionContext connection, ChannelReader<Task<ResponseFrame?>> pending, CancellationTokenSource closing)
+    /// <summary>
+    /// Writes the responses in request order until the reader has stopped and every response is
+    /// out. True when the connection can close orderly: everything answered, or the processor asked
+    /// to close after the responses before it; false when it broke or <paramref name="closing"/> ran out.
+    /// </summary>
+    private async Task<bool> WriteResponsesAsync(PipeWriter output, ConnectionSession session, ChannelReader<Task<ResponseFrame?>> pending, CancellationTokenSource closing)
     {
-        var output = connection.Transport.Output;
+        var orderly = false;
         try
         {
             var unflushed = false;
@@ -159,23 +202,25 @@ public sealed class KafkaConnectionHandler(
                 // requests without a response too (acks=0), or an earlier answer could wait for a later one.
                 if (unflushed && (!pending.TryPeek(out var following) || !following.IsCompleted))
                 {
-                    await output.FlushAsync();
+                    await output.FlushAsync(closing.Token);
                     unflushed = false;
                 }
             }
-            await output.FlushAsync();
+            await output.FlushAsync(closing.Token);
+            orderly = true;
         }
         catch (CloseConnectionException e)
         {
-            logger.LogWarning("Closing connection {Connection} from {Remote}: {Reason}", connection.ConnectionId, connection.RemoteEndPoint, e.Message);
+            logger.LogWarning("Closing connection {Session}: {Reason}", session, e.Message);
+            orderly = await TryFlushAsync(output, closing.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException or InvalidOperationException)
         {
-            // Peer gone or server stopping; nothing to answer.
+            // Peer gone, server stopping, or the answers took longer than the connection may live.
         }
         finally
         {
-            closing.Cancel();
+            await closing.CancelAsync();
             // Let queued requests finish so their buffers go back to the pool.
             while (pending.TryRead(out var leftover))
             {
@@ -189,9 +234,27 @@ public sealed class KafkaConnectionHandler(
                 }
             }
             await output.CompleteAsync();
-            connection.Abort();
+        }
+        return orderly;
+    }
+
+    /// <summary>Sends the responses written before a request that closes the connection.</summary>
+    private static async Task<bool> TryFlushAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await output.FlushAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException or InvalidOperationException)
+        {
+            return false;
         }
     }
 
     private sealed class FrameException(string message) : Exception(message);
+
+    private sealed class IdleConnectionException : Exception;
+
+    private sealed class ShutdownException : Exception;
 }

@@ -26,6 +26,8 @@ public sealed class KafkaServerHost : IAsyncDisposable
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(processor);
+        // The configured listeners until the bound ones are known (StartAsync), so a connection is never without one.
+        _directory.Publish(options.Listeners);
         builder.Services.AddSingleton(_directory);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -2,8 +2,11 @@ using System.Net;
 
 namespace KafkaCompat.Network;
 
-/// <summary>One named listener (listeners=NAME://host:port) and the limits every connection on it has.</summary>
-public sealed record ListenerEndpoint(string Name, IPEndPoint EndPoint);
+/// <summary>
+/// One named listener (listeners=NAME://host:port) with its security protocol from
+/// listener.security.protocol.map (Kafka's name: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL).
+/// </summary>
+public sealed record ListenerEndpoint(string Name, IPEndPoint EndPoint, string SecurityProtocol);
 
 public sealed class NetworkOptions
 {

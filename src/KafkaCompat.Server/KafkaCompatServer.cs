@@ -112,7 +112,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
             {
-                Listeners = config.Listeners.Select(l => new ListenerEndpoint(l.ListenerName, new IPEndPoint(Resolve(l.Host), l.Port))).ToList(),
+                Listeners = config.Listeners.Select(l => new ListenerEndpoint(l.ListenerName, new IPEndPoint(Resolve(l.Host), l.Port), l.SecurityProtocol.KafkaName())).ToList(),
                 MaxRequestBytes = config.SocketRequestMaxBytes,
                 MaxIdle = TimeSpan.FromMilliseconds(config.ConnectionsMaxIdleMs),
             };

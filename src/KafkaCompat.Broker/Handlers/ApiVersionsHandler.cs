@@ -1,3 +1,4 @@
+using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -26,7 +27,8 @@ public sealed partial class ApiVersionsHandler(Func<HandlerTable> table) : ApiHa
         }
         if (context.ApiVersion >= 3)
         {
-            context.Connection.ClientSoftware = $"{request.ClientSoftwareName}/{request.ClientSoftwareVersion}";
+            // The connection's later requests, logs and (later) quotas know the client by this.
+            context.Connection.Client = new ClientInformation(request.ClientSoftwareName, request.ClientSoftwareVersion);
         }
         return ValueTask.FromResult<ApiVersionsResponseData?>(Supported(ErrorCode.None));
     }

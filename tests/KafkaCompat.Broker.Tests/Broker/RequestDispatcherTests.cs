@@ -10,7 +10,10 @@ namespace KafkaCompat.Broker.Tests.Broker;
 /// <summary>The dispatcher's framing rules, driven with request frames as a client writes them.</summary>
 public class RequestDispatcherTests
 {
-    private static readonly ConnectionInfo Connection = new("c1", "PLAINTEXT", "127.0.0.1:1");
+    private ConnectionSession _connection = null!;
+
+    [SetUp]
+    public void NewConnection() => _connection = new ConnectionSession("c1", "PLAINTEXT", "PLAINTEXT", "127.0.0.1:1");
 
     private static (RequestDispatcher Dispatcher, HandlerTable Table) Create()
     {
@@ -27,9 +30,9 @@ public class RequestDispatcherTests
         return [.. header.Serialize(headerVersion), .. body.Serialize(Math.Min(version, body.HighestSupportedVersion))];
     }
 
-    private static async Task<byte[]> Send(RequestDispatcher dispatcher, byte[] frame)
+    private async Task<byte[]> Send(RequestDispatcher dispatcher, byte[] frame)
     {
-        using var response = await dispatcher.ProcessAsync(new RequestFrame(frame, Connection), CancellationToken.None);
+        using var response = await dispatcher.ProcessAsync(new RequestFrame(frame, _connection), CancellationToken.None);
         var bytes = response!.Memory.ToArray();
         Assert.That(BinaryPrimitives.ReadInt32BigEndian(bytes), Is.EqualTo(bytes.Length - 4), "size prefix");
         return bytes[4..];
@@ -60,16 +63,16 @@ public class RequestDispatcherTests
     public void AnApiNoHandlerServesClosesTheConnection()
     {
         var (dispatcher, _) = Create();
-        Assert.ThrowsAsync<CloseConnectionException>(async () => await dispatcher.ProcessAsync(new RequestFrame(Frame(ApiKey.Metadata, 12, new MetadataRequestData()), Connection), CancellationToken.None));
+        Assert.ThrowsAsync<CloseConnectionException>(async () => await dispatcher.ProcessAsync(new RequestFrame(Frame(ApiKey.Metadata, 12, new MetadataRequestData()), _connection), CancellationToken.None));
     }
 
     [Test]
     public void MalformedFramesCloseTheConnection()
     {
         var (dispatcher, _) = Create();
-        Assert.ThrowsAsync<CloseConnectionException>(async () => await dispatcher.ProcessAsync(new RequestFrame(new byte[] { 0, 18, 0 }, Connection), CancellationToken.None));
+        Assert.ThrowsAsync<CloseConnectionException>(async () => await dispatcher.ProcessAsync(new RequestFrame(new byte[] { 0, 18, 0 }, _connection), CancellationToken.None));
         var frame = Frame(ApiKey.ApiVersions, 3, new ApiVersionsRequestData { ClientSoftwareName = "x", ClientSoftwareVersion = "1" });
-        Assert.ThrowsAsync<CloseConnectionException>(async () => await dispatcher.ProcessAsync(new RequestFrame(frame[..^3], Connection), CancellationToken.None));
+        Assert.ThrowsAsync<CloseConnectionException>(async () => await dispatcher.ProcessAsync(new RequestFrame(frame[..^3], _connection), CancellationToken.None));
     }
 
     [Test]
@@ -83,6 +86,60 @@ public class RequestDispatcherTests
     [Test]
     public void HandlersCannotClaimVersionsTheSpecLacks()
     {
-        Assert.Throws<InvalidOperationException>(() => new HandlerTable([new ApiVersionsHandler(() => null!), new ApiVersionsHandler(() => null!)]));
+        var spec = ApiKeys.ValidVersions(ApiKey.Metadata);
+        // One handler per table, so only the spec-range rule can refuse it.
+        Assert.That(() => new HandlerTable([new RecordingHandler(ApiKey.Metadata, spec)]), Throws.Nothing, "the spec's own range");
+        VersionRange[] beyondTheSpec = [new(spec.Lowest, (short)(spec.Highest + 1)), new((short)(spec.Lowest - 1), spec.Highest), VersionRange.None];
+        foreach (var claimed in beyondTheSpec)
+        {
+            var refused = Assert.Throws<InvalidOperationException>(() => new HandlerTable([new RecordingHandler(ApiKey.Metadata, claimed)]), $"claiming {claimed}");
+            Assert.That(refused!.Message, Does.Contain($"outside the spec's {spec}"), $"claiming {claimed}");
+        }
+    }
+
+    [Test]
+    public void TwoHandlersForOneApiAreRefused()
+    {
+        var spec = ApiKeys.ValidVersions(ApiKey.Metadata);
+        var refused = Assert.Throws<InvalidOperationException>(() => new HandlerTable([new RecordingHandler(ApiKey.Metadata, spec), new RecordingHandler(ApiKey.Metadata, spec)]));
+        Assert.That(refused!.Message, Does.Contain("two handlers for Metadata"));
+    }
+
+    [Test]
+    public async Task ApiVersionsV3RecordsTheClientSoftwareOnTheConnectionSessionForItsLaterRequests()
+    {
+        var session = new ConnectionSession("c2", "PLAINTEXT", "PLAINTEXT", "127.0.0.1:2");
+        var metadata = new RecordingHandler(ApiKey.Metadata, ApiKeys.ValidVersions(ApiKey.Metadata));
+        HandlerTable? table = null;
+        var apiVersions = new ApiVersionsHandler(() => table!);
+        table = new HandlerTable([apiVersions, metadata]);
+        var dispatcher = new RequestDispatcher(table, apiVersions, NullLogger<RequestDispatcher>.Instance);
+        Assert.That(session.Client, Is.EqualTo(ClientInformation.Unknown), "before ApiVersions");
+
+        (await dispatcher.ProcessAsync(new RequestFrame(Frame(ApiKey.ApiVersions, 3, new ApiVersionsRequestData { ClientSoftwareName = "librdkafka", ClientSoftwareVersion = "2.15.1" }), session), CancellationToken.None))!.Dispose();
+        (await dispatcher.ProcessAsync(new RequestFrame(Frame(ApiKey.Metadata, 12, new MetadataRequestData()), session), CancellationToken.None))!.Dispose();
+
+        Assert.That(session.Client, Is.EqualTo(new ClientInformation("librdkafka", "2.15.1")));
+        var context = metadata.Contexts.Single();
+        Assert.That(context.Connection, Is.SameAs(session), "the request's context reaches the connection's one session");
+        Assert.That(context.Connection.Client.SoftwareName, Is.EqualTo("librdkafka"));
+        Assert.That(context.Connection.Principal.ToString(), Is.EqualTo("User:ANONYMOUS"));
+    }
+
+    [TestCase(0)]
+    [TestCase(2)]
+    public async Task ApiVersionsBeforeV3LeavesTheClientSoftwareUnknown(short version)
+    {
+        var (dispatcher, _) = Create();
+        await Send(dispatcher, Frame(ApiKey.ApiVersions, version, new ApiVersionsRequestData()));
+        Assert.That(_connection.Client, Is.EqualTo(ClientInformation.Unknown));
+    }
+
+    [Test]
+    public async Task AnInvalidClientSoftwareNameIsNotRecorded()
+    {
+        var (dispatcher, _) = Create();
+        await Send(dispatcher, Frame(ApiKey.ApiVersions, 3, new ApiVersionsRequestData { ClientSoftwareName = "-bad-", ClientSoftwareVersion = "1.0" }));
+        Assert.That(_connection.Client, Is.EqualTo(ClientInformation.Unknown));
     }
 }

@@ -54,7 +54,7 @@ internal sealed class ReplicaHarness : IDisposable
 
     public static RequestContext Context(ApiKey key, short version) =>
         new(new RequestHeaderData { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = 1, ClientId = "test" },
-            new ConnectionInfo("c1", "PLAINTEXT", "127.0.0.1:1"));
+            new ConnectionSession("c1", "PLAINTEXT", "PLAINTEXT", "127.0.0.1:1"));
 
     public void Dispose() => _logs.Shutdown();
 }

@@ -108,6 +108,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 new ListGroupsHandler(groups),
                 new DeleteGroupsHandler(groups),
                 new OffsetDeleteHandler(groups),
+                new ConsumerGroupHeartbeatHandler(),
             ]);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions

@@ -26,13 +26,7 @@ public sealed class ConfluentClientTests
     public async Task StopBroker() => await _broker.DisposeAsync();
 
     [TearDown]
-    public void ShowBrokerLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + _broker.Log.Tail());
-        }
-    }
+    public void ShowBrokerLogOnFailure() => _broker.Log.ShowTailIfTestFailed();
 
     private string Bootstrap => _broker.BootstrapServers;
 

@@ -22,6 +22,15 @@ internal sealed class BrokerLog : ILoggerProvider
 
     public string Tail(int count = 60) => string.Join(Environment.NewLine, _lines.TakeLast(count));
 
+    /// <summary>For a [TearDown]: prints the last lines under the current test when it failed.</summary>
+    public void ShowTailIfTestFailed(int count = 60)
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + Tail(count));
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()

@@ -15,11 +15,5 @@ public abstract class ProcessBrokerTests
     public async Task StopBroker() => await Broker.DisposeAsync();
 
     [TearDown]
-    public void ShowBrokerLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + Broker.Log.Tail());
-        }
-    }
+    public void ShowBrokerLogOnFailure() => Broker.Log.ShowTailIfTestFailed();
 }

@@ -43,8 +43,11 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     /// <summary>host:port of the first listener, for clients' bootstrap.servers.</summary>
     public string BootstrapServers => string.Join(",", Broker.AdvertisedListeners.Select(l => $"{(l.Host.Contains(':') ? $"[{l.Host}]" : l.Host)}:{l.Port}"));
 
+    /// <exception cref="ConfigException">The configuration asks for something this broker does not serve.</exception>
     public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
+        // Before the log directories are touched: a refused configuration leaves nothing behind.
+        ServedSecurityProtocols.EnsureServed(config);
         time ??= TimeProvider.System;
         var logger = loggerFactory.CreateLogger("KafkaCompat");
         var fileSystem = new DiskFileSystem();

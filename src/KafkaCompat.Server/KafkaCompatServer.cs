@@ -79,7 +79,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
             groups.Start();
 
-            var configAdmin = new ConfigAdmin(controller, broker);
+            var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
             HandlerTable? table = null;
             var apiVersions = new ApiVersionsHandler(() => table!);
             table = new HandlerTable(
@@ -90,7 +90,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 new FetchHandler(replicas, controller, new FetchSessionCache(time), time),
                 new ListOffsetsHandler(replicas),
                 new InitProducerIdHandler(new ProducerIdManager(controller)),
-                new CreateTopicsHandler(controller, broker),
+                new CreateTopicsHandler(controller, broker, loggerFactory.CreateLogger<CreateTopicsHandler>()),
                 new DeleteTopicsHandler(controller, broker),
                 new CreatePartitionsHandler(controller, broker),
                 new DeleteRecordsHandler(replicas),

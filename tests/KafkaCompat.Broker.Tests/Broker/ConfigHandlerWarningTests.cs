@@ -1,7 +1,6 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
-using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -34,11 +33,8 @@ public class ConfigHandlerWarningTests
         _admin = new ConfigAdmin(_controller, _broker, _adminLog);
     }
 
-    private static RequestContext Context(ApiKey key, short version) =>
-        new(new RequestHeaderData { RequestApiKey = (short)key, RequestApiVersion = version, ClientId = "test" }, new ConnectionInfo("c1", "PLAINTEXT", "127.0.0.1:1"));
-
-    private static async Task<T> Handle<T>(IApiHandler handler, IApiMessage request, short version) where T : class =>
-        (T)(await handler.HandleAsync(Context(handler.ApiKey, version), request, CancellationToken.None))!;
+    private static Task<T> Handle<T>(IApiHandler handler, IApiMessage request, short version) where T : class =>
+        HandlerCalls.HandleAsync<T>(handler, request, version);
 
     private static AlterConfigsRequestData Alter(sbyte type, string name, params (string Name, string? Value)[] configs)
     {

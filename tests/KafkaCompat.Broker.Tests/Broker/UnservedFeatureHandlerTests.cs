@@ -3,7 +3,6 @@ using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Tests.Groups;
-using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -17,11 +16,8 @@ public class UnservedFeatureHandlerTests
 {
     private const short TransactionAuthorizationFailed = (short)ErrorCode.TransactionalIdAuthorizationFailed;
 
-    private static RequestContext Context(ApiKey key, short version) =>
-        new(new RequestHeaderData { RequestApiKey = (short)key, RequestApiVersion = version, ClientId = "test" }, new ConnectionInfo("c1", "PLAINTEXT", "127.0.0.1:1"));
-
-    private static async Task<T> Handle<T>(IApiHandler handler, IApiMessage request, short version) where T : class =>
-        (T)(await handler.HandleAsync(Context(handler.ApiKey, version), request, CancellationToken.None))!;
+    private static Task<T> Handle<T>(IApiHandler handler, IApiMessage request, short version) where T : class =>
+        HandlerCalls.HandleAsync<T>(handler, request, version);
 
     [TestCase((short)1)]
     [TestCase((short)3)]

@@ -68,6 +68,12 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var controller = new MetadataController(new LogMetadataJournal(logs, time), config.NodeId);
             var broker = new BrokerState(config, clusterId);
             broker.Apply(controller.Image);
+            // Dynamic broker configs come back from the metadata log: name those not acted on, as the
+            // static ones are named when they are loaded.
+            foreach (var warning in ConfigsNotActedOn.ForBrokerConfigs(broker.Config.DynamicDefaultConfigs.Keys.Concat(broker.Config.DynamicBrokerConfigs.Keys).Order(StringComparer.Ordinal)))
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
             var replicas = new ReplicaManager(logs, broker, loggerFactory.CreateLogger<ReplicaManager>());
             replicas.Sync(controller.Image);
             controller.Changed += image =>

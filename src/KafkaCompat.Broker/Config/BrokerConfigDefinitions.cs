@@ -60,7 +60,7 @@ public static class BrokerConfigDefinitions
         Def("controller.quorum.append.linger.ms", ConfigType.Int, "25").NotActedOn(NoQuorum),
         Def("controller.quorum.request.timeout.ms", ConfigType.Int, "2000").NotActedOn(NoQuorum),
         Def("controller.quorum.retry.backoff.ms", ConfigType.Int, "20").NotActedOn(NoQuorum),
-        Def("metadata.log.dir", ConfigType.String, null).NotActedOn("the metadata log is kept in the first of log.dirs"),
+        Def("metadata.log.dir", ConfigType.String, null).NotActedOn("the metadata log is the partition __cluster_metadata-0 in log.dirs, like any other"),
         Def("metadata.log.segment.bytes", ConfigType.Int, "1073741824", validator: AtLeast(12)).NotActedOn(NoQuorum),
         Def("metadata.log.segment.ms", ConfigType.Long, "604800000").NotActedOn(NoQuorum),
         Def("metadata.max.retention.bytes", ConfigType.Long, "104857600").NotActedOn(NoQuorum),
@@ -192,7 +192,7 @@ public static class BrokerConfigDefinitions
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.
-        Def("offsets.topic.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn(SingleNode),
+        Def("offsets.topic.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn("__consumer_offsets gets one replica, on this single node, whatever the value"),
         Def("offsets.topic.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
         Def("offsets.topic.compression.codec", ConfigType.Int, "0").NotActedOn("__consumer_offsets batches are written uncompressed"),
         Def("offsets.retention.minutes", ConfigType.Int, "10080", validator: AtLeast(1)),

@@ -15,7 +15,7 @@ public sealed class ConfigNotActedOnTests
     [TearDown]
     public async Task StopBroker()
     {
-        _broker.Log.ShowTailIfTestFailed();
+        _broker.Log.ShowTailIfTestFailed(60);
         await _broker.DisposeAsync();
     }
 

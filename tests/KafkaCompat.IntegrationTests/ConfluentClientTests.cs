@@ -26,7 +26,13 @@ public sealed class ConfluentClientTests
     public async Task StopBroker() => await _broker.DisposeAsync();
 
     [TearDown]
-    public void ShowBrokerLogOnFailure() => _broker.Log.ShowTailIfTestFailed();
+    public void ShowBrokerLogOnFailure()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + _broker.Log.Tail());
+        }
+    }
 
     private string Bootstrap => _broker.BootstrapServers;
 

@@ -10,23 +10,12 @@ namespace KafkaCompat.IntegrationTests;
 /// are on the error (code, fatal, reason), never on how long it took.
 /// </summary>
 [TestFixture]
-public sealed class UnservedFeatureTests
+public sealed class UnservedFeatureTests : InProcessBrokerTests
 {
-    private InProcessBroker _broker = null!;
-
-    [OneTimeSetUp]
-    public async Task StartBroker() => _broker = await InProcessBroker.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopBroker() => await _broker.DisposeAsync();
-
-    [TearDown]
-    public void ShowBrokerLogOnFailure() => _broker.Log.ShowTailIfTestFailed();
-
     [Test]
     public void InitTransactionsFailsWithAFatalErrorThatSaysTransactionsAreNotSupported()
     {
-        using var producer = KafkaClients.Producer(_broker.BootstrapServers, c => c.TransactionalId = "unserved-transactions");
+        using var producer = KafkaClients.Producer(Bootstrap, c => c.TransactionalId = "unserved-transactions");
         // Before the fix librdkafka retried COORDINATOR_NOT_AVAILABLE until this timeout and threw a
         // retriable Local_TimedOut.
         var error = Assert.Throws<KafkaException>(() => producer.InitTransactions(TimeSpan.FromSeconds(60)));
@@ -42,7 +31,7 @@ public sealed class UnservedFeatureTests
         var errors = new List<Error>();
         var config = new ConsumerConfig
         {
-            BootstrapServers = _broker.BootstrapServers,
+            BootstrapServers = Bootstrap,
             GroupId = "unserved-kip848",
             SocketTimeoutMs = 10_000,
         };

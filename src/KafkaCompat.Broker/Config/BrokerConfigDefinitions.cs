@@ -151,8 +151,8 @@ public static class BrokerConfigDefinitions
         Def("log.message.format.version", ConfigType.String, "3.0-IV1").NotActedOn(NoLegacyFormats), // removed in Kafka 4.0
         Def("log.message.timestamp.type", ConfigType.String, "CreateTime", ClusterWide, ValidString("CreateTime", "LogAppendTime")),
         Def("log.message.timestamp.difference.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)).NotActedOn(NoTimestampChecks), // removed in Kafka 4.0
-        Def("log.message.timestamp.before.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)).NotActedOn(NoTimestampChecks),
-        Def("log.message.timestamp.after.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)).NotActedOn(NoTimestampChecks), // Kafka 4.0: 3600000
+        Def("log.message.timestamp.before.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)),
+        Def("log.message.timestamp.after.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)), // Kafka 4.0: 3600000
         Def("log.message.downconversion.enable", ConfigType.Boolean, "true", ClusterWide).NotActedOn(NoLegacyFormats), // removed in Kafka 4.0
         Def("log.local.retention.ms", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),
         Def("log.local.retention.bytes", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),

@@ -80,7 +80,7 @@ public class ConfigHandlerWarningTests
     public async Task IncrementalAlterConfigsWarnsForASetButNotForADelete()
     {
         var resource = new IncrementalAlterConfigsRequestData.AlterConfigsResource { ResourceType = TopicResource, ResourceName = Topic };
-        resource.Configs.Add(new IncrementalAlterConfigsRequestData.AlterableConfig { Name = "message.timestamp.before.max.ms", ConfigOperation = (sbyte)ConfigOperation.Set, Value = "3600000" });
+        resource.Configs.Add(new IncrementalAlterConfigsRequestData.AlterableConfig { Name = "local.retention.ms", ConfigOperation = (sbyte)ConfigOperation.Set, Value = "3600000" });
         resource.Configs.Add(new IncrementalAlterConfigsRequestData.AlterableConfig { Name = "preallocate", ConfigOperation = (sbyte)ConfigOperation.Delete });
         var request = new IncrementalAlterConfigsRequestData();
         request.Resources.Add(resource);
@@ -88,7 +88,7 @@ public class ConfigHandlerWarningTests
         var response = await Handle<IncrementalAlterConfigsResponseData>(new IncrementalAlterConfigsHandler(_admin), request, 1);
 
         Assert.That(response.Responses.Single().ErrorCode, Is.Zero, response.Responses.Single().ErrorMessage);
-        Assert.That(_adminLog.Warnings.Single(), Does.StartWith($"Topic {Topic}: The configuration 'message.timestamp.before.max.ms' is accepted but not acted on yet: "));
+        Assert.That(_adminLog.Warnings.Single(), Does.StartWith($"Topic {Topic}: The configuration 'local.retention.ms' is accepted but not acted on yet: "));
     }
 
     [Test]

@@ -22,8 +22,8 @@ internal sealed class BrokerLog : ILoggerProvider
 
     public string Tail(int count = 60) => string.Join(Environment.NewLine, _lines.TakeLast(count));
 
-    /// <summary>For a [TearDown]: prints the last lines under the current test when it failed.</summary>
-    public void ShowTailIfTestFailed(int count = 60)
+    /// <summary>For a [TearDown]: writes the last lines to the test's output when the test failed.</summary>
+    public void ShowTailIfTestFailed(int count)
     {
         if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
         {

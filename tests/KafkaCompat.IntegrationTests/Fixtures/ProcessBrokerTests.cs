@@ -15,5 +15,5 @@ public abstract class ProcessBrokerTests
     public async Task StopBroker() => await Broker.DisposeAsync();
 
     [TearDown]
-    public void ShowBrokerLogOnFailure() => Broker.Log.ShowTailIfTestFailed();
+    public void ShowBrokerLogOnFailure() => Broker.Log.ShowTailIfTestFailed(60);
 }

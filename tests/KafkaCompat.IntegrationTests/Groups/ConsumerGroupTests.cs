@@ -37,7 +37,13 @@ public sealed class ConsumerGroupTests
     public async Task StopBroker() => await _broker.DisposeAsync();
 
     [TearDown]
-    public void ShowBrokerLogOnFailure() => _broker.Log.ShowTailIfTestFailed(120);
+    public void ShowBrokerLogOnFailure()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            TestContext.Out.WriteLine("Broker log (last lines):" + Environment.NewLine + _broker.Log.Tail(120));
+        }
+    }
 
     private string Bootstrap => _broker.BootstrapServers;
 

@@ -43,8 +43,11 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     /// <summary>host:port of the first listener, for clients' bootstrap.servers.</summary>
     public string BootstrapServers => string.Join(",", Broker.AdvertisedListeners.Select(l => $"{(l.Host.Contains(':') ? $"[{l.Host}]" : l.Host)}:{l.Port}"));
 
+    /// <exception cref="ConfigException">The configuration asks for something this broker does not serve.</exception>
     public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
+        // Before the log directories are touched: a refused configuration leaves nothing behind.
+        ServedSecurityProtocols.EnsureServed(config);
         time ??= TimeProvider.System;
         var logger = loggerFactory.CreateLogger("KafkaCompat");
         var fileSystem = new DiskFileSystem();
@@ -65,6 +68,12 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var controller = new MetadataController(new LogMetadataJournal(logs, time), config.NodeId);
             var broker = new BrokerState(config, clusterId);
             broker.Apply(controller.Image);
+            // Dynamic broker configs come back from the metadata log: name those not acted on, as the
+            // static ones are named when they are loaded.
+            foreach (var warning in ConfigsNotActedOn.ForBrokerConfigs(broker.Config.DynamicDefaultConfigs.Keys.Concat(broker.Config.DynamicBrokerConfigs.Keys).Order(StringComparer.Ordinal)))
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
             var replicas = new ReplicaManager(logs, broker, loggerFactory.CreateLogger<ReplicaManager>());
             replicas.Sync(controller.Image);
             controller.Changed += image =>
@@ -76,7 +85,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
             groups.Start();
 
-            var configAdmin = new ConfigAdmin(controller, broker);
+            var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
             HandlerTable? table = null;
             var apiVersions = new ApiVersionsHandler(() => table!);
             table = new HandlerTable(
@@ -87,7 +96,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 new FetchHandler(replicas, controller, new FetchSessionCache(time), broker, time),
                 new ListOffsetsHandler(replicas),
                 new InitProducerIdHandler(new ProducerIdManager(controller)),
-                new CreateTopicsHandler(controller, broker),
+                new CreateTopicsHandler(controller, broker, loggerFactory.CreateLogger<CreateTopicsHandler>()),
                 new DeleteTopicsHandler(controller, broker),
                 new CreatePartitionsHandler(controller, broker),
                 new DeleteRecordsHandler(replicas),
@@ -108,6 +117,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 new ListGroupsHandler(groups),
                 new DeleteGroupsHandler(groups),
                 new OffsetDeleteHandler(groups),
+                new ConsumerGroupHeartbeatHandler(),
             ]);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions

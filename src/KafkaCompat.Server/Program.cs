@@ -38,6 +38,11 @@ try
 {
     server = await KafkaCompatServer.StartAsync(loaded.Config, loggerFactory);
 }
+catch (ConfigException e)
+{
+    logger.LogCritical("KafkaCompat could not start: {Message}", e.Message);
+    return 1;
+}
 catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
 {
     logger.LogCritical(e, "KafkaCompat could not start: {Message}", e.Message);

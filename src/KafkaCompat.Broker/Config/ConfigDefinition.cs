@@ -19,6 +19,15 @@ public sealed record ConfigDefinition(
     public bool IsDynamic => UpdateMode != ConfigUpdateMode.ReadOnly;
 
     /// <summary>
+    /// Why the broker accepts this config (Kafka's name, type and validation) but nothing changes
+    /// when it is set; null when it is acted on. Setting one is named in a warning
+    /// (<see cref="ConfigsNotActedOn"/>).
+    /// </summary>
+    public string? NotActedOnReason { get; init; }
+
+    public ConfigDefinition NotActedOn(string reason) => this with { NotActedOnReason = reason };
+
+    /// <summary>
     /// Parses and validates a raw value like ConfigDef.parseType + ensureValid: surrounding whitespace
     /// is trimmed, lists are split on commas. Returns null for a null raw value.
     /// </summary>

@@ -9,7 +9,8 @@ public sealed record LoadedConfig(BrokerConfig Config, IReadOnlyList<string> War
 /// Builds the broker configuration from its sources, as kafka-server-start.sh and the apache/kafka
 /// image do: <c>kafkacompat [server.properties] [--override key=value]...</c>. Precedence, highest
 /// first: overrides, KAFKA_* environment variables, the file, then defaults. Unknown keys are
-/// warned about and ignored; a bad value throws <see cref="ConfigException"/> naming key and value.
+/// warned about and ignored; known keys the broker does not act on yet are warned about and kept
+/// (<see cref="ConfigsNotActedOn"/>); a bad value throws <see cref="ConfigException"/> naming key and value.
 /// </summary>
 public static class ConfigLoader
 {
@@ -34,6 +35,7 @@ public static class ConfigLoader
             warnings.Add($"The configuration '{name}' was supplied but isn't a known config.");
             merged.Remove(name);
         }
+        warnings.AddRange(ConfigsNotActedOn.ForBrokerConfigs(merged.Keys.Order(StringComparer.Ordinal)));
         return new LoadedConfig(BrokerConfig.Create(merged), warnings);
     }
 

@@ -19,6 +19,11 @@ public sealed record TopicConfigDefinition(
 {
     public ConfigDefinition AsDefinition { get; } = new(Name, Type, DefaultWithoutSynonym, ConfigUpdateMode.ClusterWide, Validator);
 
+    /// <summary>As <see cref="ConfigDefinition.NotActedOnReason"/>: null when the log acts on it.</summary>
+    public string? NotActedOnReason { get; init; }
+
+    public TopicConfigDefinition NotActedOn(string reason) => this with { NotActedOnReason = reason };
+
     /// <summary>Kafka's static default of the topic config: the default of its broker synonyms, converted.</summary>
     public string? KafkaDefault
     {

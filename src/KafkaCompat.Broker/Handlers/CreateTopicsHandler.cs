@@ -2,6 +2,7 @@ using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
+using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Handlers;
 
@@ -13,9 +14,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// Configs are validated like Kafka's (INVALID_CONFIG with Kafka's message).
 /// validateOnly (v1+) checks everything and creates nothing. v5+ answers
 /// with the topic's partitions, replication factor and configs (KIP-525),
-/// v7+ with its topic id (KIP-516).
+/// v7+ with its topic id (KIP-516). A config the log does not act on yet is named in a warning.
 /// </summary>
-public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState broker) : ApiHandler<CreateTopicsRequestData, CreateTopicsResponseData>
+public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState broker, ILogger<CreateTopicsHandler> logger) : ApiHandler<CreateTopicsRequestData, CreateTopicsResponseData>
 {
     public override ApiKey ApiKey => ApiKey.CreateTopics;
 
@@ -33,6 +34,13 @@ public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState
                 : Create(topic, request.validateOnly);
             result.ErrorCode = (short)outcome.Error;
             result.ErrorMessage = outcome.Message;
+            if (outcome.IsOk)
+            {
+                foreach (var warning in ConfigsNotActedOn.ForTopicConfigs(topic.Configs.Where(c => c.Value is not null).Select(c => c.Name)))
+                {
+                    logger.LogWarning("Topic {Topic}: {Warning}", topic.Name, warning);
+                }
+            }
             if (outcome.IsOk && context.ApiVersion >= 5)
             {
                 Describe(result, topic);

@@ -8,9 +8,14 @@ namespace KafkaCompat.Broker.Handlers;
 /// FindCoordinator (key 10), versions 0-6.
 /// This node coordinates every group: the answer is the advertised endpoint of the listener the
 /// request came in on (as Metadata answers). Asking for a group creates <c>__consumer_offsets</c>
-/// when it does not exist yet, as Kafka does. Key type 1 (transactional id) is answered
-/// COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists; other key types are
-/// INVALID_REQUEST. v1+ has a key type and error message; v4+ batches keys (KIP-699).
+/// when it does not exist yet, as Kafka does. Other key types are INVALID_REQUEST. v1+ has a key
+/// type and error message; v4+ batches keys (KIP-699).
+/// Key type 1 (transactional id): until the transaction coordinator exists no transactional id
+/// may be used, and the answer is the one Kafka gives a principal that may not describe the id,
+/// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, with a message that names the reason. It is the one
+/// answer every client takes as final at once: librdkafka, the Java client and kafkajs retry
+/// COORDINATOR_NOT_AVAILABLE until their timeout (a retriable error 15 s or more later), and
+/// librdkafka has no other FindCoordinator error it treats as fatal.
 /// </summary>
 public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, BrokerState broker) : ApiHandler<FindCoordinatorRequestData, FindCoordinatorResponseData>
 {
@@ -57,7 +62,7 @@ public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, BrokerS
                     ? new FindCoordinatorResponseData.Coordinator { Key = key, NodeId = broker.NodeId, Host = endpoint.Host, Port = endpoint.Port }
                     : Failed(key, ErrorCode.CoordinatorNotAvailable, "no advertised listener");
             case TransactionKeyType:
-                return Failed(key, ErrorCode.CoordinatorNotAvailable, "transactions are not supported yet");
+                return Failed(key, ErrorCode.TransactionalIdAuthorizationFailed, TransactionsNotServed.Message);
             default:
                 return Failed(key, ErrorCode.InvalidRequest, $"unknown coordinator key type {keyType}");
         }

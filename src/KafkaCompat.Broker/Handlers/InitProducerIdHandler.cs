@@ -10,8 +10,8 @@ namespace KafkaCompat.Broker.Handlers;
 /// epoch 0, as Kafka gives them; v3+ producers that send their current id
 /// and epoch (KIP-360) get a new id too, since nothing is fenced without a
 /// transactional id. Transactional ids need the transaction coordinator,
-/// which comes with the transactions issue: until then they are refused
-/// with COORDINATOR_NOT_AVAILABLE.
+/// which comes with the transactions issue: until then they are refused as
+/// FindCoordinator refuses them (<see cref="TransactionsNotServed"/>).
 /// </summary>
 public sealed class InitProducerIdHandler(ProducerIdManager producerIds) : ApiHandler<InitProducerIdRequestData, InitProducerIdResponseData>
 {
@@ -23,7 +23,7 @@ public sealed class InitProducerIdHandler(ProducerIdManager producerIds) : ApiHa
     {
         if (request.TransactionalId is not null)
         {
-            return ValueTask.FromResult<InitProducerIdResponseData?>(ErrorResponse(request, context.ApiVersion, ErrorCode.CoordinatorNotAvailable, "transactions are not supported yet"));
+            return ValueTask.FromResult<InitProducerIdResponseData?>(ErrorResponse(request, context.ApiVersion, ErrorCode.TransactionalIdAuthorizationFailed, TransactionsNotServed.Message));
         }
         return ValueTask.FromResult<InitProducerIdResponseData?>(new InitProducerIdResponseData
         {

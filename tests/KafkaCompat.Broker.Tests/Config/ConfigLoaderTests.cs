@@ -77,9 +77,36 @@ public class ConfigLoaderTests
     }
 
     [Test]
-    public void Listener_prefixed_configs_are_known()
+    public void Listener_prefixed_configs_are_known_and_named_as_not_acted_on()
     {
         var loaded = ConfigLoader.Load(["--override", "listener.name.plaintext.ssl.keystore.location=/x"], new Hashtable());
+
+        Assert.That(loaded.Warnings, Has.Count.EqualTo(1));
+        Assert.That(loaded.Warnings[0], Does.StartWith("The configuration 'listener.name.plaintext.ssl.keystore.location' is accepted but not acted on yet: "));
+        Assert.That(loaded.Config.StaticConfigs["listener.name.plaintext.ssl.keystore.location"], Is.EqualTo("/x"), "kept, unlike an unknown key");
+    }
+
+    [Test]
+    public void Each_config_that_is_set_but_not_acted_on_is_named_in_a_warning_with_its_reason()
+    {
+        File.WriteAllText(_file, "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\nnum.partitions=3\n");
+        var environment = new Hashtable { ["KAFKA_MIN_INSYNC_REPLICAS"] = "2" };
+
+        var loaded = ConfigLoader.Load([_file, "--override", "log.retention.hours=1", "--override", "controller.quorum.voters=1@localhost:9093"], environment);
+
+        Assert.That(loaded.Warnings, Has.Count.EqualTo(3), string.Join(Environment.NewLine, loaded.Warnings));
+        Assert.That(loaded.Warnings[0], Does.StartWith("The configuration 'authorizer.class.name' is accepted but not acted on yet: ").And.Contain("ACLs"));
+        Assert.That(loaded.Warnings[1], Does.StartWith("The configuration 'controller.quorum.voters' is accepted but not acted on yet: ").And.Contain("quorum"));
+        Assert.That(loaded.Warnings[2], Does.StartWith("The configuration 'min.insync.replicas' is accepted but not acted on yet: ").And.Contain("NOT_ENOUGH_REPLICAS"));
+    }
+
+    [Test]
+    public void Compaction_and_compression_type_configs_are_not_warned_about()
+    {
+        // The log cleaner and topic-level recompression are being built; their configs count as acted on.
+        var loaded = ConfigLoader.Load(
+            ["--override", "log.cleanup.policy=compact", "--override", "log.cleaner.threads=2", "--override", "log.cleaner.min.cleanable.ratio=0.3", "--override", "compression.type=zstd"],
+            new Hashtable());
 
         Assert.That(loaded.Warnings, Is.Empty);
     }

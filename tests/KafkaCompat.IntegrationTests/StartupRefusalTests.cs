@@ -1,0 +1,30 @@
+using KafkaCompat.IntegrationTests.Fixtures;
+
+namespace KafkaCompat.IntegrationTests;
+
+/// <summary>The kafkacompat executable refusing a configuration it cannot serve: it exits, it does not half-start.</summary>
+[TestFixture]
+public sealed class StartupRefusalTests
+{
+    [TestCase("SSL", "SSL")]
+    [TestCase("SASL_PLAINTEXT", "SASL_PLAINTEXT")]
+    [TestCase("EXTERNAL", "SASL_SSL")]
+    public async Task AListenerOfAnUnservedSecurityProtocolStopsStartUpBeforeTheDataDirectoryIsWritten(string listenerName, string protocol)
+    {
+        using var scratch = new TempDirectory("kafkacompat-refusal-");
+        var dataDirectory = Path.Combine(scratch.Path, "data");
+        var listener = $"{listenerName}://127.0.0.1:{FreePort.Pick()}";
+        var run = await ExternalCommand.RunAsync("dotnet",
+        [
+            RepoPaths.ServerDll,
+            "--override", $"listeners=PLAINTEXT://127.0.0.1:{FreePort.Pick()},{listener}",
+            "--override", $"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,{listenerName}:{protocol}",
+            "--override", $"log.dirs={dataDirectory}",
+        ], timeout: TimeSpan.FromSeconds(30));
+
+        // Before the fix the broker started and served plaintext on the listener: the run timed out.
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.StandardOutput, Does.Contain($"Security protocol not supported yet: listener {listener} in listeners uses {protocol}"), run.ToString());
+        Assert.That(Directory.Exists(dataDirectory), Is.False, "nothing written to log.dirs");
+    }
+}

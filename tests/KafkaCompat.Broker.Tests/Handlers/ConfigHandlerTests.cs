@@ -133,4 +133,26 @@ public class ConfigHandlerTests
         Assert.That(harness.Metadata.Image.Topic("configured")!.Configs, Is.EquivalentTo(new Dictionary<string, string> { ["segment.ms"] = "60000", ["max.message.bytes"] = "2048" }));
         Assert.That((ErrorCode)response.Responses[1].ErrorCode, Is.EqualTo(ErrorCode.UnknownTopicOrPartition));
     }
+
+    [TestCase((short)0)]
+    [TestCase((short)1)]
+    [HandlerVersionTest(ApiKey.IncrementalAlterConfigs, 0)]
+    [HandlerVersionTest(ApiKey.IncrementalAlterConfigs, 1)]
+    public async Task IncrementalAlterConfigsAppendsToAndSubtractsFromAListStartingAtItsDefault(short version)
+    {
+        await using var harness = new GroupHarness();
+        const sbyte append = 2, subtract = 3;
+        IncrementalAlterConfigsRequestData Change(sbyte operation, string value) => new()
+        {
+            Resources = [new() { ResourceType = TopicResource, ResourceName = "t", Configs = [new() { Name = "cleanup.policy", ConfigOperation = operation, Value = value }] }],
+        };
+
+        var appended = await harness.SendAsync<IncrementalAlterConfigsResponseData>(version, Change(append, "compact"));
+        var afterAppend = harness.Metadata.Image.Topic("t")!.Configs["cleanup.policy"];
+        var subtracted = await harness.SendAsync<IncrementalAlterConfigsResponseData>(version, Change(subtract, "delete"));
+
+        // KIP-339: APPEND adds to the current value, which for a topic without an override is the default, "delete".
+        Assert.That((appended.Responses.Single().ErrorCode, afterAppend), Is.EqualTo(((short)0, "delete,compact")));
+        Assert.That((subtracted.Responses.Single().ErrorCode, harness.Metadata.Image.Topic("t")!.Configs["cleanup.policy"]), Is.EqualTo(((short)0, "compact")));
+    }
 }

@@ -45,6 +45,20 @@ public class GroupAdminHandlerTests
         }
     }
 
+    [Test]
+    [HandlerVersionTest(ApiKey.DescribeGroups, 5)]
+    public async Task DescribeGroupsV5ShowsAStaticMembersInstanceId()
+    {
+        await using var harness = new GroupHarness();
+        await harness.StableSingleMemberAsync(instanceId: "instance-1");
+
+        var response = await harness.SendAsync<DescribeGroupsResponseData>(5, new DescribeGroupsRequestData { Groups = [Group] });
+
+        // KIP-345, from v4; and without IncludeAuthorizedOperations, Kafka's "not requested" marker.
+        Assert.That(response.Groups.Single().Members.Single().GroupInstanceId, Is.EqualTo("instance-1"));
+        Assert.That(response.Groups.Single().AuthorizedOperations, Is.EqualTo(int.MinValue));
+    }
+
     [TestCase((short)0)]
     [TestCase((short)5)]
     [HandlerVersionTest(ApiKey.ListGroups, 0)]

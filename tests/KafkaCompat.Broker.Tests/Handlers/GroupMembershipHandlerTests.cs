@@ -167,4 +167,20 @@ public class GroupMembershipHandlerTests
             }));
         }
     }
+
+    [Test]
+    [HandlerVersionTest(ApiKey.LeaveGroup, 5)]
+    public async Task LeaveGroupV5RemovesAStaticMemberByItsInstanceIdAlone()
+    {
+        await using var harness = new GroupHarness();
+        await harness.StableSingleMemberAsync(instanceId: "instance-1");
+        // KIP-345: an admin (kafka-consumer-groups --delete-members) knows only the group.instance.id.
+        var request = new LeaveGroupRequestData { GroupId = Group, Members = [new() { MemberId = "", GroupInstanceId = "instance-1" }] };
+
+        var response = await harness.SendAsync<LeaveGroupResponseData>(5, request);
+
+        Assert.That(response.ErrorCode, Is.Zero);
+        Assert.That(response.Members.Select(m => (m.GroupInstanceId, (ErrorCode)m.ErrorCode)), Is.EqualTo(new[] { ("instance-1", ErrorCode.None) }));
+        Assert.That(harness.GroupState()!.State, Is.EqualTo(ClassicGroupState.Empty));
+    }
 }

@@ -104,6 +104,25 @@ public class GroupOffsetsHandlerTests
         Assert.That(answers, Is.EqualTo(new[] { (0, 42L, "at 42", (short)0), (1, -1L, "", (short)0), (2, 7L, "at 7", (short)0) }));
     }
 
+    [TestCase((short)2)]
+    [TestCase((short)9)]
+    [HandlerVersionTest(ApiKey.OffsetFetch, 9)]
+    public async Task OffsetFetchWithoutTopicsReturnsEveryCommittedOffset(short version)
+    {
+        await using var harness = new GroupHarness();
+        await harness.SendAsync<OffsetCommitResponseData>(9, CommitRequest(9, -1, "", ("t", 1, 11), ("other", 0, 3)));
+        OffsetFetchRequestData request = version >= 8
+            ? new() { Groups = [new() { GroupId = Group, Topics = null }] }
+            : new() { GroupId = Group, Topics = null };
+
+        var response = await harness.SendAsync<OffsetFetchResponseData>(version, request);
+
+        var committed = version >= 8
+            ? response.Groups.Single().Topics.SelectMany(t => t.Partitions.Select(p => (t.Name, p.PartitionIndex, p.CommittedOffset)))
+            : response.Topics.SelectMany(t => t.Partitions.Select(p => (t.Name, p.PartitionIndex, p.CommittedOffset)));
+        Assert.That(committed, Is.EquivalentTo(new[] { ("t", 1, 11L), ("other", 0, 3L) }));
+    }
+
     [Test]
     [HandlerVersionTest(ApiKey.OffsetDelete, 0)]
     public async Task OffsetDeleteRemovesOffsetsOfAnEmptyGroup()

@@ -72,6 +72,26 @@ public class MetadataHandlerTests
     }
 
     [TestCase((short)0)]
+    [TestCase((short)12)]
+    [HandlerVersionTest(ApiKey.Metadata, 0)]
+    [HandlerVersionTest(ApiKey.Metadata, 12)]
+    public async Task MetadataForEveryTopicIsAnEmptyListInV0AndANullOneLater(short version)
+    {
+        await using var harness = new GroupHarness();
+
+        var every = await harness.SendAsync<MetadataResponseData>(version, new MetadataRequestData { Topics = version == 0 ? [] : null });
+
+        Assert.That(every.Topics.Select(t => t.Name), Is.SupersetOf(new[] { "t", "other" }));
+        Assert.That(every.Topics.Select(t => t.Name), Is.Unique);
+        if (version >= 1)
+        {
+            var none = await harness.SendAsync<MetadataResponseData>(version, new MetadataRequestData { Topics = [] });
+            Assert.That(none.Topics, Is.Empty, "from v1 an empty list asks for no topic");
+            Assert.That(none.Brokers, Has.Count.EqualTo(1));
+        }
+    }
+
+    [TestCase((short)0)]
     [TestCase((short)1)]
     [HandlerVersionTest(ApiKey.DescribeCluster, 0)]
     [HandlerVersionTest(ApiKey.DescribeCluster, 1)]

@@ -52,6 +52,11 @@ public class PartitionAdminHandlerTests
         var answers = response.Topics[0].Partitions;
         Assert.That(answers.Select(a => a.ErrorCode), Is.All.Zero);
         Assert.That(answers.Select(a => (a.Offset, a.Timestamp)), Is.EqualTo(expected));
+        if (version >= 4)
+        {
+            // KIP-320: a found offset comes with its leader epoch (the partition's first, 0); none found, none given.
+            Assert.That(answers.Select(a => a.LeaderEpoch), Is.EqualTo(expected.Select(e => e.Offset >= 0 ? 0 : -1)));
+        }
         Assert.That((ErrorCode)response.Topics[1].Partitions.Single().ErrorCode, Is.EqualTo(ErrorCode.UnknownTopicOrPartition));
     }
 

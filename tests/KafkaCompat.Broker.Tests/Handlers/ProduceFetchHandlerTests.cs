@@ -76,11 +76,14 @@ public class ProduceFetchHandlerTests
         var topic = version >= 13 ? new FetchRequestData.FetchTopic { TopicId = topicId } : new FetchRequestData.FetchTopic { Topic = "t" };
         topic.Partitions.Add(new FetchRequestData.FetchPartition { Partition = 2, FetchOffset = 2, PartitionMaxBytes = 1 << 20 });
         topic.Partitions.Add(new FetchRequestData.FetchPartition { Partition = 0, FetchOffset = 5, PartitionMaxBytes = 1 << 20 });
-        var request = new FetchRequestData { MaxWaitMs = 0, MinBytes = 1, MaxBytes = 50 << 20, Topics = [topic] };
+        var missing = version >= 13 ? new FetchRequestData.FetchTopic { TopicId = Uuid.NewRandom() } : new FetchRequestData.FetchTopic { Topic = "missing" };
+        missing.Partitions.Add(new FetchRequestData.FetchPartition { Partition = 0, FetchOffset = 0, PartitionMaxBytes = 1 << 20 });
+        var request = new FetchRequestData { MaxWaitMs = 0, MinBytes = 1, MaxBytes = 50 << 20, Topics = [topic, missing] };
 
         var response = await harness.SendAsync<FetchResponseData>(version, request);
 
-        var answer = response.Responses.Single();
+        Assert.That(response.Responses, Has.Count.EqualTo(2));
+        var answer = response.Responses[0];
         Assert.That(version >= 13 ? (answer.TopicId, answer.Topic) : (Uuid.Zero, answer.Topic), Is.EqualTo(version >= 13 ? (topicId, "") : (Uuid.Zero, "t")));
         var read = answer.Partitions.Single(p => p.PartitionIndex == 2);
         Assert.That((read.ErrorCode, read.HighWatermark, read.LastStableOffset), Is.EqualTo(((short)0, 3L, 3L)));
@@ -88,6 +91,10 @@ public class ProduceFetchHandlerTests
         Assert.That(Records(read.Records), Is.EqualTo(new[] { (2L, "c") }));
         var beyond = answer.Partitions.Single(p => p.PartitionIndex == 0);
         Assert.That((ErrorCode)beyond.ErrorCode, Is.EqualTo(ErrorCode.OffsetOutOfRange), "partition 0 is empty: offset 5 is past its end");
+        // A topic the broker does not know: by id from v13 (KIP-516), by name before.
+        var unknown = response.Responses[1];
+        Assert.That(version >= 13 ? unknown.TopicId : Uuid.Zero, Is.EqualTo(version >= 13 ? missing.TopicId : Uuid.Zero));
+        Assert.That((ErrorCode)unknown.Partitions.Single().ErrorCode, Is.EqualTo(version >= 13 ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition));
         if (version >= 5)
         {
             Assert.That(read.LogStartOffset, Is.Zero);

@@ -143,4 +143,21 @@ public class TopicAdminHandlerTests
         Assert.That((ErrorCode)response.Results[1].ErrorCode, Is.EqualTo(ErrorCode.InvalidPartitions));
         Assert.That(harness.Metadata.Image.Topic("other")!.Partitions.Length, Is.EqualTo(1));
     }
+
+    [TestCase((short)0)]
+    [TestCase((short)7)]
+    [HandlerVersionTest(ApiKey.CreateTopics, 0)]
+    [HandlerVersionTest(ApiKey.CreateTopics, 7)]
+    public async Task CreateTopicsRefusesANameThatCollidesWithAnExistingOneInMetricNames(short version)
+    {
+        await using var harness = new GroupHarness();
+        Assert.That((await harness.SendAsync<CreateTopicsResponseData>(version, CreateRequest("orders.eu", 1, 1))).Topics.Single().ErrorCode, Is.Zero);
+
+        // Kafka's documented limit: '.' and '_' are the same in metric names, so these two topics cannot both exist.
+        var result = (await harness.SendAsync<CreateTopicsResponseData>(version, CreateRequest("orders_eu", 1, 1))).Topics.Single();
+
+        Assert.That((ErrorCode)result.ErrorCode, Is.EqualTo(ErrorCode.InvalidTopicException));
+        Assert.That(harness.Metadata.Image.Topic("orders_eu"), Is.Null);
+    }
 }
+

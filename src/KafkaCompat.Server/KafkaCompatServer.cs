@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using KafkaCompat.Broker;
 using KafkaCompat.Broker.Config;
-using KafkaCompat.Broker.Fetch;
 using KafkaCompat.Broker.Groups;
-using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Network;
@@ -85,40 +83,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
             groups.Start();
 
-            var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
-            HandlerTable? table = null;
-            var apiVersions = new ApiVersionsHandler(() => table!);
-            table = new HandlerTable(
-            [
-                apiVersions,
-                new MetadataHandler(controller, broker),
-                new ProduceHandler(replicas, time),
-                new FetchHandler(replicas, controller, new FetchSessionCache(time), broker, time),
-                new ListOffsetsHandler(replicas),
-                new InitProducerIdHandler(new ProducerIdManager(controller)),
-                new CreateTopicsHandler(controller, broker, loggerFactory.CreateLogger<CreateTopicsHandler>()),
-                new DeleteTopicsHandler(controller, broker),
-                new CreatePartitionsHandler(controller, broker),
-                new DeleteRecordsHandler(replicas),
-                new DescribeConfigsHandler(controller, broker),
-                new AlterConfigsHandler(configAdmin),
-                new IncrementalAlterConfigsHandler(configAdmin),
-                new DescribeClusterHandler(broker),
-                new DescribeLogDirsHandler(replicas, broker),
-                new DescribeTopicPartitionsHandler(controller),
-                new FindCoordinatorHandler(groups, broker),
-                new JoinGroupHandler(groups),
-                new SyncGroupHandler(groups),
-                new HeartbeatHandler(groups),
-                new LeaveGroupHandler(groups),
-                new OffsetCommitHandler(groups, time),
-                new OffsetFetchHandler(groups),
-                new DescribeGroupsHandler(groups),
-                new ListGroupsHandler(groups),
-                new DeleteGroupsHandler(groups),
-                new OffsetDeleteHandler(groups),
-                new ConsumerGroupHeartbeatHandler(),
-            ]);
+            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, time, loggerFactory);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
             {

@@ -191,6 +191,33 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         return response;
     }
 
-    protected override FetchResponseData ErrorResponse(FetchRequestData request, short version, ErrorCode error, string message) =>
-        new() { ErrorCode = (short)error };
+    /// <summary>
+    /// As Kafka's: from v13 the top-level error alone; before, every partition asked for carries it
+    /// too, since v4-6 have no top-level error and would otherwise answer an empty fetch.
+    /// </summary>
+    protected override FetchResponseData ErrorResponse(FetchRequestData request, short version, ErrorCode error, string message)
+    {
+        var response = new FetchResponseData { ErrorCode = (short)error };
+        if (version >= 13)
+        {
+            return response;
+        }
+        foreach (var topic in request.Topics)
+        {
+            response.Responses.Add(new FetchResponseData.FetchableTopicResponse
+            {
+                Topic = topic.Topic,
+                Partitions = [.. topic.Partitions.Select(p => new FetchResponseData.PartitionData
+                {
+                    PartitionIndex = p.Partition,
+                    ErrorCode = (short)error,
+                    HighWatermark = -1,
+                    LastStableOffset = -1,
+                    LogStartOffset = -1,
+                    Records = ReadOnlyMemory<byte>.Empty,
+                })],
+            });
+        }
+        return response;
+    }
 }

@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Tests.Groups;
+using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -65,6 +66,8 @@ public class UnservedFeatureHandlerTests
 
     [TestCase((short)0)]
     [TestCase((short)1)]
+    [HandlerVersionTest(ApiKey.ConsumerGroupHeartbeat, 0)]
+    [HandlerVersionTest(ApiKey.ConsumerGroupHeartbeat, 1)]
     public async Task ConsumerGroupHeartbeatIsAnsweredAsKafkaDoesWithTheConsumerProtocolDisabled(short version)
     {
         var request = new ConsumerGroupHeartbeatRequestData { GroupId = "g", MemberEpoch = 0, RebalanceTimeoutMs = 30_000, SubscribedTopicNames = ["t"] };

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Tests.Broker;
@@ -33,6 +34,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         {
             ["offsets.topic.num.partitions"] = "3",
             ["group.initial.rebalance.delay.ms"] = "0",
+            ["log.dirs"] = "/data",
         };
         foreach (var (k, v) in configs ?? [])
         {
@@ -49,11 +51,16 @@ internal sealed class GroupHarness : IAsyncDisposable
 
     public ReplicaManager Replicas { get; private set; } = null!;
 
+    public BrokerState Broker { get; private set; } = null!;
+
+    /// <summary>Every handler, composed over these pieces as the server composes them.</summary>
+    public HandlerTable Handlers { get; private set; } = null!;
+
     private void Open(ManualResetEventSlim? hold)
     {
-        _logs = LogManager.Start(_files, new LogManagerConfig { LogDirs = ["/data"], NodeId = 1, ClusterId = "test-cluster" }, Time);
-        Metadata = new MetadataController(_journal, 1);
         var broker = new BrokerState(BrokerConfig.Create(_configs), "test-cluster");
+        _logs = LogManager.Start(_files, new LogManagerConfig { LogDirs = broker.Config.LogDirs, NodeId = 1, ClusterId = "test-cluster" }, Time);
+        Metadata = new MetadataController(_journal, 1);
         Replicas = new ReplicaManager(_logs, broker, NullLogger<ReplicaManager>.Instance);
         Replicas.Sync(Metadata.Image);
         Metadata.Changed += Replicas.Sync;
@@ -64,7 +71,13 @@ internal sealed class GroupHarness : IAsyncDisposable
         }
         Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance) { HoldLoading = hold };
         Coordinator.Start();
+        Broker = broker;
+        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Time, NullLoggerFactory.Instance).Table;
     }
+
+    /// <summary>Sends a request to its handler at that version, both ways through the wire format (<see cref="HandlerRequest"/>).</summary>
+    public Task<TResponse> SendAsync<TResponse>(short version, IApiMessage request) where TResponse : class, IApiMessage, new() =>
+        HandlerRequest.SendAsync<TResponse>(Handlers, version, request);
 
     /// <summary>Stops the broker cleanly and starts it again on the same data (optionally with loading held).</summary>
     public async Task RestartAsync(ManualResetEventSlim? hold = null)

@@ -1,0 +1,56 @@
+using KafkaCompat.Broker.Fetch;
+using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Handlers;
+using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Replication;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaCompat.Broker;
+
+/// <summary>
+/// The one list of the APIs this broker serves, each handler over the services it needs: the
+/// server composes its table here, and so do the handler tests, which check that every handler
+/// class of this assembly is in it.
+/// </summary>
+public static class BrokerHandlers
+{
+    public static (HandlerTable Table, ApiVersionsHandler ApiVersions) Compose(
+        MetadataController controller, BrokerState broker, ReplicaManager replicas, GroupCoordinator groups, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
+        HandlerTable? table = null;
+        var apiVersions = new ApiVersionsHandler(() => table!);
+        table = new HandlerTable(
+        [
+            apiVersions,
+            new MetadataHandler(controller, broker),
+            new ProduceHandler(replicas, time),
+            new FetchHandler(replicas, controller, new FetchSessionCache(time), broker, time),
+            new ListOffsetsHandler(replicas),
+            new InitProducerIdHandler(new ProducerIdManager(controller)),
+            new CreateTopicsHandler(controller, broker, loggerFactory.CreateLogger<CreateTopicsHandler>()),
+            new DeleteTopicsHandler(controller, broker),
+            new CreatePartitionsHandler(controller, broker),
+            new DeleteRecordsHandler(replicas),
+            new DescribeConfigsHandler(controller, broker),
+            new AlterConfigsHandler(configAdmin),
+            new IncrementalAlterConfigsHandler(configAdmin),
+            new DescribeClusterHandler(broker),
+            new DescribeLogDirsHandler(replicas, broker),
+            new DescribeTopicPartitionsHandler(controller),
+            new FindCoordinatorHandler(groups, broker),
+            new JoinGroupHandler(groups),
+            new SyncGroupHandler(groups),
+            new HeartbeatHandler(groups),
+            new LeaveGroupHandler(groups),
+            new OffsetCommitHandler(groups, time),
+            new OffsetFetchHandler(groups),
+            new DescribeGroupsHandler(groups),
+            new ListGroupsHandler(groups),
+            new DeleteGroupsHandler(groups),
+            new OffsetDeleteHandler(groups),
+            new ConsumerGroupHeartbeatHandler(),
+        ]);
+        return (table, apiVersions);
+    }
+}

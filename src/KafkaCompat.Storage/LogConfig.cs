@@ -21,6 +21,10 @@ public sealed record LogConfig
     public const string FlushMsConfig = "flush.ms";
     public const string CleanupPolicyConfig = "cleanup.policy";
     public const string MessageTimestampTypeConfig = "message.timestamp.type";
+    public const string DeleteRetentionMsConfig = "delete.retention.ms";
+    public const string MinCleanableDirtyRatioConfig = "min.cleanable.dirty.ratio";
+    public const string MinCompactionLagMsConfig = "min.compaction.lag.ms";
+    public const string MaxCompactionLagMsConfig = "max.compaction.lag.ms";
 
     public static LogConfig Default { get; } = new();
 
@@ -43,6 +47,10 @@ public sealed record LogConfig
         ["log.flush.interval.ms"] = (FlushMsConfig, 1),
         ["log.cleanup.policy"] = (CleanupPolicyConfig, 1),
         ["log.message.timestamp.type"] = (MessageTimestampTypeConfig, 1),
+        ["log.cleaner.delete.retention.ms"] = (DeleteRetentionMsConfig, 1),
+        ["log.cleaner.min.cleanable.ratio"] = (MinCleanableDirtyRatioConfig, 1),
+        ["log.cleaner.min.compaction.lag.ms"] = (MinCompactionLagMsConfig, 1),
+        ["log.cleaner.max.compaction.lag.ms"] = (MaxCompactionLagMsConfig, 1),
     };
 
     public int SegmentBytes { get; init; } = 1024 * 1024 * 1024;
@@ -73,6 +81,24 @@ public sealed record LogConfig
     public IReadOnlyList<string> CleanupPolicy { get; init; } = ["delete"];
 
     public TimestampType MessageTimestampType { get; init; } = TimestampType.CreateTime;
+
+    /// <summary>How long the log cleaner keeps a tombstone after it first cleaned it (KIP-534 delete horizon).</summary>
+    public long DeleteRetentionMs { get; init; } = 86_400_000;
+
+    /// <summary>The share of the cleanable part that must be dirty (not yet cleaned) before the cleaner takes the log.</summary>
+    public double MinCleanableDirtyRatio { get; init; } = 0.5;
+
+    /// <summary>Records younger than this (by their segment's largest timestamp) are not compacted yet.</summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary>KIP-354: a record stays uncompacted at most this long, whatever the dirty ratio.</summary>
+    public long MaxCompactionLagMs { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// How old the active segment may grow before it rolls: segment.ms, or max.compaction.lag.ms when
+    /// that is smaller on a compacted topic, since the cleaner never touches the active segment (KIP-354).
+    /// </summary>
+    public long MaxSegmentMs => CompactEnabled ? Math.Min(SegmentMs, MaxCompactionLagMs) : SegmentMs;
 
     public bool DeleteEnabled => CleanupPolicy.Contains("delete");
 
@@ -116,6 +142,10 @@ public sealed record LogConfig
                 FlushMsConfig => config with { FlushMs = ParseLong(name, value, min: 0) },
                 CleanupPolicyConfig => config with { CleanupPolicy = ParseCleanupPolicy(value) },
                 MessageTimestampTypeConfig => config with { MessageTimestampType = ParseTimestampType(value) },
+                DeleteRetentionMsConfig => config with { DeleteRetentionMs = ParseLong(name, value, min: 0) },
+                MinCleanableDirtyRatioConfig => config with { MinCleanableDirtyRatio = ParseRatio(name, value) },
+                MinCompactionLagMsConfig => config with { MinCompactionLagMs = ParseLong(name, value, min: 0) },
+                MaxCompactionLagMsConfig => config with { MaxCompactionLagMs = ParseLong(name, value, min: 1) },
                 _ => config,
             };
         }
@@ -128,6 +158,16 @@ public sealed record LogConfig
         if (!long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long parsed) || parsed < min || parsed > max)
         {
             throw new ArgumentException($"Invalid value {value} for configuration {name}: expected an integer in [{min}, {max}].");
+        }
+
+        return parsed;
+    }
+
+    private static double ParseRatio(string name, string value)
+    {
+        if (!double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || parsed is < 0 or > 1)
+        {
+            throw new ArgumentException($"Invalid value {value} for configuration {name}: expected a number in [0, 1].");
         }
 
         return parsed;

@@ -304,6 +304,19 @@ public class CleanerTests
         Assert.That(Compacted.Records(fixture), Has.Count.EqualTo(3));
     }
 
+    [Test]
+    public void OnACompactedTopic_TheActiveSegmentRollsAfterMaxCompactionLagMs_EvenBeforeSegmentMs()
+    {
+        using var fixture = new LogFixture(Compacted.Config with { SegmentMs = 3_600_000, MaxCompactionLagMs = 1_000 });
+        fixture.Append(Compacted.Batch(10_000, ("a", "1")));
+        fixture.Append(Compacted.Batch(10_500, ("a", "2")));
+        Assert.That(fixture.Log.SegmentCount, Is.EqualTo(1));
+
+        fixture.Append(Compacted.Batch(11_001, ("a", "3")));
+
+        Assert.That(fixture.Log.SegmentCount, Is.EqualTo(2), "the cleaner never cleans the active segment, so it must not stay active longer than the lag");
+    }
+
     private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
 
     private static byte[] IdempotentBatch(long timestamp, int sequence, string key, string value)

@@ -67,6 +67,73 @@ public sealed class CompactionTests
         }
     }
 
+    [Test]
+    public async Task AnIdempotentProducersLastBatch_EmptiedByTheCleaner_IsSkippedByConsumers()
+    {
+        await using var broker = await InProcessBroker.StartAsync("log.cleaner.backoff.ms=50");
+        try
+        {
+            await CreateCompactedTopicAsync(broker.BootstrapServers, segmentBytes: 2048);
+            using var idempotent = Producer(broker.BootstrapServers, c => c.EnableIdempotence = true);
+            await idempotent.ProduceAsync(Topic, new Message<byte[]?, byte[]?> { Key = Bytes("shared"), Value = Bytes("from-idempotent") });
+            // Another producer supersedes the idempotent producer's only record, then rolls the segment.
+            Produced produced = await ProduceRoundsAsync(broker.BootstrapServers, keys: 1, rounds: 1, valueBytes: 50, fillers: 100, firstKey: "shared");
+
+            await WaitForCleanerCheckpointAsync(broker.DataDirectory, produced.LastRoundOffset + 1, broker.Log);
+
+            Assert.That(EmptyBatches(Path.Combine(broker.DataDirectory, $"{Topic}-0")), Is.EqualTo(new[] { (0L, true) }), "the idempotent producer's batch stays, emptied");
+            AssertOnlyLatestValues(broker.BootstrapServers, produced);
+            // Kafka keeps the emptied batch so the producer's sequence still follows on after the clean.
+            var next = await idempotent.ProduceAsync(Topic, new Message<byte[]?, byte[]?> { Key = Bytes("after"), Value = Bytes("clean") });
+            Assert.That(next.Status, Is.EqualTo(PersistenceStatus.Persisted));
+        }
+        catch
+        {
+            TestContext.Out.WriteLine(broker.Log.Tail());
+            throw;
+        }
+    }
+
+    [Test]
+    public async Task ConsumerOffsets_IsCompacted_AndTheGroupsCommittedOffsetsSurviveARestart()
+    {
+        await using var broker = await InProcessBroker.StartAsync(
+            "log.cleaner.backoff.ms=50", "offsets.topic.num.partitions=1", "offsets.topic.segment.bytes=4096");
+        try
+        {
+            const string data = "data";
+            await CreateTopicAsync(broker.BootstrapServers, data, 1);
+            var partition = new TopicPartition(data, 0);
+            const int Commits = 300;
+            using (var consumer = Consumer(broker.BootstrapServers, c => c.GroupId = "compacted-offsets"))
+            {
+                consumer.Assign(partition);
+                for (int i = 1; i <= Commits; i++)
+                {
+                    consumer.Commit([new TopicPartitionOffset(partition, i)]);
+                }
+
+                consumer.Close();
+            }
+
+            // Most commits are superseded: the cleaner gets past them.
+            await WaitForCleanerCheckpointAsync(broker.DataDirectory, Commits / 2, broker.Log, "__consumer_offsets");
+            List<ConsumeResult<byte[]?, byte[]?>> kept = ReadFromBeginning(broker.BootstrapServers, [new TopicPartition("__consumer_offsets", 0)], Commits, TimeSpan.FromSeconds(3));
+            Assert.That(kept, Has.Count.LessThan(Commits / 2), "superseded offset commits were removed");
+
+            await broker.RestartAsync();
+
+            using var restarted = Consumer(broker.BootstrapServers, c => c.GroupId = "compacted-offsets");
+            List<TopicPartitionOffset> committed = restarted.Committed([partition], TimeSpan.FromSeconds(30));
+            Assert.That(committed.Single().Offset.Value, Is.EqualTo(Commits));
+        }
+        catch
+        {
+            TestContext.Out.WriteLine(broker.Log.Tail());
+            throw;
+        }
+    }
+
     private static async Task CreateCompactedTopicAsync(string bootstrapServers, int segmentBytes)
     {
         using var admin = Admin(bootstrapServers);
@@ -92,7 +159,7 @@ public sealed class CompactionTests
     /// then records with unique keys follow, enough to roll the segment holding the last round so the
     /// cleaner may clean all of it (it never cleans the active segment).
     /// </summary>
-    private static async Task<Produced> ProduceRoundsAsync(string bootstrapServers, int keys, int rounds, int valueBytes, int fillers)
+    private static async Task<Produced> ProduceRoundsAsync(string bootstrapServers, int keys, int rounds, int valueBytes, int fillers, string? firstKey = null)
     {
         // Small batches: a batch must fit in segment.bytes.
         using var producer = Producer(bootstrapServers, c => c.BatchSize = 1024);
@@ -103,7 +170,7 @@ public sealed class CompactionTests
         {
             for (int k = 0; k < keys; k++)
             {
-                string key = $"key-{k}";
+                string key = k == 0 && firstKey is not null ? firstKey : $"key-{k}";
                 string? value = round == rounds - 1 && k % 5 == 0 ? null : $"{key}-round-{round}-{padding}";
                 pending.Add(producer.ProduceAsync(Topic, new Message<byte[]?, byte[]?> { Key = Bytes(key), Value = value is null ? null : Bytes(value) }));
             }
@@ -133,14 +200,14 @@ public sealed class CompactionTests
     }
 
     /// <summary>Waits until the cleaner's checkpoint for the partition reaches <paramref name="offset"/>: everything below it was cleaned.</summary>
-    private static async Task WaitForCleanerCheckpointAsync(string dataDirectory, long offset, BrokerLog log)
+    private static async Task WaitForCleanerCheckpointAsync(string dataDirectory, long offset, BrokerLog log, string topic = Topic)
     {
         string path = Path.Combine(dataDirectory, "cleaner-offset-checkpoint");
         var clock = Stopwatch.StartNew();
         long checkpointed = -1;
         while (clock.Elapsed < DefaultTimeout)
         {
-            checkpointed = ReadCheckpoint(path);
+            checkpointed = ReadCheckpoint(path, topic);
             if (checkpointed >= offset)
             {
                 return;
@@ -149,17 +216,17 @@ public sealed class CompactionTests
             await Task.Delay(50);
         }
 
-        Assert.Fail($"the cleaner checkpoint of {Topic}-0 stayed at {checkpointed}, below {offset}:{Environment.NewLine}{log.Tail()}");
+        Assert.Fail($"the cleaner checkpoint of {topic}-0 stayed at {checkpointed}, below {offset}:{Environment.NewLine}{log.Tail()}");
     }
 
-    private static long ReadCheckpoint(string path)
+    private static long ReadCheckpoint(string path, string topic = Topic)
     {
         try
         {
             foreach (string line in File.ReadAllLines(path).Skip(2))
             {
                 string[] fields = line.Split(' ');
-                if (fields.Length == 3 && fields[0] == Topic && fields[1] == "0")
+                if (fields.Length == 3 && fields[0] == topic && fields[1] == "0")
                 {
                     return long.Parse(fields[2], CultureInfo.InvariantCulture);
                 }
@@ -197,6 +264,24 @@ public sealed class CompactionTests
 
         Assert.Fail("the cleaner neither started nor finished a clean");
         return false;
+    }
+
+    /// <summary>(base offset, has a producer id) of every batch with no records in the partition's segment files.</summary>
+    private static List<(long BaseOffset, bool Idempotent)> EmptyBatches(string partitionDirectory)
+    {
+        var empty = new List<(long, bool)>();
+        foreach (string path in Directory.EnumerateFiles(partitionDirectory, "*.log").Order(StringComparer.Ordinal))
+        {
+            foreach (KafkaCompat.Records.RecordBatch batch in new KafkaCompat.Records.RecordBatchSet(File.ReadAllBytes(path)))
+            {
+                if (batch.RecordCount == 0)
+                {
+                    empty.Add((batch.BaseOffset, batch.ProducerId >= 0));
+                }
+            }
+        }
+
+        return empty;
     }
 
     private static void AssertOnlyLatestValues(string bootstrapServers, Produced produced)

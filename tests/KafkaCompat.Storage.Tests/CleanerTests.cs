@@ -317,6 +317,31 @@ public class CleanerTests
         Assert.That(fixture.Log.SegmentCount, Is.EqualTo(2), "the cleaner never cleans the active segment, so it must not stay active longer than the lag");
     }
 
+    [Test]
+    public void ALogTheCleanerCannotRead_IsMarkedUncleanable_AndTheCleanerGoesOn()
+    {
+        using var fixture = new LogFixture(Compacted.Config);
+        byte[] broken = Compacted.Batch(1_000, ("k", "a"));
+        // A key length past the record's end, under a CRC that matches: only decoding the records finds it.
+        broken[65] = 0x7E;
+        RecordBatch.UpdateCrc(broken);
+        fixture.Append(broken);
+        fixture.Append(Compacted.Batch(2_000, ("k", "b")));
+        fixture.Append(Compacted.Batch(3_000, ("k", "c")));
+        List<string> before = Batches.Split(fixture.ReadAll()).Select(b => Convert.ToHexString(b.Span)).ToList();
+        using LogCleaner cleaner = Compacted.CleanerFor(fixture);
+        var errors = new List<(TopicPartition, Exception)>();
+        cleaner.Error += (topicPartition, e) => errors.Add((topicPartition, e));
+
+        Assert.That(cleaner.CleanFilthiestLog(), Is.Null);
+        Assert.That(cleaner.CleanFilthiestLog(), Is.Null, "an uncleanable log is not tried again");
+
+        Assert.That(errors.Select(e => e.Item1), Is.EqualTo(new[] { fixture.TopicPartition }));
+        Assert.That(cleaner.UncleanablePartitions, Is.EqualTo(new[] { fixture.TopicPartition }));
+        Assert.That(Batches.Split(fixture.ReadAll()).Select(b => Convert.ToHexString(b.Span)), Is.EqualTo(before), "the log is as it was");
+        Assert.That(fixture.FileSystem.ListFiles(fixture.Directory).Where(f => f.EndsWith(".cleaned")), Is.Empty);
+    }
+
     private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
 
     private static byte[] IdempotentBatch(long timestamp, int sequence, string key, string value)

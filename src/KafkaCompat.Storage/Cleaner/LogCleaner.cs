@@ -136,8 +136,10 @@ public sealed class LogCleaner : IDisposable
                 // The log was closed or deleted while it was being cleaned: nothing to clean any more.
                 return null;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Whatever went wrong (I/O, a corrupt batch, a bug) stays with this partition: the
+                // broker and the cleaning of the other logs go on, as Kafka's cleaner thread does.
                 _uncleanable.Add(topicPartition);
                 Error?.Invoke(topicPartition, e);
                 return null;

@@ -36,7 +36,7 @@ public sealed class LogCleaner : IDisposable
     /// </summary>
     public event Action<TopicPartition, Exception>? Error;
 
-    public bool IsRunning => _thread is not null;
+    public bool IsRunning => _thread is { IsAlive: true };
 
     /// <summary>The partitions whose cleaning failed.</summary>
     public IReadOnlyCollection<TopicPartition> UncleanablePartitions

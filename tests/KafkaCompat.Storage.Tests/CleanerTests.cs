@@ -98,6 +98,38 @@ public class CleanerTests
     }
 
     [Test]
+    public void WhenTheOffsetMapFillsUp_TheCleanStopsThere_AndTheNextOneGoesOnFromInsideThatSegment()
+    {
+        using var fixture = new LogFixture(Compacted.Config);
+        fixture.Append(Compacted.Batch(1_000, ("a", "1")));
+        fixture.Append(Compacted.Batch(1_000, ("b", "1")));
+        fixture.Append(Compacted.Batch(2_000, ("c", "1")));
+        fixture.Append(Compacted.Batch(2_000, ("d", "1")));
+        fixture.Append(Compacted.Batch(3_000, ("e", "1")));
+        fixture.Append(Compacted.Batch(3_000, ("a", "2")));
+        fixture.Append(Compacted.Batch(4_000, ("f", "1")));
+        Assert.That(fixture.Log.Segments.Select(s => s.BaseOffset), Is.EqualTo(new long[] { 0, 2, 4, 6 }));
+        // Four slots at a load factor of 0.9: room for three keys.
+        using LogCleaner cleaner = Compacted.CleanerFor(fixture, new CleanerConfig { DedupeBufferSize = 4 * OffsetMap.BytesPerEntry });
+
+        CleanerStats? first = cleaner.CleanFilthiestLog();
+
+        Assert.That(first!.EndOffset, Is.EqualTo(3), "a, b and c fill the map; d waits");
+        Assert.That(Compacted.Records(fixture), Has.Count.EqualTo(7));
+        // Offset 3 is inside the cleaned segment 0: Kafka counts that segment as dirty too.
+        LogToClean measured = new LogCleanerManager(fixture.FileSystem).Measure(fixture.Log, fixture.Time.NowMs);
+        Assert.That(fixture.Log.Segments.Select(s => s.BaseOffset), Is.EqualTo(new long[] { 0, 4, 6 }));
+        Assert.That(measured.FirstDirtyOffset, Is.EqualTo(3));
+        Assert.That(measured.CleanableBytes, Is.EqualTo(fixture.Log.Segments[0].Size + fixture.Log.Segments[1].Size));
+        Assert.That(measured.CleanBytes, Is.EqualTo(fixture.Log.Segments[0].Size));
+
+        CleanerStats? second = cleaner.CleanFilthiestLog();
+
+        Assert.That((second!.FirstDirtyOffset, second.EndOffset), Is.EqualTo((3L, 6L)));
+        Assert.That(Compacted.Records(fixture), Is.EqualTo(new[] { "1:b=1", "2:c=1", "3:d=1", "4:e=1", "5:a=2", "6:f=1" }));
+    }
+
+    [Test]
     public void ATombstone_IsKeptUntilDeleteRetentionMsAfterTheCleanThatFirstKeptIt()
     {
         using var fixture = new LogFixture(Compacted.Config with { DeleteRetentionMs = 60_000 });

@@ -71,11 +71,14 @@ internal sealed class LogCleanerManager(IFileSystem fileSystem)
                 continue;
             }
 
+            // As Kafka counts them: a segment the first dirty offset falls inside (the offset map filled
+            // up there last time) is in both parts.
             if (segments[i].BaseOffset < firstDirty)
             {
                 cleanBytes += segments[i].Size;
             }
-            else if (segments[i].BaseOffset < firstUncleanable)
+
+            if (end > firstDirty && segments[i].BaseOffset < firstUncleanable)
             {
                 cleanableBytes += segments[i].Size;
             }

@@ -21,8 +21,8 @@ public sealed record CleanerConfig
     /// <summary>log.cleaner.io.buffer.size: read and write buffers of all cleaner threads.</summary>
     public int IoBufferSize { get; init; } = 512 * 1024;
 
-    /// <summary>The offset map memory of one thread, as Kafka divides the dedupe buffer.</summary>
-    internal long MapMemoryPerThread => DedupeBufferSize / Math.Max(1, Threads);
+    /// <summary>The offset map memory of one thread, as Kafka divides the dedupe buffer (and caps it at 2 GiB).</summary>
+    internal long MapMemoryPerThread => Math.Min(DedupeBufferSize / Math.Max(1, Threads), int.MaxValue);
 
     /// <summary>Kafka halves the io buffer between reading and writing, per thread.</summary>
     internal int IoBufferPerThread => Math.Max(64 * 1024, IoBufferSize / Math.Max(1, Threads) / 2);

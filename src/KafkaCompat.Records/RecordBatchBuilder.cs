@@ -45,6 +45,18 @@ public sealed class RecordBatchBuilder : IDisposable
     /// <summary>When set, the batch is LogAppendTime and this becomes its max timestamp.</summary>
     public long? LogAppendTime { get; set; }
 
+    /// <summary>
+    /// KIP-534: when set, the batch carries this delete horizon in its base timestamp field (with the
+    /// attribute bit that says so) and record timestamps are deltas from it; the log cleaner sets it.
+    /// </summary>
+    public long? DeleteHorizonMs { get; set; }
+
+    /// <summary>
+    /// When set, the batch's last offset even if no record has it: the log cleaner keeps a batch's
+    /// original last offset so the producer's last sequence still maps to it after records are removed.
+    /// </summary>
+    public long? LastOffset { get; set; }
+
     public int RecordCount => _recordCount;
 
     /// <summary>Appends a record at the next offset (offset delta one more than the last).</summary>
@@ -113,6 +125,23 @@ public sealed class RecordBatchBuilder : IDisposable
         }
     }
 
+    /// <summary>
+    /// A batch with <paramref name="original"/>'s header and no records, as the log cleaner keeps an
+    /// emptied batch that is an idempotent producer's last: offsets, producer id, epoch and sequence
+    /// stay; base and max timestamp become the original max timestamp; no compression.
+    /// </summary>
+    public static byte[] EmptyLike(RecordBatch original)
+    {
+        byte[] batch = original.Span[..RecordsOffset].ToArray();
+        short attributes = (short)(original.Attributes & ~CompressionMask);
+        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(BatchLengthOffset), MinimumBatchLength);
+        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(AttributesOffset), attributes);
+        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(BaseTimestampOffset), original.MaxTimestamp);
+        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordCountOffset), 0);
+        RecordBatch.UpdateCrc(batch);
+        return batch;
+    }
+
     public byte[] ToArray()
     {
         var output = new ArrayBufferWriter<byte>();
@@ -126,8 +155,9 @@ public sealed class RecordBatchBuilder : IDisposable
     {
         if (_recordCount == 0)
         {
-            // Kafka takes the first record's timestamp as the base; later deltas may be negative.
-            _baseTimestamp = timestamp;
+            // Kafka takes the first record's timestamp as the base (or the delete horizon, which takes
+            // its place); later deltas may be negative.
+            _baseTimestamp = DeleteHorizonMs ?? timestamp;
         }
 
         long timestampDelta = timestamp - _baseTimestamp;
@@ -182,12 +212,23 @@ public sealed class RecordBatchBuilder : IDisposable
             attributes |= ControlMask;
         }
 
+        if (DeleteHorizonMs is not null)
+        {
+            attributes |= DeleteHorizonMask;
+        }
+
+        int lastOffsetDelta = LastOffset is { } lastOffset ? checked((int)(lastOffset - BaseOffset)) : _lastOffsetDelta;
+        if (lastOffsetDelta < _lastOffsetDelta)
+        {
+            throw new InvalidOperationException($"Last offset {LastOffset} is below the last record's offset {BaseOffset + _lastOffsetDelta}.");
+        }
+
         BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetOffset..], BaseOffset);
         BinaryPrimitives.WriteInt32BigEndian(batch[BatchLengthOffset..], batch.Length - LogOverhead);
         BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochOffset..], PartitionLeaderEpoch);
         batch[MagicOffset] = CurrentMagic;
         BinaryPrimitives.WriteInt16BigEndian(batch[AttributesOffset..], (short)attributes);
-        BinaryPrimitives.WriteInt32BigEndian(batch[LastOffsetDeltaOffset..], _lastOffsetDelta);
+        BinaryPrimitives.WriteInt32BigEndian(batch[LastOffsetDeltaOffset..], lastOffsetDelta);
         BinaryPrimitives.WriteInt64BigEndian(batch[BaseTimestampOffset..], _baseTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch[MaxTimestampOffset..], LogAppendTime ?? _maxTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdOffset..], ProducerId);

@@ -60,7 +60,20 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             RetentionCheckIntervalMs = config.LogRetentionCheckIntervalMs,
             FlushSchedulerIntervalMs = config.LogFlushSchedulerIntervalMs,
             ProducerIdExpirationMs = config.ProducerIdExpirationMs,
+            Cleaner = new CleanerConfig
+            {
+                Enable = config.GetBool("log.cleaner.enable"),
+                Threads = config.GetInt("log.cleaner.threads"),
+                BackoffMs = config.GetLong("log.cleaner.backoff.ms"),
+                DedupeBufferSize = config.GetLong("log.cleaner.dedupe.buffer.size"),
+                DedupeBufferLoadFactor = config.GetDouble("log.cleaner.io.buffer.load.factor"),
+                IoBufferSize = config.GetInt("log.cleaner.io.buffer.size"),
+            },
         }, time);
+        logs.Cleaner.Cleaned += (topicPartition, stats) => logger.LogInformation(
+            "Cleaned {TopicPartition} up to offset {EndOffset}: {Segments} segments, {BytesRead} bytes read, {BytesWritten} bytes written in {ElapsedMs} ms",
+            topicPartition, stats.EndOffset, stats.SegmentsCleaned, stats.BytesRead, stats.BytesWritten, (long)stats.Elapsed.TotalMilliseconds);
+        logs.BackgroundError += (topicPartition, e) => logger.LogError(e, "A background task on {TopicPartition} failed", topicPartition);
         try
         {
             var controller = new MetadataController(new LogMetadataJournal(logs, time), config.NodeId);

@@ -24,6 +24,10 @@ public sealed record LogConfig
     public const string MessageTimestampBeforeMaxMsConfig = "message.timestamp.before.max.ms";
     public const string MessageTimestampAfterMaxMsConfig = "message.timestamp.after.max.ms";
     public const string CompressionTypeConfig = "compression.type";
+    public const string DeleteRetentionMsConfig = "delete.retention.ms";
+    public const string MinCleanableDirtyRatioConfig = "min.cleanable.dirty.ratio";
+    public const string MinCompactionLagMsConfig = "min.compaction.lag.ms";
+    public const string MaxCompactionLagMsConfig = "max.compaction.lag.ms";
 
     public static LogConfig Default { get; } = new();
 
@@ -49,6 +53,10 @@ public sealed record LogConfig
         ["log.message.timestamp.before.max.ms"] = (MessageTimestampBeforeMaxMsConfig, 1),
         ["log.message.timestamp.after.max.ms"] = (MessageTimestampAfterMaxMsConfig, 1),
         ["compression.type"] = (CompressionTypeConfig, 1),
+        ["log.cleaner.delete.retention.ms"] = (DeleteRetentionMsConfig, 1),
+        ["log.cleaner.min.cleanable.ratio"] = (MinCleanableDirtyRatioConfig, 1),
+        ["log.cleaner.min.compaction.lag.ms"] = (MinCompactionLagMsConfig, 1),
+        ["log.cleaner.max.compaction.lag.ms"] = (MaxCompactionLagMsConfig, 1),
     };
 
     public int SegmentBytes { get; init; } = 1024 * 1024 * 1024;
@@ -88,6 +96,24 @@ public sealed record LogConfig
 
     /// <summary>The codec batches are stored with; null ("producer", the default) keeps each producer's codec.</summary>
     public CompressionType? Compression { get; init; }
+
+    /// <summary>How long the log cleaner keeps a tombstone after it first cleaned it (KIP-534 delete horizon).</summary>
+    public long DeleteRetentionMs { get; init; } = 86_400_000;
+
+    /// <summary>The share of the cleanable part that must be dirty (not yet cleaned) before the cleaner takes the log.</summary>
+    public double MinCleanableDirtyRatio { get; init; } = 0.5;
+
+    /// <summary>Records younger than this (by their segment's largest timestamp) are not compacted yet.</summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary>KIP-354: a record stays uncompacted at most this long, whatever the dirty ratio.</summary>
+    public long MaxCompactionLagMs { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// How old the active segment may grow before it rolls: segment.ms, or max.compaction.lag.ms when
+    /// that is smaller on a compacted topic, since the cleaner never touches the active segment (KIP-354).
+    /// </summary>
+    public long MaxSegmentMs => CompactEnabled ? Math.Min(SegmentMs, MaxCompactionLagMs) : SegmentMs;
 
     public bool DeleteEnabled => CleanupPolicy.Contains("delete");
 
@@ -134,6 +160,10 @@ public sealed record LogConfig
                 MessageTimestampBeforeMaxMsConfig => config with { MessageTimestampBeforeMaxMs = ParseLong(name, value, min: 0) },
                 MessageTimestampAfterMaxMsConfig => config with { MessageTimestampAfterMaxMs = ParseLong(name, value, min: 0) },
                 CompressionTypeConfig => config with { Compression = ParseCompression(value) },
+                DeleteRetentionMsConfig => config with { DeleteRetentionMs = ParseLong(name, value, min: 0) },
+                MinCleanableDirtyRatioConfig => config with { MinCleanableDirtyRatio = ParseRatio(name, value) },
+                MinCompactionLagMsConfig => config with { MinCompactionLagMs = ParseLong(name, value, min: 0) },
+                MaxCompactionLagMsConfig => config with { MaxCompactionLagMs = ParseLong(name, value, min: 1) },
                 _ => config,
             };
         }
@@ -161,6 +191,16 @@ public sealed record LogConfig
         "zstd" => CompressionType.Zstd,
         _ => throw new ArgumentException($"Invalid value {value} for configuration {CompressionTypeConfig}: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer."),
     };
+
+    private static double ParseRatio(string name, string value)
+    {
+        if (!double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || parsed is < 0 or > 1)
+        {
+            throw new ArgumentException($"Invalid value {value} for configuration {name}: expected a number in [0, 1].");
+        }
+
+        return parsed;
+    }
 
     private static string[] ParseCleanupPolicy(string value)
     {

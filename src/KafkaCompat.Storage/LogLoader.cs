@@ -21,6 +21,7 @@ internal static class LogLoader
         IFileSystem fileSystem, string directory, TopicPartition topicPartition, LogConfig config, long nowMs)
     {
         fileSystem.CreateDirectory(directory);
+        SegmentSwap.Recover(fileSystem, directory);
         string marker = Path.Combine(directory, CleanShutdownFileName);
         bool clean = fileSystem.FileExists(marker);
 

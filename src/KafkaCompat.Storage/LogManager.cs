@@ -5,7 +5,7 @@ namespace KafkaCompat.Storage;
 /// <summary>
 /// Owns every partition log of the broker's log dirs: loads them at start (checking meta.properties),
 /// creates and deletes them, runs retention, producer-id expiration and flush.ms checks on timers,
-/// and closes everything cleanly at shutdown.
+/// compaction on the log cleaner's thread, and closes everything cleanly at shutdown.
 /// </summary>
 public sealed class LogManager : IDisposable
 {
@@ -22,12 +22,17 @@ public sealed class LogManager : IDisposable
         _fileSystem = fileSystem;
         Config = config;
         _time = time;
+        Cleaner = new LogCleaner(fileSystem, config.Cleaner, time, () => Logs);
+        Cleaner.Error += (topicPartition, e) => BackgroundError?.Invoke(topicPartition, e);
     }
 
     /// <summary>An error in a background task (retention, flush): the task goes on with the other logs.</summary>
     public event Action<TopicPartition, Exception>? BackgroundError;
 
     public LogManagerConfig Config { get; }
+
+    /// <summary>Compaction; its thread runs when log.cleaner.enable is true and log.cleaner.threads is above 0.</summary>
+    public LogCleaner Cleaner { get; }
 
     public IReadOnlyList<string> LogDirs => Config.LogDirs;
 
@@ -73,6 +78,11 @@ public sealed class LogManager : IDisposable
         manager.StartTimer(config.RetentionCheckIntervalMs, () => manager.CleanupLogs());
         manager.StartTimer(config.FlushSchedulerIntervalMs, () => manager.FlushDirtyLogs());
         manager.StartTimer(config.ProducerIdExpirationCheckIntervalMs, () => manager.RemoveExpiredProducers());
+        if (config.Cleaner.Enable && config.Cleaner.Threads > 0)
+        {
+            manager.Cleaner.Start();
+        }
+
         return manager;
     }
 
@@ -112,6 +122,7 @@ public sealed class LogManager : IDisposable
         }
 
         log.Delete();
+        Cleaner.Forget(log);
         return true;
     }
 
@@ -180,6 +191,9 @@ public sealed class LogManager : IDisposable
         {
             timer.Dispose();
         }
+
+        // A clean in progress is abandoned (its .cleaned files removed) before the logs close.
+        Cleaner.Stop();
 
         Parallel.ForEach(
             _logs.Values,

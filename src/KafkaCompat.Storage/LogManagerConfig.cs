@@ -26,6 +26,9 @@ public sealed record LogManagerConfig
     /// <summary>num.recovery.threads.per.data.dir: logs opened (and recovered) in parallel per log dir at start.</summary>
     public int RecoveryThreadsPerDataDir { get; init; } = 1;
 
+    /// <summary>The log.cleaner.* settings: compaction of logs whose cleanup.policy includes compact.</summary>
+    public CleanerConfig Cleaner { get; init; } = new();
+
     /// <summary>producer.id.expiration.check.interval.ms</summary>
     public long ProducerIdExpirationCheckIntervalMs { get; init; } = 600_000;
 }

@@ -500,6 +500,58 @@ public sealed class PartitionLog : IDisposable
 
     public void Dispose() => Close();
 
+    // Log compaction (Cleaner/): the cleaner reads rolled segments without locks and swaps its
+    // cleaned segments in here, where appends, retention and readers see the change at once.
+
+    internal IFileSystem FileSystem => _fileSystem;
+
+    /// <summary>The last offset each idempotent producer wrote: the cleaner keeps those batches, even emptied.</summary>
+    internal HashSet<(long ProducerId, long LastOffset)> LastBatchesOfProducers()
+    {
+        lock (_lock)
+        {
+            return [.. _producers.Entries.Select(e => (e.ProducerId, e.LastOffset))];
+        }
+    }
+
+    /// <summary>
+    /// Replaces the consecutive rolled segments <paramref name="replaced"/> by the one <paramref name="swapIn"/>
+    /// opens after renaming files, with readers held off, so no fetch sees a half-swapped log.
+    /// False (and nothing done) when the log changed meanwhile: retention or DeleteRecords removed
+    /// one of them, or the log was closed. An I/O error in the swap takes the log offline.
+    /// </summary>
+    internal bool ReplaceSegments(IReadOnlyList<LogSegment> replaced, Func<LogSegment> swapIn)
+    {
+        lock (_lock)
+        {
+            LogSegment[] segments = _segments;
+            int start = Array.IndexOf(segments, replaced[0]);
+            if (_closed || _offline || start < 0 || start + replaced.Count >= segments.Length
+                || !segments.AsSpan(start, replaced.Count).SequenceEqual(replaced.ToArray()))
+            {
+                return false;
+            }
+
+            _segmentsLock.EnterWriteLock();
+            try
+            {
+                LogSegment cleaned = swapIn();
+                Volatile.Write(ref _segments, [.. segments[..start], cleaned, .. segments[(start + replaced.Count)..]]);
+            }
+            catch (IOException)
+            {
+                _offline = true;
+                throw;
+            }
+            finally
+            {
+                _segmentsLock.ExitWriteLock();
+            }
+
+            return true;
+        }
+    }
+
     private static int FloorSegment(LogSegment[] segments, long offset)
     {
         int low = 0;

@@ -20,6 +20,22 @@ public class LogConfigTests
         Assert.That(config.FlushMs, Is.EqualTo(long.MaxValue));
         Assert.That(config.CleanupPolicy, Is.EqualTo(new[] { "delete" }));
         Assert.That(config.MessageTimestampType, Is.EqualTo(TimestampType.CreateTime));
+        Assert.That(config.DeleteRetentionMs, Is.EqualTo(86_400_000));
+        Assert.That(config.MinCleanableDirtyRatio, Is.EqualTo(0.5));
+        Assert.That(config.MinCompactionLagMs, Is.Zero);
+        Assert.That(config.MaxCompactionLagMs, Is.EqualTo(long.MaxValue));
+    }
+
+    [Test]
+    public void OnACompactedTopic_MaxCompactionLagMsBelowSegmentMs_RollsTheActiveSegmentSooner()
+    {
+        LogConfig compacted = LogConfig.Default.With(new Dictionary<string, string> { ["cleanup.policy"] = "compact", ["max.compaction.lag.ms"] = "60000" });
+        LogConfig deleted = LogConfig.Default.With(new Dictionary<string, string> { ["max.compaction.lag.ms"] = "60000" });
+
+        Assert.That(compacted.MaxSegmentMs, Is.EqualTo(60_000));
+        Assert.That(deleted.MaxSegmentMs, Is.EqualTo(LogConfig.Default.SegmentMs));
+        Assert.Throws<ArgumentException>(() => LogConfig.Default.With(new Dictionary<string, string> { ["min.cleanable.dirty.ratio"] = "1.5" }));
+        Assert.That(LogConfig.FromBrokerProperties(new Dictionary<string, string> { ["log.cleaner.min.compaction.lag.ms"] = "7" }).MinCompactionLagMs, Is.EqualTo(7));
     }
 
     [Test]

@@ -21,14 +21,16 @@ internal sealed class LogSegment : IDisposable
     private readonly TimeIndex _timeIndex;
     private readonly long _createdMs;
     private readonly long _rollJitterMs;
+    private readonly string _fileSuffix;
     private long _nextOffset;
     private long _maxTimestamp = -1;
     private long _offsetOfMaxTimestamp = -1;
     private long _rollingBaseTimestamp = -1;
     private long _bytesSinceLastIndexEntry;
 
-    private LogSegment(IFileSystem fileSystem, string directory, long baseOffset, ILogFile log, OffsetIndex offsetIndex, TimeIndex timeIndex, long nowMs, long rollJitterMs)
+    private LogSegment(IFileSystem fileSystem, string directory, long baseOffset, ILogFile log, OffsetIndex offsetIndex, TimeIndex timeIndex, long nowMs, long rollJitterMs, string fileSuffix = "")
     {
+        _fileSuffix = fileSuffix;
         _fileSystem = fileSystem;
         _directory = directory;
         BaseOffset = baseOffset;
@@ -63,9 +65,12 @@ internal sealed class LogSegment : IDisposable
 
     internal string LogPath => _log.Path;
 
-    internal string IndexPath => PathFor(_directory, BaseOffset, IndexExtension);
+    internal string IndexPath => PathFor(_directory, BaseOffset, IndexExtension) + _fileSuffix;
 
-    internal string TimeIndexPath => PathFor(_directory, BaseOffset, TimeIndexExtension);
+    internal string TimeIndexPath => PathFor(_directory, BaseOffset, TimeIndexExtension) + _fileSuffix;
+
+    /// <summary>The max timestamp of the first batch, or -1: what max.compaction.lag.ms is measured from (KIP-354).</summary>
+    internal long FirstBatchTimestamp => _rollingBaseTimestamp;
 
     public static string FileName(long baseOffset, string extension) =>
         baseOffset.ToString("D20", CultureInfo.InvariantCulture) + extension;
@@ -82,22 +87,25 @@ internal sealed class LogSegment : IDisposable
             && long.TryParse(fileName.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out baseOffset);
     }
 
-    /// <summary>Creates an empty segment, replacing stale files of the same name.</summary>
-    public static LogSegment Create(IFileSystem fileSystem, string directory, long baseOffset, LogConfig config, long nowMs)
+    /// <summary>
+    /// Creates an empty segment, replacing stale files of the same name. A <paramref name="fileSuffix"/>
+    /// (such as the cleaner's ".cleaned") names files that are not part of the log yet.
+    /// </summary>
+    public static LogSegment Create(IFileSystem fileSystem, string directory, long baseOffset, LogConfig config, long nowMs, string fileSuffix = "")
     {
         foreach (string extension in (string[])[LogExtension, IndexExtension, TimeIndexExtension])
         {
-            string path = PathFor(directory, baseOffset, extension);
+            string path = PathFor(directory, baseOffset, extension) + fileSuffix;
             if (fileSystem.FileExists(path))
             {
                 fileSystem.DeleteFile(path);
             }
         }
 
-        ILogFile log = fileSystem.Open(PathFor(directory, baseOffset, LogExtension), create: true);
-        OffsetIndex offsetIndex = OffsetIndex.Open(fileSystem, PathFor(directory, baseOffset, IndexExtension), baseOffset, config.SegmentIndexBytes, 0, out _);
-        TimeIndex timeIndex = TimeIndex.Open(fileSystem, PathFor(directory, baseOffset, TimeIndexExtension), baseOffset, config.SegmentIndexBytes, baseOffset, out _);
-        return new LogSegment(fileSystem, directory, baseOffset, log, offsetIndex, timeIndex, nowMs, RollJitter(config));
+        ILogFile log = fileSystem.Open(PathFor(directory, baseOffset, LogExtension) + fileSuffix, create: true);
+        OffsetIndex offsetIndex = OffsetIndex.Open(fileSystem, PathFor(directory, baseOffset, IndexExtension) + fileSuffix, baseOffset, config.SegmentIndexBytes, 0, out _);
+        TimeIndex timeIndex = TimeIndex.Open(fileSystem, PathFor(directory, baseOffset, TimeIndexExtension) + fileSuffix, baseOffset, config.SegmentIndexBytes, baseOffset, out _);
+        return new LogSegment(fileSystem, directory, baseOffset, log, offsetIndex, timeIndex, nowMs, RollJitter(config), fileSuffix);
     }
 
     /// <summary>
@@ -210,7 +218,7 @@ internal sealed class LogSegment : IDisposable
         // Kafka measures age from the first batch's timestamp when it has one, else from creation.
         long waited = _rollingBaseTimestamp >= 0 ? maxTimestampInMessages - _rollingBaseTimestamp : nowMs - _createdMs;
         return size > config.SegmentBytes - messagesSize
-            || (size > 0 && waited > config.SegmentMs - _rollJitterMs)
+            || (size > 0 && waited > config.MaxSegmentMs - _rollJitterMs)
             || _offsetIndex.IsFull
             || _timeIndex.IsFull
             || maxOffsetInMessages - BaseOffset > int.MaxValue;
@@ -286,6 +294,9 @@ internal sealed class LogSegment : IDisposable
 
         return total;
     }
+
+    /// <summary>A scan of the whole segment, for the log cleaner, which reads every batch in order.</summary>
+    public BatchScanner OpenScanner(int bufferSize) => new(_log, 0, Size, bufferSize);
 
     /// <summary>Visits the headers of the batches whose last offset is at least <paramref name="fromOffset"/>.</summary>
     public void ForEachBatchFrom(long fromOffset, BatchVisitor visitor)

@@ -77,4 +77,31 @@ public class TopicConfigsTests
         Assert.That(log.CompactEnabled, Is.True);
         Assert.That(log.DeleteEnabled, Is.False);
     }
+
+    [Test]
+    public void CompactionSettings_ComeFromTheBrokersLogCleanerDefaults_AndTopicOverrides()
+    {
+        var broker = BrokerConfig.Create(new Dictionary<string, string>
+        {
+            ["log.cleaner.min.cleanable.ratio"] = "0.25",
+            ["log.cleaner.delete.retention.ms"] = "1000",
+        });
+
+        var defaults = TopicConfigs.ToLogConfig(broker, new Dictionary<string, string>());
+        var topic = TopicConfigs.ToLogConfig(broker, new Dictionary<string, string>
+        {
+            ["min.compaction.lag.ms"] = "500",
+            ["max.compaction.lag.ms"] = "60000",
+            ["delete.retention.ms"] = "2000",
+        });
+
+        Assert.That(defaults.MinCleanableDirtyRatio, Is.EqualTo(0.25));
+        Assert.That(defaults.DeleteRetentionMs, Is.EqualTo(1000));
+        Assert.That(defaults.MinCompactionLagMs, Is.Zero);
+        Assert.That(defaults.MaxCompactionLagMs, Is.EqualTo(long.MaxValue));
+        Assert.That(topic.MinCleanableDirtyRatio, Is.EqualTo(0.25));
+        Assert.That(topic.DeleteRetentionMs, Is.EqualTo(2000));
+        Assert.That(topic.MinCompactionLagMs, Is.EqualTo(500));
+        Assert.That(topic.MaxCompactionLagMs, Is.EqualTo(60_000));
+    }
 }

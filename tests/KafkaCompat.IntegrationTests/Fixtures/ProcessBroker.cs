@@ -13,7 +13,7 @@ internal sealed class ProcessBroker : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _data = new("kafkacompat-it-");
-    private readonly string[] _overrides;
+    private string[] _overrides;
     private Process? _process;
 
     private ProcessBroker(string[] overrides)
@@ -78,6 +78,13 @@ internal sealed class ProcessBroker : IAsyncDisposable
     {
         Kill();
         return StartProcessAsync();
+    }
+
+    /// <summary>Kills the process and starts it again with <paramref name="overrides"/> in place of the first start's.</summary>
+    public Task RestartWithAsync(params string[] overrides)
+    {
+        _overrides = overrides;
+        return RestartAsync();
     }
 
     private async Task StartProcessAsync()

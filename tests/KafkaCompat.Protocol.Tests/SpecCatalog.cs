@@ -51,9 +51,15 @@ public static class SpecCatalog
         return structs;
     }
 
-    /// <summary>The C# property that carries a spec field (a few are renamed to avoid generated members).</summary>
-    public static PropertyInfo Property(Type type, FieldSpec field) =>
-        type.GetProperty(field.Name) is { } p && p.DeclaringType == type && p.Name != "Size"
+    /// <summary>
+    /// The C# property that carries a spec field: its name in PascalCase (a few old specs spell fields
+    /// in camelCase), with "Value" added where that would clash with a generated member.
+    /// </summary>
+    public static PropertyInfo Property(Type type, FieldSpec field)
+    {
+        var name = char.ToUpperInvariant(field.Name[0]) + field.Name[1..];
+        return type.GetProperty(name) is { } p && p.DeclaringType == type && p.Name != "Size"
             ? p
-            : type.GetProperty(field.Name + "Value") ?? throw new MissingMemberException(type.Name, field.Name);
+            : type.GetProperty(name + "Value") ?? throw new MissingMemberException(type.Name, field.Name);
+    }
 }

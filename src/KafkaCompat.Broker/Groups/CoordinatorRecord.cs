@@ -33,20 +33,20 @@ public static class CoordinatorRecordSerde
     public const short GroupMetadataValueVersion = 3;
 
     public static byte[] OffsetCommitKey(string groupId, string topic, int partition) =>
-        Serialize(new OffsetCommitKey { group = groupId, topic = topic, partition = partition }, OffsetCommitKeyVersion);
+        Serialize(new OffsetCommitKey { Group = groupId, Topic = topic, Partition = partition }, OffsetCommitKeyVersion);
 
-    public static byte[] GroupMetadataKey(string groupId) => Serialize(new GroupMetadataKey { group = groupId }, GroupMetadataKeyVersion);
+    public static byte[] GroupMetadataKey(string groupId) => Serialize(new GroupMetadataKey { Group = groupId }, GroupMetadataKeyVersion);
 
     public static byte[] OffsetCommitValue(OffsetAndMetadata offset)
     {
         var version = offset.ExpireTimestampMs is null ? OffsetCommitValueVersion : OffsetCommitValueVersionWithExpiry;
         return Serialize(new OffsetCommitValue
         {
-            offset = offset.Offset,
-            leaderEpoch = version >= 3 ? offset.LeaderEpoch : -1,
-            metadata = offset.Metadata,
-            commitTimestamp = offset.CommitTimestampMs,
-            expireTimestamp = offset.ExpireTimestampMs ?? -1,
+            Offset = offset.Offset,
+            LeaderEpoch = version >= 3 ? offset.LeaderEpoch : -1,
+            Metadata = offset.Metadata,
+            CommitTimestamp = offset.CommitTimestampMs,
+            ExpireTimestamp = offset.ExpireTimestampMs ?? -1,
         }, version);
     }
 
@@ -67,12 +67,12 @@ public static class CoordinatorRecordSerde
             case 0 or 1:
             {
                 var commitKey = Protocol.Coordinator.OffsetCommitKey.ReadNew(ref keyReader, keyVersion);
-                return new CoordinatorRecord.OffsetCommit(commitKey.group, commitKey.topic, commitKey.partition, value is { } v ? ReadOffset(v) : null);
+                return new CoordinatorRecord.OffsetCommit(commitKey.Group, commitKey.Topic, commitKey.Partition, value is { } v ? ReadOffset(v) : null);
             }
             case 2:
             {
                 var groupKey = Protocol.Coordinator.GroupMetadataKey.ReadNew(ref keyReader, keyVersion);
-                return new CoordinatorRecord.GroupMetadata(groupKey.group, value is { } v ? ReadGroup(v) : null);
+                return new CoordinatorRecord.GroupMetadata(groupKey.Group, value is { } v ? ReadGroup(v) : null);
             }
             default:
                 return null;
@@ -84,7 +84,7 @@ public static class CoordinatorRecordSerde
         var version = ValueVersion(value);
         var reader = new KafkaReader(value[2..]);
         var commit = Protocol.Coordinator.OffsetCommitValue.ReadNew(ref reader, Math.Min(version, Protocol.Coordinator.OffsetCommitValue.HighestVersion));
-        return new OffsetAndMetadata(commit.offset, commit.leaderEpoch, commit.metadata, commit.commitTimestamp, commit.expireTimestamp >= 0 ? commit.expireTimestamp : null);
+        return new OffsetAndMetadata(commit.Offset, commit.LeaderEpoch, commit.Metadata, commit.CommitTimestamp, commit.ExpireTimestamp >= 0 ? commit.ExpireTimestamp : null);
     }
 
     private static GroupMetadataValue ReadGroup(ReadOnlyMemory<byte> value)

@@ -129,36 +129,36 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
 
     private void ApplyGroupMetadata(ClassicGroup group, GroupMetadataValue value)
     {
-        group.GenerationId = value.generation;
-        group.ProtocolType = string.IsNullOrEmpty(value.protocolType) ? null : value.protocolType;
-        group.ProtocolName = value.protocol;
-        group.LeaderId = value.leader;
-        if (value.currentStateTimestamp >= 0)
+        group.GenerationId = value.Generation;
+        group.ProtocolType = string.IsNullOrEmpty(value.ProtocolType) ? null : value.ProtocolType;
+        group.ProtocolName = value.Protocol;
+        group.LeaderId = value.Leader;
+        if (value.CurrentStateTimestamp >= 0)
         {
-            group.CurrentStateTimestampMs = value.currentStateTimestamp;
+            group.CurrentStateTimestampMs = value.CurrentStateTimestamp;
         }
         var inRecord = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var persisted in value.members)
+        foreach (var persisted in value.Members)
         {
-            inRecord.Add(persisted.memberId);
-            if (group.Members.TryGetValue(persisted.memberId, out var member))
+            inRecord.Add(persisted.MemberId);
+            if (group.Members.TryGetValue(persisted.MemberId, out var member))
             {
-                member.Assignment = persisted.assignment.ToArray();
+                member.Assignment = persisted.Assignment.ToArray();
                 continue;
             }
             member = new GroupMember(
-                persisted.memberId,
-                persisted.groupInstanceId,
-                persisted.clientId,
-                persisted.clientHost,
-                persisted.rebalanceTimeout >= 0 ? persisted.rebalanceTimeout : persisted.sessionTimeout,
-                persisted.sessionTimeout,
-                [new MemberProtocol(value.protocol ?? "", persisted.subscription.ToArray())])
+                persisted.MemberId,
+                persisted.GroupInstanceId,
+                persisted.ClientId,
+                persisted.ClientHost,
+                persisted.RebalanceTimeout >= 0 ? persisted.RebalanceTimeout : persisted.SessionTimeout,
+                persisted.SessionTimeout,
+                [new MemberProtocol(value.Protocol ?? "", persisted.Subscription.ToArray())])
             {
-                Assignment = persisted.assignment.ToArray(),
+                Assignment = persisted.Assignment.ToArray(),
             };
             group.Add(member);
-            group.LeaderId = value.leader;
+            group.LeaderId = value.Leader;
         }
         if (_loading)
         {
@@ -205,24 +205,24 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
     {
         var value = new GroupMetadataValue
         {
-            protocolType = group.ProtocolType ?? "",
-            generation = group.GenerationId,
-            protocol = group.ProtocolName,
-            leader = group.LeaderId,
-            currentStateTimestamp = group.CurrentStateTimestampMs,
+            ProtocolType = group.ProtocolType ?? "",
+            Generation = group.GenerationId,
+            Protocol = group.ProtocolName,
+            Leader = group.LeaderId,
+            CurrentStateTimestamp = group.CurrentStateTimestampMs,
         };
         foreach (var member in group.Members.Values)
         {
-            value.members.Add(new GroupMetadataValue.MemberMetadata
+            value.Members.Add(new GroupMetadataValue.MemberMetadata
             {
-                memberId = member.MemberId,
-                groupInstanceId = member.GroupInstanceId,
-                clientId = member.ClientId,
-                clientHost = member.ClientHost,
-                rebalanceTimeout = member.RebalanceTimeoutMs,
-                sessionTimeout = member.SessionTimeoutMs,
-                subscription = member.MetadataFor(group.ProtocolName) ?? [],
-                assignment = assignments is null ? member.Assignment : assignments.GetValueOrDefault(member.MemberId) ?? [],
+                MemberId = member.MemberId,
+                GroupInstanceId = member.GroupInstanceId,
+                ClientId = member.ClientId,
+                ClientHost = member.ClientHost,
+                RebalanceTimeout = member.RebalanceTimeoutMs,
+                SessionTimeout = member.SessionTimeoutMs,
+                Subscription = member.MetadataFor(group.ProtocolName) ?? [],
+                Assignment = assignments is null ? member.Assignment : assignments.GetValueOrDefault(member.MemberId) ?? [],
             });
         }
         return value;

@@ -31,7 +31,7 @@ public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState
             var result = new CreateTopicsResponseData.CreatableTopicResult { Name = topic.Name };
             var outcome = duplicates.Contains(topic.Name)
                 ? new MetadataResult(ErrorCode.InvalidRequest, $"Create topics request from client `{context.ClientId}` contains multiple entries for the following topics: {topic.Name}")
-                : Create(topic, request.validateOnly);
+                : Create(topic, request.ValidateOnly);
             result.ErrorCode = (short)outcome.Error;
             result.ErrorMessage = outcome.Message;
             if (outcome.IsOk)

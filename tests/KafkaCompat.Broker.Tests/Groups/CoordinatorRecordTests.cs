@@ -51,17 +51,17 @@ public class CoordinatorRecordTests
         Assert.That(commit, Is.EqualTo(new CoordinatorRecord.OffsetCommit("g", "orders", 7, new OffsetAndMetadata(10, 2, "x", 5, null))));
         Assert.That(CoordinatorRecordSerde.Parse(key, null), Is.EqualTo(new CoordinatorRecord.OffsetCommit("g", "orders", 7, null)));
 
-        var group = new GroupMetadataValue { protocolType = "consumer", generation = 4, protocol = "range", leader = "m1", currentStateTimestamp = 99 };
-        group.members.Add(new GroupMetadataValue.MemberMetadata
+        var group = new GroupMetadataValue { ProtocolType = "consumer", Generation = 4, Protocol = "range", Leader = "m1", CurrentStateTimestamp = 99 };
+        group.Members.Add(new GroupMetadataValue.MemberMetadata
         {
-            memberId = "m1", groupInstanceId = "pod", clientId = "c", clientHost = "/1.2.3.4", rebalanceTimeout = 300, sessionTimeout = 100,
-            subscription = new byte[] { 1 }, assignment = new byte[] { 2 },
+            MemberId = "m1", GroupInstanceId = "pod", ClientId = "c", ClientHost = "/1.2.3.4", RebalanceTimeout = 300, SessionTimeout = 100,
+            Subscription = new byte[] { 1 }, Assignment = new byte[] { 2 },
         });
         var value = CoordinatorRecordSerde.GroupMetadataValue(group);
         Assert.That(value[..2], Is.EqualTo(new byte[] { 0, 3 }), "GroupMetadataValue version 3");
         var parsed = (CoordinatorRecord.GroupMetadata)CoordinatorRecordSerde.Parse(CoordinatorRecordSerde.GroupMetadataKey("g"), value)!;
-        Assert.That(parsed.Value!.members.Single().groupInstanceId, Is.EqualTo("pod"));
-        Assert.That(parsed.Value.generation, Is.EqualTo(4));
+        Assert.That(parsed.Value!.Members.Single().GroupInstanceId, Is.EqualTo("pod"));
+        Assert.That(parsed.Value.Generation, Is.EqualTo(4));
         Assert.That(CoordinatorRecordSerde.Parse(CoordinatorRecordSerde.GroupMetadataKey("g"), null), Is.EqualTo(new CoordinatorRecord.GroupMetadata("g", null)));
     }
 

@@ -13,8 +13,8 @@ public class TopicAdminHandlerTests
 
     private static CreateTopicsRequestData CreateRequest(string name, int partitions, short replicationFactor, bool validateOnly = false) => new()
     {
-        timeoutMs = 30_000,
-        validateOnly = validateOnly,
+        TimeoutMs = 30_000,
+        ValidateOnly = validateOnly,
         Topics =
         [
             new CreateTopicsRequestData.CreatableTopic

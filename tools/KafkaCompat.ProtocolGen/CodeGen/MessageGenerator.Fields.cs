@@ -7,11 +7,7 @@ namespace KafkaCompat.ProtocolGen.CodeGen;
 // write and size code of each field kind.
 public sealed partial class MessageGenerator
 {
-    /// <summary>
-    /// The C# property for a field: its spec name, unless that clashes with a
-    /// generated member (FetchSnapshotResponse has a field called Size).
-    /// </summary>
-    private static string Prop(FieldSpec f) => MessageModel.ReservedMembers.Contains(f.Name) ? f.Name + "Value" : f.Name;
+    private static string Prop(FieldSpec f) => MessageModel.PropertyName(f.Name);
 
     private static string PrimitiveType(FieldKind kind) => kind switch
     {

@@ -30,8 +30,16 @@ public sealed class MessageModel
     private readonly List<StructModel> _structs = [];
     private readonly Dictionary<string, StructModel> _bySpecName = new(StringComparer.Ordinal);
 
-    // Members every generated class has; a spec name equal to one of these gets renamed.
-    public static IReadOnlySet<string> ReservedMembers => GeneratedMembers;
+    /// <summary>
+    /// The C# property for a field: its spec name in C#'s PascalCase (a few old specs spell fields
+    /// in camelCase, as validateOnly), with "Value" added when that clashes with a member every
+    /// generated class has (FetchSnapshotResponse has a field called Size).
+    /// </summary>
+    public static string PropertyName(string fieldName)
+    {
+        var name = char.ToUpperInvariant(fieldName[0]) + fieldName[1..];
+        return GeneratedMembers.Contains(name) ? name + "Value" : name;
+    }
 
     private static readonly HashSet<string> GeneratedMembers =
     [
@@ -112,12 +120,12 @@ public sealed class MessageModel
     private void AssignNames()
     {
         // Nested classes share the message class's member names with its properties.
-        var taken = new HashSet<string>(Root.Fields.Select(f => f.Name + (GeneratedMembers.Contains(f.Name) ? "Value" : "")), StringComparer.Ordinal) { Root.ClassName };
+        var taken = new HashSet<string>(Root.Fields.Select(f => PropertyName(f.Name)), StringComparer.Ordinal) { Root.ClassName };
         taken.UnionWith(GeneratedMembers);
         foreach (var s in _structs)
         {
             var name = s.SpecName;
-            while (taken.Contains(name) || s.Fields.Any(f => f.Name == name))
+            while (taken.Contains(name) || s.Fields.Any(f => PropertyName(f.Name) == name))
             {
                 name += "Data";
             }

@@ -109,10 +109,16 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         var headerSize = header.Size(headerVersion);
         var spliced = context.SplicedRecordBytes;
         var frame = ResponseFrame.Rent(headerSize + body.Size(version), spliced, out var span);
-        var writer = spliced > 0 ? new KafkaWriter(span, frame.Splices) : new KafkaWriter(span);
+        // The writer leaves record batches out of the frame and says where they go; Network sends them there.
+        var splices = spliced > 0 ? new List<RecordsSplice>() : null;
+        var writer = splices is not null ? new KafkaWriter(span, splices) : new KafkaWriter(span);
         header.Write(ref writer, headerVersion);
         body.Write(ref writer, version);
-        if (writer.Position != span.Length || frame.Splices.Sum(s => s.Records.Length) != spliced)
+        foreach (var splice in splices ?? [])
+        {
+            frame.Splices.Add(new FrameSplice(splice.Position, splice.Records));
+        }
+        if (writer.Position != span.Length || frame.Splices.Sum(s => s.Bytes.Length) != spliced)
         {
             frame.Dispose();
             throw new InvalidOperationException($"{context.ApiKey} v{version}: the response did not fill its frame as announced");

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
-using KafkaCompat.Protocol;
 
 namespace KafkaCompat.Network;
 
@@ -18,15 +17,15 @@ public sealed class ResponseFrame : IDisposable
     private readonly int _bufferLength;
     private readonly List<IDisposable> _owners = [];
 
-    private ResponseFrame(byte[] buffer, int bufferLength, List<RecordsSplice> splices)
+    private ResponseFrame(byte[] buffer, int bufferLength, List<FrameSplice> splices)
     {
         _buffer = buffer;
         _bufferLength = bufferLength;
         Splices = splices;
     }
 
-    /// <summary>Record bytes to insert; positions are relative to the frame (after the size prefix).</summary>
-    public List<RecordsSplice> Splices { get; }
+    /// <summary>Bytes to insert; positions are relative to the frame (after the size prefix), in increasing order.</summary>
+    public List<FrameSplice> Splices { get; }
 
     /// <summary>The encoded part: size prefix plus everything but the splices.</summary>
     public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(ResponseFrame))).AsMemory(0, _bufferLength);
@@ -56,7 +55,7 @@ public sealed class ResponseFrame : IDisposable
         {
             var end = splice.Position + 4;
             output.Write(memory.Span[written..end]);
-            output.Write(splice.Records.Span);
+            output.Write(splice.Bytes.Span);
             written = end;
         }
         output.Write(memory.Span[written..]);

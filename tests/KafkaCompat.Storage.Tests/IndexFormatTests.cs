@@ -28,6 +28,41 @@ public class IndexFormatTests
         Assert.That(timeIndex, Is.EqualTo(Batches.Concat(Int64(501), Int32(3), Int64(601), Int32(5))));
     }
 
+    [Test]
+    public void IndexesOfManyEntries_AreLoadedAsWritten_AndGrowAfterLoading()
+    {
+        // An entry for every batch after the first: more entries than the in-memory arrays start with.
+        using var fixture = new LogFixture(LogConfig.Default with { IndexIntervalBytes = 1 });
+        AppendBatches(fixture, 0, 40);
+        byte[] offsetIndex = fixture.FileSystem.GetContent(fixture.SegmentPath(0, ".index"));
+        Assert.That(offsetIndex.Length, Is.EqualTo(39 * 8));
+
+        fixture.Restart();
+        Assert.That(fixture.Log.LoadInfo.RecoveredSegments, Is.Zero);
+        AssertEveryOffsetIsFound(fixture, 40);
+
+        AppendBatches(fixture, 40, 80);
+        AssertEveryOffsetIsFound(fixture, 80);
+    }
+
+    private static void AppendBatches(LogFixture fixture, int from, int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            fixture.Append(Batches.WithTimestamps(1_000 + (i * 10)));
+        }
+    }
+
+    private static void AssertEveryOffsetIsFound(LogFixture fixture, long count)
+    {
+        for (long offset = 0; offset < count; offset++)
+        {
+            using LogReadResult read = fixture.Log.Read(offset, 1, count, minOneBatch: true);
+            Assert.That(Batches.Split(read.Records).Single().BaseOffset, Is.EqualTo(offset));
+            Assert.That(fixture.Log.OffsetForTimestamp(1_000 + (offset * 10) - 5)?.Offset, Is.EqualTo(offset));
+        }
+    }
+
     private static byte[] Int32(int value)
     {
         byte[] bytes = new byte[4];

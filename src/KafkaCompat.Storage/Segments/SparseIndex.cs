@@ -141,6 +141,14 @@ internal abstract class SparseIndex<TKey> : IDisposable
             return false;
         }
 
+        // Sized once for what the file holds; no reader sees the index before it is loaded.
+        int entries = content.Length / _entrySize;
+        if (entries > _keys.Length)
+        {
+            _keys = new TKey[entries];
+            _values = new int[entries];
+        }
+
         for (int i = 0; i < content.Length; i += _entrySize)
         {
             var key = TKey.ReadBigEndian(content.AsSpan(i, _keySize), isUnsigned: false);

@@ -44,52 +44,54 @@ public readonly struct RecordBatch
 
     public ReadOnlySpan<byte> Span => _memory.Span;
 
-    public long BaseOffset => BinaryPrimitives.ReadInt64BigEndian(Span);
+    /// <summary>The header fields, read in place.</summary>
+    public RecordBatchHeader Header => new(Span);
+
+    public long BaseOffset => Header.BaseOffset;
 
     /// <summary>Bytes after the batchLength field; the whole batch is <see cref="SizeInBytes"/>.</summary>
-    public int BatchLength => BinaryPrimitives.ReadInt32BigEndian(Span[BatchLengthOffset..]);
+    public int BatchLength => Header.BatchLength;
 
-    public int PartitionLeaderEpoch => BinaryPrimitives.ReadInt32BigEndian(Span[PartitionLeaderEpochOffset..]);
+    public int PartitionLeaderEpoch => Header.PartitionLeaderEpoch;
 
-    public byte Magic => Span[MagicOffset];
+    public byte Magic => Header.Magic;
 
-    public uint Crc => BinaryPrimitives.ReadUInt32BigEndian(Span[CrcOffset..]);
+    public uint Crc => Header.Crc;
 
-    public short Attributes => BinaryPrimitives.ReadInt16BigEndian(Span[AttributesOffset..]);
+    public short Attributes => Header.Attributes;
 
     /// <summary>The raw codec id (bits 0-2), which may be one of the undefined ids 5-7.</summary>
-    public int CompressionCodecId => Attributes & CompressionMask;
+    public int CompressionCodecId => Header.CompressionCodecId;
 
     /// <exception cref="UnsupportedCompressionTypeException">The codec id is 5, 6 or 7.</exception>
     public CompressionType Compression => CompressionCodecs.FromId(CompressionCodecId);
 
-    public TimestampType TimestampType =>
-        (Attributes & TimestampTypeMask) != 0 ? TimestampType.LogAppendTime : TimestampType.CreateTime;
+    public TimestampType TimestampType => Header.TimestampType;
 
-    public bool IsTransactional => (Attributes & TransactionalMask) != 0;
+    public bool IsTransactional => Header.IsTransactional;
 
-    public bool IsControl => (Attributes & ControlMask) != 0;
+    public bool IsControl => Header.IsControl;
 
     /// <summary>Set by log compaction (KIP-534): <see cref="BaseTimestamp"/> then holds the delete horizon.</summary>
-    public bool HasDeleteHorizon => (Attributes & DeleteHorizonMask) != 0;
+    public bool HasDeleteHorizon => Header.HasDeleteHorizon;
 
-    public int LastOffsetDelta => BinaryPrimitives.ReadInt32BigEndian(Span[LastOffsetDeltaOffset..]);
+    public int LastOffsetDelta => Header.LastOffsetDelta;
 
-    public long BaseTimestamp => BinaryPrimitives.ReadInt64BigEndian(Span[BaseTimestampOffset..]);
+    public long BaseTimestamp => Header.BaseTimestamp;
 
-    public long MaxTimestamp => BinaryPrimitives.ReadInt64BigEndian(Span[MaxTimestampOffset..]);
+    public long MaxTimestamp => Header.MaxTimestamp;
 
-    public long ProducerId => BinaryPrimitives.ReadInt64BigEndian(Span[ProducerIdOffset..]);
+    public long ProducerId => Header.ProducerId;
 
-    public short ProducerEpoch => BinaryPrimitives.ReadInt16BigEndian(Span[ProducerEpochOffset..]);
+    public short ProducerEpoch => Header.ProducerEpoch;
 
-    public int BaseSequence => BinaryPrimitives.ReadInt32BigEndian(Span[BaseSequenceOffset..]);
+    public int BaseSequence => Header.BaseSequence;
 
-    public int RecordCount => BinaryPrimitives.ReadInt32BigEndian(Span[RecordCountOffset..]);
+    public int RecordCount => Header.RecordCount;
 
-    public long LastOffset => BaseOffset + LastOffsetDelta;
+    public long LastOffset => Header.LastOffset;
 
-    public long NextOffset => LastOffset + 1;
+    public long NextOffset => Header.NextOffset;
 
     public int SizeInBytes => _memory.Length;
 

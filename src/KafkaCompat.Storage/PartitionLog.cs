@@ -576,9 +576,9 @@ public sealed class PartitionLog : IDisposable
     private static int WholeBatchesBelow(ReadOnlySpan<byte> data, long limit)
     {
         int position = 0;
-        while (data.Length - position >= BatchHeader.Size)
+        while (data.Length - position >= RecordBatchHeader.Size)
         {
-            var header = new BatchHeader(data[position..]);
+            var header = new RecordBatchHeader(data[position..]);
             if (header.SizeInBytes > data.Length - position || header.LastOffset >= limit)
             {
                 break;
@@ -597,7 +597,7 @@ public sealed class PartitionLog : IDisposable
         while (position < records.Length)
         {
             Span<byte> batch = records[position..];
-            var header = new BatchHeader(batch);
+            var header = new RecordBatchHeader(batch);
             int size = (int)header.SizeInBytes;
             int lastOffsetDelta = header.LastOffsetDelta;
             // Neither field is covered by the CRC, so the client's CRC stays valid.
@@ -622,7 +622,7 @@ public sealed class PartitionLog : IDisposable
         int position = 0;
         while (position < earlier.Length)
         {
-            var header = new BatchHeader(earlier[position..]);
+            var header = new RecordBatchHeader(earlier[position..]);
             if (header.ProducerId == producerId)
             {
                 found = true;
@@ -649,12 +649,12 @@ public sealed class PartitionLog : IDisposable
         while (position < records.Length)
         {
             ReadOnlySpan<byte> rest = records[position..];
-            if (rest.Length < BatchHeader.Size)
+            if (rest.Length < RecordBatchHeader.Size)
             {
                 return AppendCheck.Fail(ErrorCode.CorruptMessage, $"The records of {TopicPartition} end with a partial batch.");
             }
 
-            var header = new BatchHeader(rest);
+            var header = new RecordBatchHeader(rest);
             if (!header.IsPlausible(rest.Length))
             {
                 return AppendCheck.Fail(ErrorCode.CorruptMessage, $"The records of {TopicPartition} hold a malformed batch at byte {position}.");
@@ -706,7 +706,7 @@ public sealed class PartitionLog : IDisposable
         int position = 0;
         while (position < records.Length)
         {
-            var header = new BatchHeader(records[position..]);
+            var header = new RecordBatchHeader(records[position..]);
             if (header.HasProducerId && !header.IsControl)
             {
                 _producers.Update(header.ProducerId, header.ProducerEpoch, new BatchMetadata(

@@ -53,6 +53,13 @@ public class RecordBatchTests
             Assert.That(batch.SizeInBytes, Is.EqualTo(bytes.Length));
         });
 
+        // The header alone, as the log engine holds it in its read-ahead buffer, reads the same fields.
+        var header = new RecordBatchHeader(bytes.AsSpan(0, RecordBatchHeader.Size));
+        Assert.That(
+            (header.BaseOffset, header.SizeInBytes, header.PartitionLeaderEpoch, header.IsTransactional, header.LastOffsetDelta,
+                header.MaxTimestamp, header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.RecordCount, header.NextOffset),
+            Is.EqualTo((1000L, (long)bytes.Length, 5, true, 2, 1_600_000_000_020L, 77L, (short)3, 40, 2, 1003L)));
+
         using RecordBatchReader reader = batch.OpenRecords(1024);
         RecordEnumerator records = reader.GetEnumerator();
 

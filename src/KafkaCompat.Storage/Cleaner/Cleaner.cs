@@ -100,7 +100,7 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
             ScanStatus status;
             while ((status = scanner.MoveNext(readWholeBatch: true)) == ScanStatus.Batch)
             {
-                BatchHeader header = scanner.Header;
+                RecordBatchHeader header = scanner.Header;
                 if (header.LastOffset < firstDirty)
                 {
                     continue;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using KafkaCompat.Records;
 
 namespace KafkaCompat.Storage;
 
@@ -41,7 +42,7 @@ internal sealed class BatchScanner : IDisposable
     /// <summary>Where the next batch starts: after the current one, or where the scan stopped.</summary>
     public long NextPosition { get; private set; }
 
-    public BatchHeader Header => new(_buffer.AsSpan((int)(Position - _bufferStart), BatchHeader.Size));
+    public RecordBatchHeader Header => new(_buffer.AsSpan((int)(Position - _bufferStart), RecordBatchHeader.Size));
 
     public int BatchSize { get; private set; }
 
@@ -57,13 +58,13 @@ internal sealed class BatchScanner : IDisposable
         }
 
         Position = position;
-        if (!Ensure(position, BatchHeader.Size))
+        if (!Ensure(position, RecordBatchHeader.Size))
         {
             return ScanStatus.Truncated;
         }
 
-        BatchHeader header = Header;
-        if (header.Magic != BatchHeader.CurrentMagic || header.BatchLength < BatchHeader.Size - BatchHeader.LogOverhead || header.LastOffsetDelta < 0)
+        RecordBatchHeader header = Header;
+        if (!header.IsWellFormed)
         {
             return ScanStatus.Corrupt;
         }

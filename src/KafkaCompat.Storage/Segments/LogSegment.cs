@@ -176,7 +176,7 @@ internal sealed class LogSegment : IDisposable
         {
             while (scanner.MoveNext(readWholeBatch: true) == ScanStatus.Batch)
             {
-                BatchHeader header = scanner.Header;
+                RecordBatchHeader header = scanner.Header;
                 if (header.BaseOffset < _nextOffset || !new RecordBatch(scanner.Batch).IsValidCrc())
                 {
                     break;
@@ -202,7 +202,7 @@ internal sealed class LogSegment : IDisposable
         int position = 0;
         while (position < batches.Length)
         {
-            var header = new BatchHeader(batches[position..]);
+            var header = new RecordBatchHeader(batches[position..]);
             int size = (int)header.SizeInBytes;
             IndexBatch(header, physicalPosition + position, size, indexIntervalBytes);
             position += size;
@@ -235,7 +235,7 @@ internal sealed class LogSegment : IDisposable
         using var scanner = new BatchScanner(_log, start, end, 8 * 1024);
         while (scanner.MoveNext() == ScanStatus.Batch)
         {
-            BatchHeader header = scanner.Header;
+            RecordBatchHeader header = scanner.Header;
             if (header.LastOffset >= offset)
             {
                 return Locate(scanner);
@@ -256,7 +256,7 @@ internal sealed class LogSegment : IDisposable
         using var scanner = new BatchScanner(_log, start, Size, 8 * 1024);
         while (scanner.MoveNext() == ScanStatus.Batch)
         {
-            BatchHeader header = scanner.Header;
+            RecordBatchHeader header = scanner.Header;
             if (header.MaxTimestamp >= timestamp && header.LastOffset >= startingOffset)
             {
                 return FindRecord(scanner.Position, scanner.BatchSize, r => r.Timestamp >= timestamp && r.Offset >= startingOffset);
@@ -305,7 +305,7 @@ internal sealed class LogSegment : IDisposable
         using var scanner = new BatchScanner(_log, start, Size, 64 * 1024);
         while (scanner.MoveNext() == ScanStatus.Batch)
         {
-            BatchHeader header = scanner.Header;
+            RecordBatchHeader header = scanner.Header;
             if (header.LastOffset >= fromOffset)
             {
                 visitor(header);
@@ -368,7 +368,7 @@ internal sealed class LogSegment : IDisposable
 
     private static BatchLocation Locate(BatchScanner scanner)
     {
-        BatchHeader header = scanner.Header;
+        RecordBatchHeader header = scanner.Header;
         return new BatchLocation(scanner.Position, scanner.BatchSize, header.BaseOffset, header.LastOffset, header.MaxTimestamp, header.PartitionLeaderEpoch);
     }
 
@@ -395,11 +395,11 @@ internal sealed class LogSegment : IDisposable
 
     private long ReadFirstBatchMaxTimestamp()
     {
-        using var scanner = new BatchScanner(_log, 0, Size, BatchHeader.Size);
+        using var scanner = new BatchScanner(_log, 0, Size, RecordBatchHeader.Size);
         return scanner.MoveNext() == ScanStatus.Batch ? scanner.Header.MaxTimestamp : -1;
     }
 
-    private void IndexBatch(BatchHeader header, long position, int size, int indexIntervalBytes)
+    private void IndexBatch(RecordBatchHeader header, long position, int size, int indexIntervalBytes)
     {
         if (header.MaxTimestamp > _maxTimestamp)
         {
@@ -428,4 +428,4 @@ internal sealed class LogSegment : IDisposable
 /// <summary>What opening a segment found.</summary>
 internal readonly record struct SegmentLoadInfo(bool Recovered, long TruncatedBytes);
 
-internal delegate void BatchVisitor(BatchHeader header);
+internal delegate void BatchVisitor(RecordBatchHeader header);

@@ -41,6 +41,8 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
             Math.Min(request.MaxBytes, broker.Config.FetchMaxBytes),
             request.IsolationLevel == ReadCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark);
         var reads = new PartitionRead[fetch.Targets.Count];
+        var byPartition = new Dictionary<Partition, int>();
+        var totalBytes = 0;
         var deadline = time.GetUtcNow().AddMilliseconds(Math.Max(request.MaxWaitMs, 0));
         using var delayed = request.MaxWaitMs > 0 && request.MinBytes > 0 ? new DelayedFetch(time) : null;
         try
@@ -50,7 +52,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                 var target = fetch.Targets[i];
                 var partition = target.Topic is null ? null : replicas.GetPartition(target.Topic, target.Partition);
                 // Watch before the first read: an append from here on is seen, even one that lands before the wait starts.
-                if (partition is not null)
+                if (partition is not null && byPartition.TryAdd(partition, i))
                 {
                     delayed?.Watch(partition);
                 }
@@ -58,9 +60,9 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
             }
             for (var i = 0; i < reads.Length; i++)
             {
-                Read(reads, i, limits, version);
+                totalBytes += Read(reads[i], totalBytes, limits, version);
             }
-            while (delayed is not null && !Satisfied(reads, request.MinBytes))
+            while (delayed is not null && !Satisfied(reads, totalBytes, request.MinBytes))
             {
                 var remaining = deadline - time.GetUtcNow();
                 if (remaining <= TimeSpan.Zero)
@@ -69,12 +71,9 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                 }
                 foreach (var changed in await delayed.WaitForChangesAsync(remaining, cancellationToken))
                 {
-                    for (var i = 0; i < reads.Length; i++)
+                    if (byPartition.TryGetValue(changed, out var i))
                     {
-                        if (reads[i].Partition == changed)
-                        {
-                            Read(reads, i, limits, version);
-                        }
+                        totalBytes += Read(reads[i], totalBytes - reads[i].Bytes, limits, version);
                     }
                 }
             }
@@ -101,27 +100,17 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         public int Bytes => Result?.Records.Length ?? 0;
     }
 
-    private static bool Satisfied(PartitionRead[] reads, int minBytes)
-    {
-        var bytes = 0;
-        foreach (var read in reads)
-        {
-            if (read.Error != ErrorCode.None)
-            {
-                return true;
-            }
-            bytes += read.Bytes;
-        }
-        return bytes >= minBytes || reads.Length == 0;
-    }
+    private static bool Satisfied(PartitionRead[] reads, int totalBytes, int minBytes) =>
+        totalBytes >= minBytes || reads.Length == 0 || reads.Any(r => r.Error != ErrorCode.None);
 
     /// <summary>
-    /// (Re)reads one partition within what the response's other partitions leave of MaxBytes; it
-    /// may return one whole batch beyond that only when no other partition returned data (KIP-74).
+    /// (Re)reads one partition within what the response's other partitions (<paramref name="others"/>
+    /// bytes) leave of MaxBytes; it may return one whole batch beyond that only when no other
+    /// partition returned data (KIP-74). Returns how many bytes the response's total changed by.
     /// </summary>
-    private void Read(PartitionRead[] reads, int index, ReadLimits limits, short version)
+    private int Read(PartitionRead read, int others, ReadLimits limits, short version)
     {
-        var read = reads[index];
+        var before = read.Bytes;
         read.Result?.Dispose();
         read.Result = null;
         var target = read.Target;
@@ -130,16 +119,12 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         if (partition is null || partition != read.Partition)
         {
             read.Error = version >= 13 && target.Topic is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
-            return;
-        }
-        var others = 0;
-        for (var i = 0; i < reads.Length; i++)
-        {
-            others += i == index ? 0 : reads[i]?.Bytes ?? 0;
+            return -before;
         }
         var budget = Math.Max(0, Math.Min(target.PartitionMaxBytes, limits.MaxBytes - others));
         read.Result = partition.Read(target.FetchOffset, budget, limits.Isolation, minOneBatch: others == 0);
         read.Error = read.Result.Error;
+        return read.Bytes - before;
     }
 
     private static FetchResponseData Respond(RequestContext context, FetchContext fetch, PartitionRead[] reads, short version, sbyte isolation)

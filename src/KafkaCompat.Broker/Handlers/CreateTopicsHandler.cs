@@ -8,10 +8,11 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// CreateTopics (key 19), versions 0-7.
+/// The controller applies CreateTopics' rules (<see cref="MetadataController.CreateTopic(NewTopic, TopicDefaults, bool)"/>):
 /// -1 partitions or replication factor take the broker defaults (v4+,
-/// KIP-464). This node is the only broker, so a replication factor above 1
-/// is INVALID_REPLICATION_FACTOR and manual assignments may only name it.
-/// Configs are validated like Kafka's (INVALID_CONFIG with Kafka's message).
+/// KIP-464); this node is the only broker, so a replication factor above 1
+/// is INVALID_REPLICATION_FACTOR and manual assignments may only name it;
+/// configs are validated like Kafka's (INVALID_CONFIG with Kafka's message).
 /// validateOnly (v1+) checks everything and creates nothing. v5+ answers
 /// with the topic's partitions, replication factor and configs (KIP-525),
 /// v7+ with its topic id (KIP-516). A config the log does not act on yet is named in a warning.
@@ -50,48 +51,13 @@ public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState
         return ValueTask.FromResult<CreateTopicsResponseData?>(response);
     }
 
-    private MetadataResult Create(CreateTopicsRequestData.CreatableTopic topic, bool validateOnly)
-    {
-        var config = broker.Config;
-        var partitions = topic.NumPartitions == -1 ? config.NumPartitions : topic.NumPartitions;
-        var replicationFactor = topic.ReplicationFactor == -1 ? (short)config.DefaultReplicationFactor : topic.ReplicationFactor;
-        if (topic.Assignments.Count > 0)
-        {
-            if (topic.NumPartitions != -1 || topic.ReplicationFactor != -1)
-            {
-                return new(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
-            }
-            if (topic.Assignments.Any(a => a.BrokerIds.Count == 0 || a.BrokerIds.Any(id => id != broker.NodeId) || a.BrokerIds.Distinct().Count() != a.BrokerIds.Count))
-            {
-                return new(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes a broker other than {broker.NodeId}, or duplicates.");
-            }
-            if (!topic.Assignments.Select(a => a.PartitionIndex).Order().SequenceEqual(Enumerable.Range(0, topic.Assignments.Count)))
-            {
-                return new(ErrorCode.InvalidReplicaAssignment, "Partitions should be 0-based and consecutive.");
-            }
-            partitions = topic.Assignments.Count;
-            replicationFactor = (short)topic.Assignments[0].BrokerIds.Count;
-        }
-        if (partitions <= 0)
-        {
-            return new(ErrorCode.InvalidPartitions, "Number of partitions was set to an invalid non-positive value.");
-        }
-        if (replicationFactor <= 0)
-        {
-            return new(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
-        }
-        if (replicationFactor > 1)
-        {
-            return new(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): The target replication factor of {replicationFactor} cannot be reached because only 1 broker(s) are registered.");
-        }
-        var configs = topic.Configs.ToDictionary(c => c.Name, c => c.Value);
-        var check = TopicConfigValidator.Validate(configs);
-        if (!check.IsOk)
-        {
-            return new(check.Error, check.Message);
-        }
-        return metadata.CreateTopic(topic.Name, partitions, configs.ToDictionary(c => c.Key, c => c.Value!), validateOnly);
-    }
+    private MetadataResult Create(CreateTopicsRequestData.CreatableTopic topic, bool validateOnly) =>
+        metadata.CreateTopic(
+            new NewTopic(topic.Name, topic.NumPartitions, topic.ReplicationFactor,
+                [.. topic.Assignments.Select(a => (a.PartitionIndex, (IReadOnlyList<int>)a.BrokerIds))],
+                topic.Configs.ToDictionary(c => c.Name, c => c.Value)),
+            new TopicDefaults(broker.Config.NumPartitions, (short)broker.Config.DefaultReplicationFactor),
+            validateOnly);
 
     private void Describe(CreateTopicsResponseData.CreatableTopicResult result, CreateTopicsRequestData.CreatableTopic request)
     {

@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Config;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Metadata;
 
@@ -42,6 +43,53 @@ public sealed class MetadataController
     /// <summary>Raised after each change, with the new image (the replica manager opens and deletes partition logs from it).</summary>
     public event Action<MetadataImage>? Changed;
 
+    /// <summary>
+    /// CreateTopics' rules, as Kafka's controller applies them: defaults for -1, manual assignments
+    /// (which, on this single node, may only name this node), replication factor, config values;
+    /// then the topic is created (or, with <paramref name="validateOnly"/>, only checked).
+    /// </summary>
+    public MetadataResult CreateTopic(NewTopic topic, TopicDefaults defaults, bool validateOnly = false)
+    {
+        var partitions = topic.NumPartitions == -1 ? defaults.NumPartitions : topic.NumPartitions;
+        var replicationFactor = topic.ReplicationFactor == -1 ? defaults.ReplicationFactor : topic.ReplicationFactor;
+        if (topic.Assignments.Count > 0)
+        {
+            if (topic.NumPartitions != -1 || topic.ReplicationFactor != -1)
+            {
+                return new(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            }
+            if (topic.Assignments.Any(a => a.Replicas.Count == 0 || a.Replicas.Any(id => id != _nodeId) || a.Replicas.Distinct().Count() != a.Replicas.Count))
+            {
+                return new(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes a broker other than {_nodeId}, or duplicates.");
+            }
+            if (!topic.Assignments.Select(a => a.Partition).Order().SequenceEqual(Enumerable.Range(0, topic.Assignments.Count)))
+            {
+                return new(ErrorCode.InvalidReplicaAssignment, "Partitions should be 0-based and consecutive.");
+            }
+            partitions = topic.Assignments.Count;
+            replicationFactor = (short)topic.Assignments[0].Replicas.Count;
+        }
+        if (partitions <= 0)
+        {
+            return new(ErrorCode.InvalidPartitions, "Number of partitions was set to an invalid non-positive value.");
+        }
+        if (replicationFactor <= 0)
+        {
+            return new(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
+        }
+        if (replicationFactor > 1)
+        {
+            return new(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): The target replication factor of {replicationFactor} cannot be reached because only 1 broker(s) are registered.");
+        }
+        var check = TopicConfigValidator.Validate(topic.Configs);
+        if (!check.IsOk)
+        {
+            return new(check.Error, check.Message);
+        }
+        return CreateTopic(topic.Name, partitions, topic.Configs.ToDictionary(c => c.Key, c => c.Value!), validateOnly);
+    }
+
+    /// <summary>Creates a topic of <paramref name="partitions"/> partitions with valid <paramref name="configs"/> (auto-creation, internal topics).</summary>
     public MetadataResult CreateTopic(string name, int partitions, IReadOnlyDictionary<string, string> configs, bool validateOnly = false)
     {
         lock (_writeLock)

@@ -27,6 +27,32 @@ public class MetadataControllerTests
     }
 
     [Test]
+    public void TheControllerAppliesCreateTopicsRules()
+    {
+        var journal = new MemoryJournal();
+        var controller = new MetadataController(journal, nodeId: 1);
+        var defaults = new TopicDefaults(NumPartitions: 4, ReplicationFactor: 1);
+        NewTopic Topic(string name, int partitions = -1, short replicationFactor = -1, (int, IReadOnlyList<int>)[]? assignments = null, Dictionary<string, string?>? configs = null) =>
+            new(name, partitions, replicationFactor, assignments ?? [], configs ?? []);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(controller.CreateTopic(Topic("rf2", replicationFactor: 2), defaults).Error, Is.EqualTo(ErrorCode.InvalidReplicationFactor), "one broker");
+            Assert.That(controller.CreateTopic(Topic("elsewhere", assignments: [(0, [2])]), defaults).Error, Is.EqualTo(ErrorCode.InvalidReplicaAssignment), "a broker that is not this one");
+            Assert.That(controller.CreateTopic(Topic("gap", assignments: [(0, [1]), (2, [1])]), defaults).Error, Is.EqualTo(ErrorCode.InvalidReplicaAssignment), "partitions 0-based and consecutive");
+            Assert.That(controller.CreateTopic(Topic("both", partitions: 2, assignments: [(0, [1])]), defaults).Error, Is.EqualTo(ErrorCode.InvalidRequest));
+            Assert.That(controller.CreateTopic(Topic("badconfig", configs: new() { ["retention.ms"] = "soon" }), defaults).Error, Is.EqualTo(ErrorCode.InvalidConfig));
+            Assert.That(controller.CreateTopic(Topic("checked"), defaults, validateOnly: true).IsOk, Is.True);
+        });
+        Assert.That(journal.Count, Is.Zero, "nothing refused or only validated was recorded");
+
+        Assert.That(controller.CreateTopic(Topic("defaults"), defaults).IsOk, Is.True);
+        Assert.That(controller.CreateTopic(Topic("assigned", assignments: [(1, [1]), (0, [1])]), defaults).IsOk, Is.True);
+        Assert.That(controller.Image.Topic("defaults")!.Partitions, Has.Length.EqualTo(4), "num.partitions for -1");
+        Assert.That(controller.Image.Topic("assigned")!.Partitions, Has.Length.EqualTo(2), "one partition per assignment");
+    }
+
+    [Test]
     public void KafkaErrorsForBadTopics()
     {
         var controller = new MetadataController(new MemoryJournal(), 1);

@@ -12,8 +12,8 @@ public interface IApiHandler
 
     VersionRange Versions { get; }
 
-    /// <summary>The response body, or null for a request that gets no response (produce with acks=0).</summary>
-    ValueTask<IApiMessage?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken);
+    /// <summary>The answer, or null for a request that gets no response (produce with acks=0).</summary>
+    ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken);
 
     /// <summary>
     /// The response to send when the request is well-formed but cannot be
@@ -22,8 +22,25 @@ public interface IApiHandler
     IApiMessage ErrorResponse(IApiMessage request, short version, ErrorCode error, string message);
 }
 
-/// <summary>Typed base for handlers: casts once, so handlers deal with their own request and response classes.</summary>
-public abstract class ApiHandler<TRequest, TResponse> : IApiHandler
+/// <summary>
+/// Typed base for handlers whose answer is a body alone: casts once, so handlers deal with their
+/// own request and response classes.
+/// </summary>
+public abstract class ApiHandler<TRequest, TResponse> : TypedApiHandler<TRequest, TResponse>
+    where TRequest : class, IApiMessage
+    where TResponse : class, IApiMessage
+{
+    public override async ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken) =>
+        await HandleAsync(context, (TRequest)request, cancellationToken) is { } body ? new ApiResponse(body) : null;
+
+    protected abstract ValueTask<TResponse?> HandleAsync(RequestContext context, TRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What every typed handler shares: its API, versions and typed error response. A handler whose
+/// answer owns buffers (Fetch) derives from this directly and builds its <see cref="ApiResponse"/>.
+/// </summary>
+public abstract class TypedApiHandler<TRequest, TResponse> : IApiHandler
     where TRequest : class, IApiMessage
     where TResponse : class, IApiMessage
 {
@@ -31,10 +48,7 @@ public abstract class ApiHandler<TRequest, TResponse> : IApiHandler
 
     public abstract VersionRange Versions { get; }
 
-    public async ValueTask<IApiMessage?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken) =>
-        await HandleAsync(context, (TRequest)request, cancellationToken);
-
-    protected abstract ValueTask<TResponse?> HandleAsync(RequestContext context, TRequest request, CancellationToken cancellationToken);
+    public abstract ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken);
 
     public IApiMessage ErrorResponse(IApiMessage request, short version, ErrorCode error, string message) =>
         ErrorResponse((TRequest)request, version, error, message);

@@ -22,9 +22,9 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         if (handler is null)
         {
             // ApiVersions at a version we do not serve: the v0 layout every client can read.
-            return Encode(context, apiVersions.Supported(ErrorCode.UnsupportedVersion), 0);
+            return Encode(context, new ApiResponse(apiVersions.Supported(ErrorCode.UnsupportedVersion)), 0);
         }
-        IApiMessage? response;
+        ApiResponse? response;
         try
         {
             response = await handler.HandleAsync(context, request!, cancellationToken);
@@ -32,12 +32,17 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         catch (Exception e) when (e is not (OperationCanceledException or CloseConnectionException))
         {
             logger.LogError(e, "Error handling {Api} v{Version} from {Client} (correlation id {CorrelationId}) on connection {Session}", context.ApiKey, context.ApiVersion, context.ClientId, context.Header.CorrelationId, context.Connection);
-            response = handler.ErrorResponse(request!, context.ApiVersion, ErrorCode.UnknownServerError, e.Message);
+            response = new ApiResponse(handler.ErrorResponse(request!, context.ApiVersion, ErrorCode.UnknownServerError, e.Message));
         }
-        ResponseFrame? encoded = null;
+        if (response is null)
+        {
+            return null;
+        }
         try
         {
-            encoded = response is null ? null : Encode(context, response, context.ApiVersion);
+            var encoded = Encode(context, response, context.ApiVersion);
+            // What the answer points into now lives until the frame has been sent.
+            response.TransferTo(encoded);
             return encoded;
         }
         catch (KafkaProtocolException e)
@@ -48,18 +53,8 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         }
         finally
         {
-            // What the response points into lives until the frame is sent, or ends here when there is none.
-            foreach (var resource in context.ResponseResources)
-            {
-                if (encoded is not null)
-                {
-                    encoded.Own(resource);
-                }
-                else
-                {
-                    resource.Dispose();
-                }
-            }
+            // Released here when no frame took it (nothing is left after a transfer).
+            response.Dispose();
         }
     }
 
@@ -102,12 +97,13 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         return (context, request, handler);
     }
 
-    private static ResponseFrame Encode(RequestContext context, IApiMessage body, short version)
+    private static ResponseFrame Encode(RequestContext context, ApiResponse response, short version)
     {
+        var body = response.Body;
         var headerVersion = ApiKeys.ResponseHeaderVersion(context.ApiKey, version);
         var header = new ResponseHeaderData { CorrelationId = context.Header.CorrelationId };
         var headerSize = header.Size(headerVersion);
-        var spliced = context.SplicedRecordBytes;
+        var spliced = response.SplicedRecordBytes;
         var frame = ResponseFrame.Rent(headerSize + body.Size(version), spliced, out var span);
         // The writer leaves record batches out of the frame and says where they go; Network sends them there.
         var splices = spliced > 0 ? new List<RecordsSplice>() : null;

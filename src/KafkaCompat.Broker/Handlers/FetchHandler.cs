@@ -21,7 +21,7 @@ namespace KafkaCompat.Broker.Handlers;
 /// fetches are not served: this is a single-node broker.
 /// </summary>
 public sealed class FetchHandler(ReplicaManager replicas, MetadataController metadata, FetchSessionCache sessions, BrokerState broker, TimeProvider time)
-    : ApiHandler<FetchRequestData, FetchResponseData>
+    : TypedApiHandler<FetchRequestData, FetchResponseData>
 {
     private const sbyte ReadCommitted = 1;
 
@@ -29,13 +29,14 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
 
     public override VersionRange Versions => new(4, 17);
 
-    protected override async ValueTask<FetchResponseData?> HandleAsync(RequestContext context, FetchRequestData request, CancellationToken cancellationToken)
+    public override async ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage message, CancellationToken cancellationToken)
     {
+        var request = (FetchRequestData)message;
         var version = context.ApiVersion;
         var fetch = sessions.Resolve(request, version, metadata.Image);
         if (fetch.Error != ErrorCode.None)
         {
-            return new FetchResponseData { ErrorCode = (short)fetch.Error, SessionId = 0 };
+            return new ApiResponse(new FetchResponseData { ErrorCode = (short)fetch.Error, SessionId = 0 });
         }
         var limits = new ReadLimits(
             Math.Min(request.MaxBytes, broker.Config.FetchMaxBytes),
@@ -77,7 +78,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                     }
                 }
             }
-            return Respond(context, fetch, reads, version, request.IsolationLevel);
+            return Respond(fetch, reads, version, request.IsolationLevel);
         }
         catch
         {
@@ -127,20 +128,18 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         return read.Bytes - before;
     }
 
-    private static FetchResponseData Respond(RequestContext context, FetchContext fetch, PartitionRead[] reads, short version, sbyte isolation)
+    /// <summary>The answer owns every read: the record bytes go out beside the frame and are released once it is sent.</summary>
+    private static ApiResponse Respond(FetchContext fetch, PartitionRead[] reads, short version, sbyte isolation)
     {
         var response = new FetchResponseData { SessionId = fetch.ResponseSessionId };
+        var answer = new ApiResponse(response);
         var byTopic = new Dictionary<(Uuid, string?), FetchResponseData.FetchableTopicResponse>();
         foreach (var read in reads)
         {
             var result = read.Result;
             if (result is not null)
             {
-                context.ResponseResources.Add(result);
-                if (read.Error == ErrorCode.None)
-                {
-                    context.SplicedRecordBytes += result.Records.Length;
-                }
+                answer.Own(result, read.Error == ErrorCode.None ? result.Records.Length : 0);
             }
             var hw = result?.HighWatermark ?? -1;
             var lso = result?.LastStableOffset ?? -1;
@@ -173,7 +172,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                 Records = read.Error == ErrorCode.None ? result!.Records : ReadOnlyMemory<byte>.Empty,
             });
         }
-        return response;
+        return answer;
     }
 
     /// <summary>

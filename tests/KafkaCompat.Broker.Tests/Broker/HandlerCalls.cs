@@ -11,6 +11,6 @@ internal static class HandlerCalls
     {
         var header = new RequestHeaderData { RequestApiKey = (short)handler.ApiKey, RequestApiVersion = version, ClientId = "test" };
         var context = new RequestContext(header, new ConnectionSession("c1", "PLAINTEXT", "PLAINTEXT", "127.0.0.1:1"));
-        return (T)(await handler.HandleAsync(context, request, CancellationToken.None))!;
+        return (T)(await handler.HandleAsync(context, request, CancellationToken.None))!.Body;
     }
 }

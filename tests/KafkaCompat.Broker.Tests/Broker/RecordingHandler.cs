@@ -16,10 +16,10 @@ internal sealed class RecordingHandler(ApiKey apiKey, VersionRange versions) : I
 
     public IReadOnlyList<RequestContext> Contexts => _contexts;
 
-    public ValueTask<IApiMessage?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken)
+    public ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken)
     {
         _contexts.Add(context);
-        return ValueTask.FromResult<IApiMessage?>(ApiKeys.NewResponse(apiKey));
+        return ValueTask.FromResult<ApiResponse?>(new ApiResponse(ApiKeys.NewResponse(apiKey)));
     }
 
     public IApiMessage ErrorResponse(IApiMessage request, short version, ErrorCode error, string message) => ApiKeys.NewResponse(apiKey);

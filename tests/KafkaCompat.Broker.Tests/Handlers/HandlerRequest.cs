@@ -24,19 +24,8 @@ internal static class HandlerRequest
         onTheWire.Read(ref reader, version);
         var header = new RequestHeaderData { RequestApiKey = (short)request.ApiKey, RequestApiVersion = version, CorrelationId = 1, ClientId = "handler-test" };
         var context = new RequestContext(header, new ConnectionSession("c1", Listener, "PLAINTEXT", "127.0.0.1:50000"));
-        var response = await handler.HandleAsync(context, onTheWire, CancellationToken.None) ?? throw new AssertionException($"{request.ApiKey} v{version} gave no response");
-        byte[] bytes;
-        try
-        {
-            bytes = response.Serialize(version);
-        }
-        finally
-        {
-            foreach (var resource in context.ResponseResources)
-            {
-                resource.Dispose();
-            }
-        }
+        using var response = await handler.HandleAsync(context, onTheWire, CancellationToken.None) ?? throw new AssertionException($"{request.ApiKey} v{version} gave no response");
+        var bytes = response.Body.Serialize(version);
         return KafkaMessages.Deserialize<TResponse>(bytes, version);
     }
 }

@@ -92,7 +92,8 @@ public class FetchWaitTests
         var broker = new BrokerState(BrokerConfig.Create(new Dictionary<string, string> { ["fetch.max.bytes"] = "1024" }), "test-cluster");
 
         var handler = new FetchHandler(harness.Replicas, harness.Metadata, new FetchSessionCache(time), broker, time);
-        var response = (FetchResponseData)(await handler.HandleAsync(ReplicaHarness.Context(ApiKey.Fetch, 12), Request(maxWaitMs: 0, minBytes: 0, partitions: 2), CancellationToken.None))!;
+        using var answer = await handler.HandleAsync(ReplicaHarness.Context(ApiKey.Fetch, 12), Request(maxWaitMs: 0, minBytes: 0, partitions: 2), CancellationToken.None);
+        var response = (FetchResponseData)answer!.Body;
 
         var sizes = response.Responses.Single().Partitions.OrderBy(p => p.PartitionIndex).Select(p => p.Records?.Length ?? 0).ToList();
         Assert.That(sizes[0], Is.GreaterThan(700), "the first batch is returned whole");
@@ -112,9 +113,10 @@ public class FetchWaitTests
         return new FetchRequestData { ReplicaId = -1, MaxWaitMs = maxWaitMs, MinBytes = minBytes, MaxBytes = 50 << 20, SessionId = 0, SessionEpoch = -1, Topics = [topic] };
     }
 
-    private static List<string> Values(IApiMessage? message)
+    private static List<string> Values(ApiResponse? answer)
     {
-        var response = (FetchResponseData)message!;
+        using var owned = answer;
+        var response = (FetchResponseData)answer!.Body;
         var values = new List<string>();
         foreach (var partition in response.Responses.SelectMany(t => t.Partitions))
         {

@@ -56,7 +56,7 @@ public class ListOffsetsHandlerTests
             topic.Partitions.Clear();
             topic.Partitions.Add(new ListOffsetsRequestData.ListOffsetsPartition { PartitionIndex = 0, Timestamp = timestamp });
             var handler = new ListOffsetsHandler(harness.Replicas);
-            var response = (ListOffsetsResponseData)(await handler.HandleAsync(ReplicaHarness.Context(ApiKey.ListOffsets, version), request, CancellationToken.None))!;
+            var response = (ListOffsetsResponseData)(await handler.HandleAsync(ReplicaHarness.Context(ApiKey.ListOffsets, version), request, CancellationToken.None))!.Body;
             var answer = response.Topics.Single().Partitions.Single();
             Assert.That(answer.ErrorCode, Is.Zero);
             answers[timestamp] = answer.Offset;

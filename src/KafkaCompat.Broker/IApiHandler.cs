@@ -12,7 +12,13 @@ public interface IApiHandler
 
     VersionRange Versions { get; }
 
-    /// <summary>The answer, or null for a request that gets no response (produce with acks=0).</summary>
+    /// <summary>
+    /// The answer, or null for a request that gets no response (produce with acks=0). Handling runs
+    /// in two stages: what a handler does before its first await runs on the connection's read
+    /// loop, in request order (the dispatch stage: where a Produce's appends are ordered); the rest
+    /// completes in the background (a Fetch's long poll) while the connection's later requests are
+    /// dispatched. Answers still leave in request order.
+    /// </summary>
     ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage request, CancellationToken cancellationToken);
 
     /// <summary>

@@ -34,6 +34,13 @@ internal sealed class KafkaWireClient : IDisposable
     public async Task<TResponse> SendAsync<TResponse>(IApiMessage request, short version, CancellationToken cancellationToken = default)
         where TResponse : IKafkaMessage, new()
     {
+        var correlationId = await SendOnlyAsync(request, version, cancellationToken);
+        return await ReceiveAsync<TResponse>(request.ApiKey, version, correlationId, cancellationToken);
+    }
+
+    /// <summary>Sends one request without waiting for its answer, so several can be in flight (pipelined) on the connection.</summary>
+    public async Task<int> SendOnlyAsync(IApiMessage request, short version, CancellationToken cancellationToken = default)
+    {
         var correlationId = ++_correlationId;
         var header = new RequestHeaderData
         {
@@ -48,12 +55,18 @@ internal sealed class KafkaWireClient : IDisposable
         header.CopyTo(frame, 4);
         body.CopyTo(frame, 4 + header.Length);
         await _stream.WriteAsync(frame, cancellationToken);
+        return correlationId;
+    }
 
+    /// <summary>Reads the next answer, which must be the one to <paramref name="correlationId"/> (Kafka answers in request order).</summary>
+    public async Task<TResponse> ReceiveAsync<TResponse>(ApiKey apiKey, short version, int correlationId, CancellationToken cancellationToken = default)
+        where TResponse : IKafkaMessage, new()
+    {
         var size = new byte[4];
         await _stream.ReadExactlyAsync(size, cancellationToken);
         var payload = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
         await _stream.ReadExactlyAsync(payload, cancellationToken);
-        return Parse<TResponse>(payload, request.ApiKey, version, correlationId);
+        return Parse<TResponse>(payload, apiKey, version, correlationId);
     }
 
     private static TResponse Parse<TResponse>(byte[] payload, ApiKey apiKey, short version, int correlationId) where TResponse : IKafkaMessage, new()

@@ -97,4 +97,21 @@ public sealed class PartitionStateTests : InProcessBrokerTests
         Assert.That(Text(received!.Message.Value), Is.EqualTo("during the poll"));
         TestContext.Out.WriteLine($"long poll: acknowledged after {acked.TotalMilliseconds:F1} ms (a new producer), consumed {(consumed - acked).TotalMilliseconds:F1} ms after the acknowledgement");
     }
+
+    [Test]
+    public async Task AKafkaPythonConsumerInALongPollGetsARecordProducedDuringIt()
+    {
+        // kafka-python's fetches wait up to a minute; the script gives up 20 s after the acknowledgement.
+        Assert.That(File.Exists(Python), Is.True, "Debian's python3, where test.sh installs kafka-python");
+        const string topic = "long-poll-kafka-python";
+        await CreateTopicAsync(Bootstrap, topic, 1);
+        var script = Path.Combine(RepoPaths.Scripts, "kafka_python_long_poll.py");
+
+        var run = await ExternalCommand.RunAsync(Python, [script, Bootstrap, topic], timeout: TimeSpan.FromSeconds(120));
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var result = JsonSerializer.Deserialize<JsonElement>(run.StandardOutput.Trim().Split('\n')[^1]);
+        Assert.That(result.GetProperty("value").GetString(), Is.EqualTo("during the poll"));
+        TestContext.Out.WriteLine($"kafka-python long poll: the record arrived {result.GetProperty("after_ack_ms").GetDouble()} ms after its acknowledgement");
+    }
 }

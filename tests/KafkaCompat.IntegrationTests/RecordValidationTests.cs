@@ -82,6 +82,26 @@ public sealed class RecordValidationTests : InProcessBrokerTests
         Assert.That(StoredCodecs(topic), Is.EqualTo(new[] { expected }), "the codec of every batch in the segment files");
     }
 
+    [Test]
+    public async Task KafkaPythonGzipBatchesAreStoredWithTheTopicsCodecAndReadBackIntact()
+    {
+        Assert.That(File.Exists("/usr/bin/python3"), Is.True, "Debian's python3, where test.sh installs kafka-python");
+        const string topic = "recompress-kafka-python";
+        const int count = 200;
+        await CreateTopicAsync(topic, ("compression.type", "zstd"));
+        var script = Path.Combine(RepoPaths.Scripts, "kafka_python_roundtrip.py");
+
+        var run = await ExternalCommand.RunAsync("/usr/bin/python3", [script, Bootstrap, topic, count.ToString(), "gzip"], timeout: TimeSpan.FromSeconds(90));
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var received = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(line))
+            .Select(r => (r.GetProperty("offset").GetInt64(), r.GetProperty("key").GetString(), r.GetProperty("value").GetString()))
+            .ToList();
+        Assert.That(received, Is.EqualTo(Enumerable.Range(0, count).Select(i => ((long)i, (string?)$"key-{i}", (string?)$"value-{i}"))), run.StandardError);
+        Assert.That(StoredCodecs(topic), Is.EqualTo(new[] { StoredCodec.Zstd }), "kafka-python sent gzip; the topic stores zstd");
+    }
+
     private HashSet<StoredCodec> StoredCodecs(string topic)
     {
         var codecs = new HashSet<StoredCodec>();

@@ -33,7 +33,9 @@ public sealed partial class ApiVersionsHandler(Func<HandlerTable> table) : ApiHa
         return ValueTask.FromResult<ApiVersionsResponseData?>(Supported(ErrorCode.None));
     }
 
-    protected override ApiVersionsResponseData ErrorResponse(ApiVersionsRequestData request, short version, ErrorCode error, string message) => Supported(error);
+    /// <summary>Kafka lists the APIs only with UNSUPPORTED_VERSION (so the client can retry at a version it has); any other error answers the code alone.</summary>
+    protected override ApiVersionsResponseData ErrorResponse(ApiVersionsRequestData request, short version, ErrorCode error, string message) =>
+        error == ErrorCode.UnsupportedVersion ? Supported(error) : new ApiVersionsResponseData { ErrorCode = (short)error };
 
     /// <summary>The answer listing every served API; also used for the UNSUPPORTED_VERSION fallback.</summary>
     public ApiVersionsResponseData Supported(ErrorCode error)

@@ -32,5 +32,6 @@ public class ApiVersionsHandlerTests
         await using var harness = new GroupHarness();
         var response = await harness.SendAsync<ApiVersionsResponseData>(4, new ApiVersionsRequestData { ClientSoftwareName = "-no-", ClientSoftwareVersion = "1.0" });
         Assert.That((ErrorCode)response.ErrorCode, Is.EqualTo(ErrorCode.InvalidRequest));
+        Assert.That(response.ApiKeys, Is.Empty, "Kafka lists the APIs only with UNSUPPORTED_VERSION");
     }
 }

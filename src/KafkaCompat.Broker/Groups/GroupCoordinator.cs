@@ -17,102 +17,39 @@ public sealed class GroupCoordinator : IAsyncDisposable
 {
     private readonly GroupCoordinatorContext _context;
     private readonly MetadataController _metadata;
-    private readonly object _topicLock = new();
-    private volatile GroupCoordinatorShard[]? _shards;
+    private readonly CoordinatorShards<GroupCoordinatorShard> _shards;
     private ITimer? _retentionTimer;
 
     public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger)
     {
         _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger);
         _metadata = metadata;
+        var topic = new CoordinatorTopic(
+            TopicNames.ConsumerOffsets,
+            () => broker.Config.OffsetsTopicNumPartitions,
+            () => OffsetsTopic.TopicConfigs(broker.Config.OffsetsTopicSegmentBytes));
+        _shards = new CoordinatorShards<GroupCoordinatorShard>(topic, metadata, p => new GroupCoordinatorShard(p, _context), s => s.Runtime, logger);
     }
 
     /// <summary>Loads the partitions of an existing <c>__consumer_offsets</c> (in the background: requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS) and starts offset expiry.</summary>
     public void Start()
     {
-        lock (_topicLock)
-        {
-            if (_metadata.Image.Topic(TopicNames.ConsumerOffsets) is { } topic)
-            {
-                _shards = StartShards(topic.Partitions.Length, load: true);
-            }
-        }
+        _shards.Start(() => HoldLoading?.Wait());
         var interval = TimeSpan.FromMilliseconds(_context.Config().OffsetsRetentionCheckIntervalMs);
         _retentionTimer = _context.Time.CreateTimer(_ => ExpireOffsets(), null, interval, interval);
     }
 
     /// <summary>The partition of <c>__consumer_offsets</c> holding the group (the topic's real partition count once it exists).</summary>
-    public int PartitionFor(string groupId) =>
-        OffsetsTopic.PartitionFor(groupId, _shards?.Length ?? _context.Config().OffsetsTopicNumPartitions);
+    public int PartitionFor(string groupId) => OffsetsTopic.PartitionFor(groupId, _shards.PartitionCount);
 
     /// <summary>Creates <c>__consumer_offsets</c> if it does not exist yet (FindCoordinator does this, as in Kafka).</summary>
-    public ErrorCode EnsureOffsetsTopic()
-    {
-        if (_shards is not null)
-        {
-            return ErrorCode.None;
-        }
-        lock (_topicLock)
-        {
-            if (_shards is not null)
-            {
-                return ErrorCode.None;
-            }
-            var config = _context.Config();
-            if (_metadata.Image.Topic(TopicNames.ConsumerOffsets) is null)
-            {
-                var created = _metadata.CreateTopic(TopicNames.ConsumerOffsets, config.OffsetsTopicNumPartitions, OffsetsTopic.TopicConfigs(config.OffsetsTopicSegmentBytes));
-                if (!created.IsOk && created.Error != ErrorCode.TopicAlreadyExists)
-                {
-                    _context.Logger.LogWarning("Creating {Topic} failed: {Error} {Message}", TopicNames.ConsumerOffsets, created.Error, created.Message);
-                    return ErrorCode.CoordinatorNotAvailable;
-                }
-                _context.Logger.LogInformation("Created {Topic} with {Partitions} partitions", TopicNames.ConsumerOffsets, config.OffsetsTopicNumPartitions);
-            }
-            var topic = _metadata.Image.Topic(TopicNames.ConsumerOffsets)!;
-            // A topic created just now has nothing to load: its shards serve at once.
-            _shards = StartShards(topic.Partitions.Length, load: false);
-            return ErrorCode.None;
-        }
-    }
-
-    private GroupCoordinatorShard[] StartShards(int count, bool load)
-    {
-        var shards = new GroupCoordinatorShard[count];
-        for (var p = 0; p < count; p++)
-        {
-            var shard = new GroupCoordinatorShard(p, _context);
-            if (!load)
-            {
-                shard.MarkLoaded();
-                shards[p] = shard;
-                continue;
-            }
-            shard.Executor.Post(() =>
-            {
-                HoldLoading?.Wait();
-                shard.Load();
-            });
-            shards[p] = shard;
-        }
-        return shards;
-    }
+    public ErrorCode EnsureOffsetsTopic() => _shards.EnsureTopic();
 
     /// <summary>The shard of a group, or the error every request for it gets now.</summary>
     private (GroupCoordinatorShard? Shard, ErrorCode Error) Route(string groupId)
     {
-        var created = EnsureOffsetsTopic();
-        if (created != ErrorCode.None)
-        {
-            return (null, created);
-        }
-        var shard = _shards![PartitionFor(groupId)];
-        return shard.Status switch
-        {
-            ShardStatus.Active => (shard, ErrorCode.None),
-            ShardStatus.Loading => (null, ErrorCode.CoordinatorLoadInProgress),
-            _ => (null, ErrorCode.CoordinatorNotAvailable),
-        };
+        var created = _shards.EnsureTopic();
+        return created != ErrorCode.None ? (null, created) : _shards.Route(PartitionFor(groupId));
     }
 
     public async Task<JoinGroupResponseData> JoinGroupAsync(JoinGroupParams join)
@@ -192,13 +129,9 @@ public sealed class GroupCoordinator : IAsyncDisposable
     /// <summary>Every group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>
     public async Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? states)
     {
-        var shards = _shards;
-        if (shards is null)
-        {
-            return (ErrorCode.None, []);
-        }
-        var error = shards.Any(s => s.Status == ShardStatus.Loading) ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
-        var lists = await Task.WhenAll(shards.Where(s => s.Status == ShardStatus.Active).Select(s => s.Executor.Submit(() => s.List(states))));
+        var (active, loading) = _shards.Serving();
+        var error = loading ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
+        var lists = await Task.WhenAll(active.Select(s => s.Executor.Submit(() => s.List(states))));
         return (error, lists.SelectMany(l => l).ToList());
     }
 
@@ -211,18 +144,17 @@ public sealed class GroupCoordinator : IAsyncDisposable
     /// <summary>Runs offset expiry on every shard now (the retention timer calls this every offsets.retention.check.interval.ms).</summary>
     public Task<int[]> ExpireOffsets()
     {
-        var shards = _shards ?? [];
-        return Task.WhenAll(shards.Where(s => s.Status == ShardStatus.Active).Select(s => s.Executor.Submit(s.ExpireOffsets)));
+        return Task.WhenAll(_shards.Serving().Active.Select(s => s.Executor.Submit(s.ExpireOffsets)));
     }
 
     /// <summary>For tests: while set and not signalled, shards stay loading (requests get COORDINATOR_LOAD_IN_PROGRESS).</summary>
     internal ManualResetEventSlim? HoldLoading { get; set; }
 
     /// <summary>For tests: completes once every shard has run what was queued before (timer expirations included).</summary>
-    public Task DrainAsync() => Task.WhenAll((_shards ?? []).Select(s => s.Executor.Submit(() => 0)));
+    public Task DrainAsync() => _shards.DrainAsync();
 
     /// <summary>For tests: the shard holding a group (null before the topic exists).</summary>
-    public GroupCoordinatorShard? ShardOf(string groupId) => _shards?[PartitionFor(groupId)];
+    public GroupCoordinatorShard? ShardOf(string groupId) => _shards.All?[PartitionFor(groupId)];
 
     private static ErrorCode PartitionError(MetadataImage image, string topic, int partition) =>
         image.Topic(topic) is { } t && partition >= 0 && partition < t.Partitions.Length ? ErrorCode.None : ErrorCode.UnknownTopicOrPartition;
@@ -230,6 +162,6 @@ public sealed class GroupCoordinator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _retentionTimer?.Dispose();
-        await Task.WhenAll((_shards ?? []).Select(s => s.CloseAsync()));
+        await _shards.CloseAsync();
     }
 }

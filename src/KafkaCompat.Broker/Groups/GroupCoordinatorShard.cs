@@ -18,7 +18,7 @@ public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfi
 /// persisted state changes (records appended to the partition, then replayed; loading replays the
 /// partition from its log start, so restart and normal operation go through the same
 /// <see cref="Replay(CoordinatorRecord?)"/>). Every public method except <see cref="Executor"/>
-/// and <see cref="Status"/> must run on the executor.
+/// and <see cref="Runtime"/> must run on the executor.
 /// </summary>
 public sealed partial class GroupCoordinatorShard : ICoordinatorShard
 {
@@ -42,8 +42,6 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
 
     public SerialExecutor Executor => _runtime.Executor;
 
-    public ShardStatus Status => _runtime.Status;
-
     private ILogger Logger => _context.Logger;
 
     private BrokerConfig Config => _context.Config();
@@ -55,23 +53,8 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
 
     public IEnumerable<ClassicGroup> Groups => _groups.Values;
 
-    /// <summary>Reads the partition from its log start to its end and replays every record, then starts the members' session timers.</summary>
-    public void Load()
-    {
-        var started = NowMs;
-        var count = _runtime.Load();
-        if (count > 0)
-        {
-            Logger.LogInformation("Loaded {Groups} groups from {Records} records of {Topic}-{Partition} in {Ms} ms",
-                _groups.Count, count, TopicNames.ConsumerOffsets, PartitionIndex, NowMs - started);
-        }
-    }
-
-    /// <summary>For a partition created empty just now: nothing to read.</summary>
-    public void MarkLoaded() => _runtime.MarkLoaded();
-
-    /// <summary>Stops timers; queued work still runs but answers COORDINATOR_NOT_AVAILABLE.</summary>
-    public Task CloseAsync() => _runtime.CloseAsync();
+    /// <summary>The runtime driving this shard: its executor, status, loading and appends.</summary>
+    public CoordinatorRuntime Runtime => _runtime;
 
     void ICoordinatorShard.OnLoaded()
     {

@@ -126,6 +126,49 @@ public sealed class RecordBatchBuilder : IDisposable
     }
 
     /// <summary>
+    /// A builder for a batch that replaces <paramref name="original"/> (re-encoded or compacted): the
+    /// same base offset, leader epoch, producer id, epoch and base sequence, transactional and
+    /// control flags and timestamp type, with <paramref name="compression"/>. Add its records with
+    /// <see cref="AppendCopy"/>.
+    /// </summary>
+    public static RecordBatchBuilder Like(RecordBatch original, CompressionType compression) => new(compression)
+    {
+        BaseOffset = original.BaseOffset,
+        PartitionLeaderEpoch = original.PartitionLeaderEpoch,
+        ProducerId = original.ProducerId,
+        ProducerEpoch = original.ProducerEpoch,
+        BaseSequence = original.BaseSequence,
+        IsTransactional = original.IsTransactional,
+        IsControl = original.IsControl,
+        LogAppendTime = original.TimestampType == TimestampType.LogAppendTime ? original.MaxTimestamp : null,
+    };
+
+    /// <summary>Appends a copy of a record of another batch at its own offset, with its timestamp, key, value and headers.</summary>
+    public RecordBatchBuilder AppendCopy(in Record record)
+    {
+        var count = record.Headers.Count;
+        if (count == 0)
+        {
+            return AppendWithOffset(record.Offset, record.Timestamp, record.Key, record.Value);
+        }
+        var headers = ArrayPool<RecordHeader>.Shared.Rent(count);
+        try
+        {
+            var index = 0;
+            foreach (var header in record.Headers)
+            {
+                headers[index++] = header;
+            }
+            return AppendWithOffset(record.Offset, record.Timestamp, record.Key, record.Value, headers.AsSpan(0, count));
+        }
+        finally
+        {
+            // Cleared: the headers point into the original batch's buffer.
+            ArrayPool<RecordHeader>.Shared.Return(headers, clearArray: true);
+        }
+    }
+
+    /// <summary>
     /// A batch with <paramref name="original"/>'s header and no records, as the log cleaner keeps an
     /// emptied batch that is an idempotent producer's last: offsets, producer id, epoch and sequence
     /// stay; base and max timestamp become the original max timestamp; no compression.

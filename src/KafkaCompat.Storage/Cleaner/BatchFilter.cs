@@ -66,28 +66,13 @@ internal static class BatchFilter
             return BatchOutcome.Dropped;
         }
 
-        using var builder = new RecordBatchBuilder(batch.Compression)
-        {
-            BaseOffset = batch.BaseOffset,
-            LastOffset = batch.LastOffset,
-            PartitionLeaderEpoch = batch.PartitionLeaderEpoch,
-            ProducerId = batch.ProducerId,
-            ProducerEpoch = batch.ProducerEpoch,
-            BaseSequence = batch.BaseSequence,
-            IsTransactional = batch.IsTransactional,
-            LogAppendTime = batch.TimestampType == TimestampType.LogAppendTime ? batch.MaxTimestamp : null,
-            DeleteHorizonMs = stampsHorizon ? SaturatingAdd(nowMs, deleteRetentionMs) : deleteHorizon,
-        };
+        using var builder = RecordBatchBuilder.Like(batch, batch.Compression);
+        // The batch keeps its offset range (KIP-98: a producer's sequence spans it) and, once it holds a tombstone, a delete horizon (KIP-534).
+        builder.LastOffset = batch.LastOffset;
+        builder.DeleteHorizonMs = stampsHorizon ? SaturatingAdd(nowMs, deleteRetentionMs) : deleteHorizon;
         foreach (Record record in retained)
         {
-            var headers = new RecordHeader[record.Headers.Count];
-            int i = 0;
-            foreach (RecordHeader header in record.Headers)
-            {
-                headers[i++] = header;
-            }
-
-            builder.AppendWithOffset(record.Offset, record.Timestamp, record.Key, record.Value, headers);
+            builder.AppendCopy(record);
         }
 
         builder.WriteTo(output);

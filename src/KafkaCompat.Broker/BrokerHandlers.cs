@@ -25,7 +25,7 @@ public static class BrokerHandlers
             apiVersions,
             new MetadataHandler(controller, broker),
             new ProduceHandler(replicas, time),
-            new FetchHandler(replicas, controller, new FetchSessionCache(time), broker, time),
+            new FetchHandler(replicas, controller, new FetchSessionCache(time, broker.Config.GetInt("max.incremental.fetch.session.cache.slots")), broker, time),
             new ListOffsetsHandler(replicas),
             new InitProducerIdHandler(new ProducerIdManager(controller)),
             new CreateTopicsHandler(controller, broker, loggerFactory.CreateLogger<CreateTopicsHandler>()),

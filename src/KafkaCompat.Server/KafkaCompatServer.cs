@@ -60,6 +60,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             RetentionCheckIntervalMs = config.LogRetentionCheckIntervalMs,
             FlushSchedulerIntervalMs = config.LogFlushSchedulerIntervalMs,
             ProducerIdExpirationMs = config.ProducerIdExpirationMs,
+            RecoveryThreadsPerDataDir = config.GetInt("num.recovery.threads.per.data.dir"),
             Cleaner = new CleanerConfig
             {
                 Enable = config.GetBool("log.cleaner.enable"),

@@ -157,7 +157,7 @@ public static class BrokerConfigDefinitions
         Def("log.local.retention.ms", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),
         Def("log.local.retention.bytes", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),
         Def("log.dir.failure.timeout.ms", ConfigType.Long, "30000", validator: AtLeast(1)).NotActedOn("a failed log directory is not taken offline: the broker has no log directory failover"),
-        Def("num.recovery.threads.per.data.dir", ConfigType.Int, "1", ClusterWide, AtLeast(1)).NotActedOn("log recovery at start-up runs on one thread per log directory"), // Kafka 4.0: 2
+        Def("num.recovery.threads.per.data.dir", ConfigType.Int, "1", ClusterWide, AtLeast(1)), // Kafka 4.0: 2
         Def("num.replica.alter.log.dirs.threads", ConfigType.Int, null).NotActedOn(SingleNode),
         Def("message.max.bytes", ConfigType.Int, "1048588", ClusterWide, AtLeast(0)),
         Def("compression.type", ConfigType.String, "producer", ClusterWide, ValidString("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")),
@@ -179,7 +179,7 @@ public static class BrokerConfigDefinitions
         Def("replica.high.watermark.checkpoint.interval.ms", ConfigType.Long, "5000").NotActedOn(SingleNode),
         Def("replica.selector.class", ConfigType.String, null).NotActedOn(SingleNode),
         Def("fetch.max.bytes", ConfigType.Int, "57671680", validator: AtLeast(1024)),
-        Def("max.incremental.fetch.session.cache.slots", ConfigType.Int, "1000", validator: AtLeast(0)).NotActedOn("the fetch session cache holds 1000 sessions"),
+        Def("max.incremental.fetch.session.cache.slots", ConfigType.Int, "1000", validator: AtLeast(0)),
         Def("fetch.purgatory.purge.interval.requests", ConfigType.Int, "1000").NotActedOn(PurgatoryTuning),
         Def("producer.purgatory.purge.interval.requests", ConfigType.Int, "1000").NotActedOn(PurgatoryTuning),
         Def("delete.records.purgatory.purge.interval.requests", ConfigType.Int, "1").NotActedOn(PurgatoryTuning),

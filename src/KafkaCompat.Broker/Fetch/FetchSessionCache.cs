@@ -45,6 +45,11 @@ public sealed class FetchSessionCache(TimeProvider time, int maxSessions = 1000)
             {
                 _sessions.TryRemove(request.SessionId, out _);
             }
+            if (maxSessions <= 0)
+            {
+                // No room for sessions at all: a full fetch answered without one (session id 0), as Kafka does.
+                return new(ErrorCode.None, null, null, false, Targets(request, usesTopicIds, image));
+            }
             var session = NewSession(usesTopicIds);
             var targets = Targets(request, usesTopicIds, image);
             lock (session.Lock)

@@ -45,7 +45,7 @@ public sealed partial class GroupCoordinatorShard
         {
             return RejoinStaticMember(group, group.Members[oldMemberId], memberId, join);
         }
-        if (group.Members.Count >= Config.GroupMaxSize)
+        if (!AcceptJoiningMember(group, memberId))
         {
             return JoinError(ErrorCode.GroupMaxSizeReached, "");
         }
@@ -58,12 +58,30 @@ public sealed partial class GroupCoordinatorShard
         return AddMemberAndRebalance(group, memberId, join);
     }
 
+    /// <summary>
+    /// Kafka's acceptJoiningMember for group.max.size: an empty group takes anyone; while a rebalance
+    /// prepares, a member already waiting in JoinGroup is in and others count against the members
+    /// waiting (those that have not rejoined may still leave); otherwise a member of the group is in
+    /// and others count against its size.
+    /// </summary>
+    private bool AcceptJoiningMember(ClassicGroup group, string memberId) => group.State switch
+    {
+        ClassicGroupState.Empty or ClassicGroupState.Dead => true,
+        ClassicGroupState.PreparingRebalance =>
+            (group.Members.TryGetValue(memberId, out var member) && member.AwaitingJoin is not null)
+            || group.Members.Values.Count(m => m.AwaitingJoin is not null) < Config.GroupMaxSize,
+        _ => group.Members.ContainsKey(memberId) || group.Members.Count < Config.GroupMaxSize,
+    };
+
     private Task<JoinGroupResponseData> JoinKnownMember(ClassicGroup group, JoinGroupParams join)
     {
         if (group.PendingJoinMembers.Remove(join.MemberId, out var pendingTimer))
         {
             pendingTimer.Dispose();
-            return AddMemberAndRebalance(group, join.MemberId, join);
+            // The id was handed out while there was room; others may have taken it since (Kafka checks every join).
+            return AcceptJoiningMember(group, join.MemberId)
+                ? AddMemberAndRebalance(group, join.MemberId, join)
+                : JoinError(ErrorCode.GroupMaxSizeReached, "");
         }
         if (group.IsStaticMemberFenced(join.GroupInstanceId, join.MemberId))
         {

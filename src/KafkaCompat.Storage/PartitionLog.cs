@@ -308,9 +308,6 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>ListOffsets below the high watermark (read_uncommitted).</summary>
-    public TimestampAndOffset? FetchOffsetByTimestamp(long timestamp) => FetchOffsetByTimestamp(timestamp, HighWatermark);
-
     /// <summary>The first record at or after the log start offset whose timestamp is at least <paramref name="timestamp"/>.</summary>
     public TimestampAndOffset? OffsetForTimestamp(long timestamp)
     {

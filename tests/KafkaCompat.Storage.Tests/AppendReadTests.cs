@@ -157,6 +157,6 @@ public class AppendReadTests
         fixture.Restart();
 
         Assert.That(fixture.Log.HighWatermark, Is.EqualTo(5));
-        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Latest), Is.EqualTo(new TimestampAndOffset(-1, 5, 6)));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Latest, fixture.Log.HighWatermark), Is.EqualTo(new TimestampAndOffset(-1, 5, 6)));
     }
 }

@@ -26,7 +26,7 @@ public class RetentionTests
             Assert.That(below.Error, Is.EqualTo(ErrorCode.OffsetOutOfRange));
         }
 
-        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Earliest)?.Offset, Is.EqualTo(14));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Earliest, fixture.Log.HighWatermark)?.Offset, Is.EqualTo(14));
 
         fixture.Restart();
         Assert.That(fixture.Log.LogStartOffset, Is.EqualTo(14));

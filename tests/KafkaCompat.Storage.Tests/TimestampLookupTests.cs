@@ -54,7 +54,7 @@ public class TimestampLookupTests
         fixture.Append(Batches.WithTimestamps(60, 70, 80));
 
         Assert.That(fixture.Log.MaxTimestampOffset(), Is.EqualTo(new TimestampAndOffset(90, 4, 3)));
-        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.MaxTimestamp)?.Offset, Is.EqualTo(4));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.MaxTimestamp, fixture.Log.HighWatermark)?.Offset, Is.EqualTo(4));
     }
 
     [Test]
@@ -64,11 +64,11 @@ public class TimestampLookupTests
         fixture.Append(Batches.Make(records: 5, timestamp: 100));
         fixture.Log.Append(Batches.Make(records: 5, timestamp: 200), 0);
 
-        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Earliest)?.Offset, Is.EqualTo(0));
-        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Latest)?.Offset, Is.EqualTo(5));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Earliest, fixture.Log.HighWatermark)?.Offset, Is.EqualTo(0));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Latest, fixture.Log.HighWatermark)?.Offset, Is.EqualTo(5));
         // Records beyond the high watermark are not visible to ListOffsets either.
-        Assert.That(fixture.Log.FetchOffsetByTimestamp(200), Is.Null);
-        Assert.That(fixture.Log.FetchOffsetByTimestamp(102)?.Offset, Is.EqualTo(2));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(200, fixture.Log.HighWatermark), Is.Null);
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(102, fixture.Log.HighWatermark)?.Offset, Is.EqualTo(2));
     }
 
     [Test]

@@ -68,15 +68,14 @@ public sealed class CoordinatorShards<TShard>(CoordinatorTopic topic, MetadataCo
         }
     }
 
-    /// <summary>The active shard of a partition, or the error its requests get now.</summary>
+    /// <summary>The active shard of a partition, or the error its requests get now (call <see cref="EnsureTopic"/> first: the partition depends on the topic's size).</summary>
     public (TShard? Shard, ErrorCode Error) Route(int partition)
     {
-        var created = EnsureTopic();
-        if (created != ErrorCode.None)
+        if (_shards is not { } shards)
         {
-            return (null, created);
+            return (null, ErrorCode.CoordinatorNotAvailable);
         }
-        var shard = _shards![partition];
+        var shard = shards[partition];
         return runtimeOf(shard).Status switch
         {
             ShardStatus.Active => (shard, ErrorCode.None),

@@ -42,10 +42,11 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
             Math.Min(request.MaxBytes, broker.Config.FetchMaxBytes),
             request.IsolationLevel == ReadCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark);
         var reads = new PartitionRead[fetch.Targets.Count];
-        var byPartition = new Dictionary<Partition, int>();
         var totalBytes = 0;
         var deadline = time.GetUtcNow().AddMilliseconds(Math.Max(request.MaxWaitMs, 0));
         using var delayed = request.MaxWaitMs > 0 && request.MinBytes > 0 ? new DelayedFetch(time) : null;
+        // Only a fetch that may wait needs to find a changed partition's read again.
+        var byPartition = delayed is null ? null : new Dictionary<Partition, int>();
         try
         {
             for (var i = 0; i < reads.Length; i++)
@@ -53,9 +54,9 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                 var target = fetch.Targets[i];
                 var partition = target.Topic is null ? null : replicas.GetPartition(target.Topic, target.Partition);
                 // Watch before the first read: an append from here on is seen, even one that lands before the wait starts.
-                if (partition is not null && byPartition.TryAdd(partition, i))
+                if (partition is not null && byPartition?.TryAdd(partition, i) == true)
                 {
-                    delayed?.Watch(partition);
+                    delayed!.Watch(partition);
                 }
                 reads[i] = new PartitionRead(target, partition);
             }
@@ -72,7 +73,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                 }
                 foreach (var changed in await delayed.WaitForChangesAsync(remaining, cancellationToken))
                 {
-                    if (byPartition.TryGetValue(changed, out var i))
+                    if (byPartition!.TryGetValue(changed, out var i))
                     {
                         totalBytes += Read(reads[i], totalBytes - reads[i].Bytes, limits, version);
                     }

@@ -125,7 +125,12 @@ public sealed class Partition
 
     private void NotifyWatchers()
     {
-        foreach (var watcher in _watchers.Keys)
+        // Enumerating the dictionary itself neither locks it nor copies it (Keys does both), on every append.
+        if (_watchers.IsEmpty)
+        {
+            return;
+        }
+        foreach (var (watcher, _) in _watchers)
         {
             watcher.OnPartitionChanged(this);
         }

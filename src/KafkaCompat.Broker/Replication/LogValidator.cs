@@ -24,6 +24,12 @@ public sealed record ProduceValidationError(ErrorCode Error, string Message, int
 /// </summary>
 public static class LogValidator
 {
+    /// <summary>
+    /// How far a produced batch may inflate when decompressed: 64 times max.message.bytes, at most
+    /// int.MaxValue (computed in 64 bits: a max.message.bytes above 32 MiB would overflow an int).
+    /// </summary>
+    public static int MaxDecompressedBytes(LogConfig config) => (int)Math.Min(Math.Max(config.MaxMessageBytes, 1) * 64L, int.MaxValue);
+
     public static ProduceValidationError? Validate(ReadOnlyMemory<byte> records, LogConfig config, short produceVersion, long nowMs)
     {
         var recordErrors = new RecordErrorCollector(config, nowMs);
@@ -113,7 +119,7 @@ public static class LogValidator
 
     private static ProduceValidationError? CheckRecordStructure(RecordBatch batch, int batchIndex, LogConfig config, RecordErrorCollector recordErrors)
     {
-        using var reader = batch.OpenRecords(Math.Max(config.MaxMessageBytes, 1) * 64);
+        using var reader = batch.OpenRecords(MaxDecompressedBytes(config));
         var expectedDelta = 0;
         var createTime = batch.TimestampType == TimestampType.CreateTime;
         foreach (var record in reader)

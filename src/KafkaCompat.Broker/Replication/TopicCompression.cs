@@ -28,7 +28,7 @@ public static class TopicCompression
         var output = owner = new PooledBufferWriter(records.Length);
         foreach (var batch in new RecordBatchSet(records))
         {
-            var size = RecordBatchRewriter.Recompress(batch, target, output, Math.Max(config.MaxMessageBytes, 1) * 64);
+            var size = RecordBatchRewriter.Recompress(batch, target, output, LogValidator.MaxDecompressedBytes(config));
             if (size > config.MaxMessageBytes)
             {
                 error = new(ErrorCode.MessageTooLarge,

@@ -65,6 +65,18 @@ public class LogValidatorTests
     }
 
     [Test]
+    public void ACompressedBatchPassesUnderALargeMaxMessageBytes()
+    {
+        // 64 times max.message.bytes, the bound on what a batch may inflate to, must not overflow an int.
+        var batch = Batch(records: 3);
+        using var builder = new RecordBatchBuilder(CompressionType.Gzip);
+        builder.Append(Now, [1], [2]).Append(Now, [3], [4]);
+        Assert.That(Validate(builder.ToArray(), LogConfig.Default with { MaxMessageBytes = 50_000_000 }), Is.Null);
+        Assert.That(Validate(builder.ToArray(), LogConfig.Default with { MaxMessageBytes = int.MaxValue }), Is.Null);
+        Assert.That(Validate(batch, LogConfig.Default with { MaxMessageBytes = int.MaxValue }), Is.Null);
+    }
+
+    [Test]
     public void EveryKeylessRecordOfACompactedTopicIsListed()
     {
         using var builder = new RecordBatchBuilder();

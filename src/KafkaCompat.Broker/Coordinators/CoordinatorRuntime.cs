@@ -152,7 +152,4 @@ public sealed class CoordinatorRuntime
         });
         return Executor.StopAsync();
     }
-
-    /// <summary>The partition is gone: the shard answers as closed from now on.</summary>
-    public void MarkClosed() => _status = ShardStatus.Closed;
 }

@@ -91,8 +91,8 @@ public sealed record LogConfig
     /// <summary>KIP-937: how far in the past a CreateTime record's timestamp may be (Long.MaxValue: any).</summary>
     public long MessageTimestampBeforeMaxMs { get; init; } = long.MaxValue;
 
-    /// <summary>KIP-937: how far in the future a CreateTime record's timestamp may be (Long.MaxValue: any).</summary>
-    public long MessageTimestampAfterMaxMs { get; init; } = long.MaxValue;
+    /// <summary>KIP-937: how far in the future a CreateTime record's timestamp may be; Kafka 4.0 lowered the default from Long.MaxValue to one hour.</summary>
+    public long MessageTimestampAfterMaxMs { get; init; } = 3_600_000;
 
     /// <summary>The codec batches are stored with; null ("producer", the default) keeps each producer's codec.</summary>
     public CompressionType? Compression { get; init; }

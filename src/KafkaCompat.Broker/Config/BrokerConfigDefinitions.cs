@@ -152,7 +152,7 @@ public static class BrokerConfigDefinitions
         Def("log.message.timestamp.type", ConfigType.String, "CreateTime", ClusterWide, ValidString("CreateTime", "LogAppendTime")),
         Def("log.message.timestamp.difference.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)).NotActedOn(NoTimestampChecks), // removed in Kafka 4.0
         Def("log.message.timestamp.before.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)),
-        Def("log.message.timestamp.after.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)), // Kafka 4.0: 3600000
+        Def("log.message.timestamp.after.max.ms", ConfigType.Long, "3600000", ClusterWide, AtLeast(0)), // one hour since Kafka 4.0 (Long.MaxValue before)
         Def("log.message.downconversion.enable", ConfigType.Boolean, "true", ClusterWide).NotActedOn(NoLegacyFormats), // removed in Kafka 4.0
         Def("log.local.retention.ms", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),
         Def("log.local.retention.bytes", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),

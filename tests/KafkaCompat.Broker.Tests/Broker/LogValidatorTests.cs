@@ -98,6 +98,17 @@ public class LogValidatorTests
     }
 
     [Test]
+    public void ByDefaultATimestampMoreThanAnHourAheadIsRefusedAndAnyPastOneAccepted()
+    {
+        // Kafka 4.0's defaults: message.timestamp.after.max.ms = 3600000, before.max.ms = Long.MaxValue.
+        using var builder = new RecordBatchBuilder();
+        builder.Append(Now + 3_600_000, null, [0]).Append(Now + 3_600_001, null, [1]).Append(0, null, [2]);
+        var error = Validate(builder.ToArray(), LogConfig.Default)!;
+        Assert.That(error.Error, Is.EqualTo(ErrorCode.InvalidTimestamp));
+        Assert.That(error.RecordErrors!.Select(e => e.RecordIndex), Is.EqualTo(new[] { 1 }));
+    }
+
+    [Test]
     public void LogAppendTimeBatchesAreNotCheckedForTimestamps()
     {
         var limits = LogConfig.Default with { MessageTimestampBeforeMaxMs = 0, MessageTimestampAfterMaxMs = 0 };

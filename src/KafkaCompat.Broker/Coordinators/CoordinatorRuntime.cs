@@ -25,11 +25,14 @@ public sealed class CoordinatorRuntime
     private readonly ReplicaManager _replicas;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ErrorCode _tooLargeError;
     private ICoordinatorShard _shard = null!;
     private volatile ShardStatus _status = ShardStatus.Loading;
 
-    public CoordinatorRuntime(TopicPartition topicPartition, ReplicaManager replicas, TimeProvider time, ILogger logger)
+    /// <summary>The runtime of the shard kept in <paramref name="topicPartition"/>. <paramref name="tooLargeError"/> is what a client is told when its records are too large for the partition: the coordinators differ (the group coordinator says INVALID_COMMIT_OFFSET_SIZE, the transaction coordinator UNKNOWN_SERVER_ERROR).</summary>
+    public CoordinatorRuntime(TopicPartition topicPartition, ReplicaManager replicas, TimeProvider time, ILogger logger, ErrorCode tooLargeError = ErrorCode.InvalidCommitOffsetSize)
     {
+        _tooLargeError = tooLargeError;
         _topicPartition = topicPartition;
         _replicas = replicas;
         _time = time;
@@ -126,7 +129,7 @@ public sealed class CoordinatorRuntime
             {
                 ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.RequestTimedOut => ErrorCode.CoordinatorNotAvailable,
                 ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
-                ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => ErrorCode.InvalidCommitOffsetSize,
+                ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => _tooLargeError,
                 _ => ErrorCode.UnknownServerError,
             };
         }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
+using KafkaCompat.Broker.Coordinators;
+using KafkaCompat.Broker.Metadata;
 
 namespace KafkaCompat.Broker.Groups;
 
@@ -94,17 +96,7 @@ public static class CoordinatorRecordSerde
         return Protocol.Coordinator.GroupMetadataValue.ReadNew(ref reader, Math.Min(version, Protocol.Coordinator.GroupMetadataValue.HighestVersion));
     }
 
-    private static short ValueVersion(ReadOnlyMemory<byte> value) =>
-        value.Length >= 2
-            ? BinaryPrimitives.ReadInt16BigEndian(value.Span)
-            : throw new MalformedMessageException($"a {value.Length}-byte __consumer_offsets value has no version");
+    private static short ValueVersion(ReadOnlyMemory<byte> value) => VersionPrefixed.Version(value, TopicNames.ConsumerOffsets);
 
-    private static byte[] Serialize(IKafkaMessage message, short version)
-    {
-        var buffer = new byte[2 + message.Size(version)];
-        BinaryPrimitives.WriteInt16BigEndian(buffer, version);
-        var writer = new KafkaWriter(buffer.AsSpan(2));
-        message.Write(ref writer, version);
-        return buffer;
-    }
+    private static byte[] Serialize(IKafkaMessage message, short version) => VersionPrefixed.Serialize(message, version);
 }

@@ -37,6 +37,23 @@ internal sealed class FakeTime : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Moves the clock timer by timer, letting <paramref name="settle"/> run what each expiry queued
+    /// before the next one, so work is always done at the time it was due (as with a real clock).
+    /// </summary>
+    public async Task AdvanceSettlingAsync(long ms, Func<Task> settle)
+    {
+        await settle();
+        var target = GetUtcNow().AddMilliseconds(ms);
+        while (NextDue(target) is { } next)
+        {
+            Advance(next - GetUtcNow());
+            await settle();
+        }
+        Advance(target - GetUtcNow());
+        await settle();
+    }
+
     public void Advance(TimeSpan by)
     {
         DateTimeOffset target;

@@ -104,18 +104,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     /// Moves the clock timer by timer, letting the coordinator run what each expiry queued before the
     /// next one, so work is always done at the time it was due (as with a real clock).
     /// </summary>
-    public async Task AdvanceAsync(int ms)
-    {
-        await SettleAsync();
-        var target = Time.GetUtcNow().AddMilliseconds(ms);
-        while (Time.NextDue(target) is { } next)
-        {
-            Time.Advance(next - Time.GetUtcNow());
-            await SettleAsync();
-        }
-        Time.Advance(target - Time.GetUtcNow());
-        await SettleAsync();
-    }
+    public Task AdvanceAsync(int ms) => Time.AdvanceSettlingAsync(ms, SettleAsync);
 
     public ClassicGroup? GroupState(string group = Group) => Coordinator.ShardOf(group)?.Group(group);
 

@@ -1,0 +1,17 @@
+using KafkaCompat.Protocol;
+using KafkaCompat.Storage;
+
+namespace KafkaCompat.Broker.Transactions;
+
+/// <summary>The COMMIT or ABORT markers of one transaction, for the partitions it touched.</summary>
+public sealed record TransactionMarkers(string TransactionalId, long ProducerId, short ProducerEpoch, bool Commit, int CoordinatorEpoch, IReadOnlyCollection<TopicPartition> Partitions);
+
+/// <summary>
+/// Where the coordinator sends markers: the WriteTxnMarkers path of each partition's leader (this
+/// node's own partitions too, so that replication needs no second path). Answers an error per
+/// partition; a partition whose topic no longer exists answers None (nothing is left to mark).
+/// </summary>
+public interface ITransactionMarkerWriter
+{
+    Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> WriteAsync(TransactionMarkers markers);
+}

@@ -9,6 +9,8 @@
 # drivers over the one scenario list (scenarios.json), writes results.json and RESULTS.md, prints
 # "compat: N passed, N failed" and exits non-zero when any scenario failed.
 # COMPAT_SKIP_BROKER_BUILD=1 skips the broker build (when the caller has just built it).
+# COMPAT_CLIENTS="name name..." runs only these clients (names as in the table in step 6).
+# COMPAT_BROKER_DLL=path runs that broker build instead of this checkout's (implies no broker build).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -63,13 +65,19 @@ fi
 "$here/lib/install-node-clients.sh" || die "npm install failed"
 
 # ---- 4. Builds: sarama driver (Go, GOPATH mode on Debian's sources), Confluent.Kafka driver, broker
-(cd clients/go && GO111MODULE=off GOPATH=$PWD:/usr/share/gocode GOCACHE=$deps/go-cache \
-  flock "$lock" go build -o "$deps/bin/saramacompat" saramacompat) >"$deps/logs/go-build.log" 2>&1 \
-  || { grep -v warning "$deps/logs/go-build.log" | tail -20; die "sarama driver build failed"; }
-flock "$lock" dotnet build clients/dotnet/ConfluentCompat.csproj -c Release -nologo -clp:ErrorsOnly -o "$deps/dotnet" \
-  >"$deps/logs/dotnet-build.log" 2>&1 || { tail -20 "$deps/logs/dotnet-build.log"; die "Confluent.Kafka driver build failed"; }
-broker_dll=$root/src/KafkaCompat.Server/bin/Release/net10.0/kafkacompat.dll
-if [ "${COMPAT_SKIP_BROKER_BUILD:-0}" != 1 ]; then
+# wants PREFIX: some selected client's name starts with PREFIX (every client when none is selected).
+wants() { [ -z "${COMPAT_CLIENTS:-}" ] || [[ " $COMPAT_CLIENTS" == *" $1"* ]]; }
+if wants sarama; then
+  (cd clients/go && GO111MODULE=off GOPATH=$PWD:/usr/share/gocode GOCACHE=$deps/go-cache \
+    flock "$lock" go build -o "$deps/bin/saramacompat" saramacompat) >"$deps/logs/go-build.log" 2>&1 \
+    || { grep -v warning "$deps/logs/go-build.log" | tail -20; die "sarama driver build failed"; }
+fi
+if wants confluent-kafka-dotnet; then
+  flock "$lock" dotnet build clients/dotnet/ConfluentCompat.csproj -c Release -nologo -clp:ErrorsOnly -o "$deps/dotnet" \
+    >"$deps/logs/dotnet-build.log" 2>&1 || { tail -20 "$deps/logs/dotnet-build.log"; die "Confluent.Kafka driver build failed"; }
+fi
+broker_dll=${COMPAT_BROKER_DLL:-$root/src/KafkaCompat.Server/bin/Release/net10.0/kafkacompat.dll}
+if [ "${COMPAT_SKIP_BROKER_BUILD:-0}" != 1 ] && [ -z "${COMPAT_BROKER_DLL:-}" ]; then
   say "building the broker"
   (cd "$root" && flock "$lock" dotnet build KafkaCompat.sln -c Release -nologo -clp:ErrorsOnly) >"$deps/logs/broker-build.log" 2>&1 \
     || { tail -20 "$deps/logs/broker-build.log"; die "broker build failed"; }
@@ -130,10 +138,22 @@ clients=(
   "kcat-librdkafka-2.15.1|env LD_LIBRARY_PATH=$deps/librdkafka /usr/bin/python3 clients/python/kcat_driver.py"
   "confluent-kafka-python|/usr/bin/python3 clients/python/confluent_python.py"
   "kafka-python|/usr/bin/python3 clients/python/kafka_python_driver.py"
+  "kafka-python-api-0.10.1|env KAFKA_PYTHON_API_VERSION=0.10.1 /usr/bin/python3 clients/python/kafka_python_driver.py"
+  "kafka-python-api-0.11|env KAFKA_PYTHON_API_VERSION=0.11 /usr/bin/python3 clients/python/kafka_python_driver.py"
   "kafkajs|node clients/node/kafkajs.mjs"
   "platformatic-kafka|node clients/node/platformatic.mjs"
   "sarama|$deps/bin/saramacompat"
+  "sarama-default-version|env SARAMA_DEFAULT_VERSION=1 $deps/bin/saramacompat"
+  "kafka-node|node clients/node/kafka-node.mjs"
 )
+if [ -n "${COMPAT_CLIENTS:-}" ]; then
+  chosen=()
+  for entry in "${clients[@]}"; do
+    [[ " $COMPAT_CLIENTS " == *" ${entry%%|*} "* ]] && chosen+=("$entry")
+  done
+  ((${#chosen[@]})) || die "COMPAT_CLIENTS=$COMPAT_CLIENTS names no client"
+  clients=("${chosen[@]}")
+fi
 raw=$deps/results.jsonl
 exits=$deps/exits.txt
 : >"$raw"
@@ -154,7 +174,11 @@ done
 stop_brokers
 
 # ---- 7. Report ---------------------------------------------------------------------------
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$root" diff --quiet HEAD -- src 2>/dev/null || commit="$commit+local changes"
+broker_checkout=$(dirname "$broker_dll")   # git finds the checkout the broker was built in
+commit=$(git -C "$broker_checkout" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$broker_checkout" diff --quiet HEAD -- "$(git -C "$broker_checkout" rev-parse --show-toplevel 2>/dev/null)/src" 2>/dev/null || commit="$commit+local changes"
+# A run of selected clients reports beside the logs: RESULTS.md stays the matrix of a whole run.
+report=$here
+[ -n "${COMPAT_CLIENTS:-}" ] && report=$deps
 /usr/bin/python3 lib/report.py --raw "$raw" --exits "$exits" --scenarios scenarios.json --commit "$commit" \
-  --seconds $(($(date +%s) - started_at)) --json results.json --markdown RESULTS.md
+  --seconds $(($(date +%s) - started_at)) --json "$report/results.json" --markdown "$report/RESULTS.md"

@@ -1,6 +1,15 @@
 """kafka-python (pure Python, Debian's python3-kafka): KafkaProducer futures, KafkaConsumer with
 assign() + seek_to_beginning() (scenarios 3-5) or KafkaConsumer(topic, group_id=...) with manual
-commit() (scenario 7), KafkaAdminClient."""
+commit() (scenario 7), KafkaAdminClient.
+
+KAFKA_PYTHON_API_VERSION=0.10.1 (or 0.11) pins every client's api_version, as old deployments do:
+kafka-python then sends no ApiVersions from its producer and consumer (its admin client still
+asks, and takes its own newest versions) and picks fixed versions by comparing version tuples.
+(0, 10, 1): Produce v2 with magic 1 message sets, Fetch v3, ListOffsets v1, Metadata v1,
+FindCoordinator v0, JoinGroup v1, OffsetCommit v2, OffsetFetch v1. (0, 11): Produce v3 (record
+batch v2), but Fetch v3 and JoinGroup v1 too, because (0, 11) < (0, 11, 0) in Python: it reads
+legacy message sets, where headers do not survive (Kafka drops them when it down-converts)."""
+import os
 import time
 
 import kafka
@@ -13,11 +22,17 @@ import harness
 from harness import Mismatch, Record, Unsupported
 
 _admins = {}
+_pinned = os.environ.get("KAFKA_PYTHON_API_VERSION")
+API_VERSION = tuple(int(part) for part in _pinned.split(".")) if _pinned else None
+# api_version=None is kafka-python's own default (probe the broker); pinned, every client gets it.
+PIN = {"api_version": API_VERSION} if API_VERSION else {}
+# Legacy message sets (magic 0/1) have no headers: a pinned client writes or reads them.
+HEADERS = API_VERSION is None
 
 
 def admin(ctx):
     if ctx.bootstrap not in _admins:
-        _admins[ctx.bootstrap] = KafkaAdminClient(bootstrap_servers=ctx.bootstrap, request_timeout_ms=15000)
+        _admins[ctx.bootstrap] = KafkaAdminClient(bootstrap_servers=ctx.bootstrap, request_timeout_ms=15000, **PIN)
     return _admins[ctx.bootstrap]
 
 
@@ -30,7 +45,7 @@ def create(ctx, topic, partitions, config=None):
 
 def produce(ctx, topic, records, bootstrap=None, **config):
     """Send in order, then wait on every future; returns the first error."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap or ctx.bootstrap, acks="all", linger_ms=5, **config)
+    producer = KafkaProducer(bootstrap_servers=bootstrap or ctx.bootstrap, acks="all", linger_ms=5, **PIN, **config)
     try:
         futures = [producer.send(topic, key=r.key, value=r.value, headers=r.headers, timestamp_ms=r.timestamp)
                    for r in records]
@@ -46,7 +61,7 @@ def produce(ctx, topic, records, bootstrap=None, **config):
 
 
 def consume_all(ctx, topic, expected_count, **config):
-    consumer = KafkaConsumer(bootstrap_servers=ctx.bootstrap, group_id=None, enable_auto_commit=False, **config)
+    consumer = KafkaConsumer(bootstrap_servers=ctx.bootstrap, group_id=None, enable_auto_commit=False, **PIN, **config)
     try:
         partitions = harness.wait_until(f"partitions of {topic}", lambda: consumer.partitions_for_topic(topic))
         consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
@@ -85,13 +100,18 @@ def create_topic(ctx, case):
 def produce_consume(ctx, case):
     if case.get("idempotent"):
         raise Unsupported("kafka-python 2.0.2 has no idempotent producer (enable_idempotence came in 2.1)")
+    if case.get("codec") == "zstd" and API_VERSION and API_VERSION < (2, 1, 0):
+        raise Unsupported(f"kafka-python sends zstd only to brokers >= 2.1 (KIP-110); pinned to {API_VERSION} it refuses")
     topic = ctx.topic(case)
     create(ctx, topic, case["partitions"])
-    sent = harness.recipe(case, ctx.client)
+    sent = harness.recipe(case, ctx.client, headers=HEADERS)
     error = produce(ctx, topic, sent, compression_type=case.get("codec"))
     if error:
         raise Mismatch(f"send failed: {error}")
-    return harness.check_records(sent, consume_all(ctx, topic, len(sent)))
+    return harness.check_records(sent, consume_all(ctx, topic, len(sent))) + ("" if HEADERS else NO_HEADERS)
+
+
+NO_HEADERS = "; no headers (legacy message sets have none)"
 
 
 def large_record(ctx, case):
@@ -117,7 +137,7 @@ def unknown_topic(ctx, case):
     except KafkaTimeoutError as e:
         error = e
     harness.expect_error(case, error, [r"Failed to update metadata"])
-    client = KafkaClient(bootstrap_servers=ctx.strict_bootstrap)
+    client = KafkaClient(bootstrap_servers=ctx.strict_bootstrap, **PIN)
     try:
         node = client.least_loaded_node()
 
@@ -151,7 +171,7 @@ def group_session(ctx, case, topic, group, limit, commit):
     if case.get("assignmentStrategy"):
         raise Unsupported(f"kafka-python 2.0.2 has no {case['assignmentStrategy']} assignor (range, roundrobin and the eager sticky one: no incremental rebalancing)")
     consumer = KafkaConsumer(topic, bootstrap_servers=ctx.bootstrap, group_id=group, enable_auto_commit=False,
-                             auto_offset_reset="earliest", max_poll_records=1)
+                             auto_offset_reset="earliest", max_poll_records=1, **PIN)
     try:
         got, deadline, grace = [], time.monotonic() + 30, None
         while len(got) < limit and time.monotonic() < deadline and (grace is None or time.monotonic() < grace):
@@ -172,13 +192,13 @@ def consumer_group(ctx, case):
     if case.get("assignmentStrategy"):
         group_session(ctx, case, topic, group, 0, False)  # raises Unsupported
     create(ctx, topic, case["partitions"])
-    sent = harness.recipe(case, ctx.client)
+    sent = harness.recipe(case, ctx.client, headers=HEADERS)
     error = produce(ctx, topic, sent)
     if error:
         raise Mismatch(f"send failed: {error}")
     first = group_session(ctx, case, topic, group, case["commitFirst"], commit=True)
     second = group_session(ctx, case, topic, group, len(sent), commit=False)
-    return harness.check_group(case, sent, first, second)
+    return harness.check_group(case, sent, first, second) + ("" if HEADERS else NO_HEADERS)
 
 
 def delete_topic(ctx, case):
@@ -192,7 +212,8 @@ def delete_topic(ctx, case):
 
 
 if __name__ == "__main__":
-    harness.run(f"kafka-python {kafka.__version__}", {
+    pinned = f" (api_version={API_VERSION})" if API_VERSION else ""
+    harness.run(f"kafka-python {kafka.__version__}{pinned}", {
         "metadata": metadata, "createTopic": create_topic, "produceConsume": produce_consume,
         "largeRecord": large_record, "unknownTopic": unknown_topic, "messageTooLarge": message_too_large,
         "deleteTopic": delete_topic, "consumerGroup": consumer_group,

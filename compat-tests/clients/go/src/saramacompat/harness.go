@@ -16,19 +16,20 @@ import (
 
 // Case is one entry of scenarios.json "cases"; the fields a driver may read.
 type Case struct {
-	ID                   string `json:"id"`
-	Kind                 string `json:"kind"`
-	BrokerUnsupported    string `json:"brokerUnsupported"`
-	ExpectedError        string `json:"expectedError"`
-	Count                int    `json:"count"`
-	Partitions           int32  `json:"partitions"`
-	Codec                string `json:"codec"`
-	Idempotent           bool   `json:"idempotent"`
-	Bytes                int    `json:"bytes"`
-	TopicMaxMessageBytes int    `json:"topicMaxMessageBytes"`
-	RecordBytes          int    `json:"recordBytes"`
-	CommitFirst          int    `json:"commitFirst"`
-	AssignmentStrategy   string `json:"assignmentStrategy"`
+	ID                      string `json:"id"`
+	Kind                    string `json:"kind"`
+	BrokerUnsupported       string `json:"brokerUnsupported"`
+	ExpectedError           string `json:"expectedError"`
+	Count                   int    `json:"count"`
+	Partitions              int32  `json:"partitions"`
+	Codec                   string `json:"codec"`
+	Idempotent              bool   `json:"idempotent"`
+	Bytes                   int    `json:"bytes"`
+	TopicMaxMessageBytes    int    `json:"topicMaxMessageBytes"`
+	RecordBytes             int    `json:"recordBytes"`
+	WithoutAdminRecordBytes int    `json:"withoutAdminRecordBytes"`
+	CommitFirst             int    `json:"commitFirst"`
+	AssignmentStrategy      string `json:"assignmentStrategy"`
 }
 
 // Unsupported is returned when the client itself lacks the feature the case needs.

@@ -2,6 +2,13 @@
 // the partition Consumer (ConsumePartition from OffsetOldest) for scenarios 3-5, a ConsumerGroup
 // with MarkMessage (committed by its offset manager when the session ends) for scenario 7, and
 // ClusterAdmin.
+//
+// SARAMA_DEFAULT_VERSION=1 leaves Config.Version at sarama's default instead, as most users of
+// sarama do: in 1.22 that is V0_8_2_0 (MinVersion), which sends no ApiVersions and uses the oldest
+// versions: Metadata v0, Produce v0 with magic 0 message sets (no timestamps, no headers; gzip and
+// snappy wrappers), Fetch v0, ListOffsets v0. sarama itself refuses at that version what needs a
+// newer broker: ClusterAdmin (Controller needs V0_10_0_0), ConsumerGroup (V0_10_2_0), lz4
+// (V0_10_0_0), zstd (V2_1_0_0) and the idempotent producer (V0_11_0_0).
 package main
 
 import (
@@ -19,12 +26,17 @@ import (
 // Record batches (v2) need Kafka 0.11+; zstd needs 2.1. The broker takes no magic 0/1 message sets.
 var kafkaVersion = sarama.V2_1_0_0
 
+// defaultVersion: Config.Version is left as sarama.NewConfig() sets it.
+var defaultVersion = os.Getenv("SARAMA_DEFAULT_VERSION") == "1"
+
 var codecs = map[string]sarama.CompressionCodec{"": sarama.CompressionNone, "gzip": sarama.CompressionGZIP,
 	"snappy": sarama.CompressionSnappy, "lz4": sarama.CompressionLZ4, "zstd": sarama.CompressionZSTD}
 
 func config(ctx Context) *sarama.Config {
 	c := sarama.NewConfig()
-	c.Version = kafkaVersion
+	if !defaultVersion {
+		c.Version = kafkaVersion
+	}
 	c.ClientID = "compat-sarama"
 	c.Net.DialTimeout = 5 * time.Second
 	c.Metadata.Retry.Max = 2
@@ -47,6 +59,13 @@ func withAdmin(ctx Context, action func(sarama.ClusterAdmin) error) error {
 }
 
 func create(ctx Context, topic string, partitions int32, configs map[string]*string) error {
+	if defaultVersion {
+		if configs != nil {
+			return fmt.Errorf("no ClusterAdmin at the default Config.Version to create %s with configs", topic)
+		}
+		_, err := autoCreate(ctx, topic)
+		return err
+	}
 	return withAdmin(ctx, func(admin sarama.ClusterAdmin) error {
 		return admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: 1, ConfigEntries: configs}, false)
 	})
@@ -383,9 +402,15 @@ func consumerGroup(ctx Context, tc Case) (string, error) {
 }
 
 func main() {
-	Run(fmt.Sprintf("sarama %s (Config.Version %s)", os.Getenv("SARAMA_VERSION"), kafkaVersion), map[string]Driver{
+	drivers := map[string]Driver{
 		"metadata": metadata, "createTopic": createTopic, "produceConsume": produceConsume, "largeRecord": largeRecord,
 		"unknownTopic": unknownTopic, "messageTooLarge": messageTooLarge, "deleteTopic": deleteTopic,
 		"consumerGroup": consumerGroup,
-	})
+	}
+	version := fmt.Sprintf("Config.Version %s", kafkaVersion)
+	if defaultVersion {
+		drivers = legacyDrivers(drivers)
+		version = fmt.Sprintf("default Config.Version %s", sarama.NewConfig().Version)
+	}
+	Run(fmt.Sprintf("sarama %s (%s)", os.Getenv("SARAMA_VERSION"), version), drivers)
 }

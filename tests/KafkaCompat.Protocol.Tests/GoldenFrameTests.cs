@@ -7,8 +7,10 @@ namespace KafkaCompat.Protocol.Tests;
 
 /// <summary>
 /// Frames captured from kcat (librdkafka 2.0.2 and 2.15.1), kafkajs,
-/// kafka-python and @platformatic/kafka decode to what those clients were told
-/// to send, and re-encode byte for byte.
+/// kafka-python and @platformatic/kafka, and from old clients (kafka-node 5.0.0,
+/// sarama 1.22.1 at its default version, kafka-python pinned to api_version
+/// 0.10.1, whose Produce v0-2 carry legacy message sets), decode to what those
+/// clients were told to send, and re-encode byte for byte.
 /// </summary>
 public class GoldenFrameTests
 {
@@ -21,6 +23,25 @@ public class GoldenFrameTests
         var frames = GoldenFrame.Load();
         Assert.That(frames, Has.Count.GreaterThanOrEqualTo(12));
         Assert.That(frames.Select(f => f.Facts.GetProperty("client").GetString()).Distinct().Count(), Is.GreaterThanOrEqualTo(4));
+    }
+
+    [Test]
+    public void OldClientsFramesAreThere()
+    {
+        // What makes them old: no ApiVersions from sarama and pinned kafka-python, Produce v0-2
+        // with magic 0 and 1 message sets, the first versions of the group APIs.
+        var frames = GoldenFrame.Load();
+        string[] expected =
+        [
+            "kafka-node-5.0.0-ApiVersions-v0.hex", "kafka-node-5.0.0-Produce-v2.hex", "kafka-node-5.0.0-JoinGroup-v0.hex",
+            "sarama-1.22.1-default-Metadata-v0.hex", "sarama-1.22.1-default-Produce-v0.hex", "sarama-1.22.1-default-OffsetFetch-v1.hex",
+            "kafka-python-2.0.2-api0.10.1-Produce-v2.hex", "kafka-python-2.0.2-api0.10.1-JoinGroup-v1.hex",
+        ];
+        Assert.That(frames.Select(f => f.File), Is.SupersetOf(expected));
+        Assert.That(frames.Where(f => f.Facts.TryGetProperty("magic", out _)).Select(f => f.Facts.GetProperty("magic").GetInt32()).Distinct(),
+            Is.EquivalentTo(new[] { 0, 1 }));
+        Assert.That(frames.Where(f => f.File.StartsWith("sarama-", StringComparison.Ordinal) || f.File.Contains("-api0.10.1-", StringComparison.Ordinal))
+            .Select(f => f.ApiKey), Has.No.Member(ApiKey.ApiVersions));
     }
 
     [TestCaseSource(nameof(Frames))]
@@ -57,7 +78,18 @@ public class GoldenFrameTests
             case FindCoordinatorRequestData find:
                 CheckFindCoordinator(find, facts);
                 break;
+            case OffsetFetchRequestData offsetFetch:
+                CheckOffsetFetch(offsetFetch, facts);
+                break;
         }
+    }
+
+    private static void CheckOffsetFetch(OffsetFetchRequestData request, JsonElement facts)
+    {
+        Assert.That(request.GroupId, Is.EqualTo(facts.GetProperty("groupId").GetString()));
+        var expected = facts.GetProperty("offsetTopics").EnumerateArray()
+            .Select(t => $"{t.GetProperty("name").GetString()}:{string.Join(",", t.GetProperty("partitions").EnumerateArray().Select(p => p.GetInt32()))}");
+        Assert.That(request.Topics!.Select(t => $"{t.Name}:{string.Join(",", t.PartitionIndexes)}"), Is.EqualTo(expected));
     }
 
     private static void CheckApiVersions(ApiVersionsRequestData request, JsonElement facts)
@@ -159,9 +191,28 @@ public class GoldenFrameTests
             {
                 var partition = topic.PartitionData.Single(p => p.Index == expectedPartition.GetProperty("partition").GetInt32());
                 var expected = expectedPartition.GetProperty("records").EnumerateArray().Select(Describe).ToList();
-                Assert.That(ReadRecords(partition.Records!.Value, codec), Is.EqualTo(expected));
+                var records = facts.TryGetProperty("magic", out var magic)
+                    ? ReadLegacyMessages(partition.Records!.Value, codec, magic.GetByte())
+                    : ReadRecords(partition.Records!.Value, codec);
+                Assert.That(records, Is.EqualTo(expected));
             }
         }
+    }
+
+    // Produce v0-2: a legacy message set, uncompressed messages or one wrapper of the codec, every
+    // message (wrapper and inner) of the magic the request version implies, each with its CRC-32.
+    private static List<string> ReadLegacyMessages(ReadOnlyMemory<byte> set, CompressionType codec, byte magic)
+    {
+        var outer = LegacyMessageSet.ReadOuter(set);
+        Assert.That(outer.Select(m => m.Compression).Distinct(), Is.EqualTo(new[] { codec }));
+        if (codec != CompressionType.None)
+        {
+            Assert.That(outer, Has.Count.EqualTo(1), "one wrapper message");
+        }
+        var messages = outer.Concat(codec == CompressionType.None ? [] : LegacyMessageSet.ReadFlat(set)).ToList();
+        Assert.That(messages.Select(m => m.Magic).Distinct(), Is.EqualTo(new[] { magic }));
+        Assert.That(messages.Select(m => m.ValidCrc), Is.All.True, "CRC-32 of each message as the client wrote it");
+        return LegacyMessageSet.ReadFlat(set).Select(m => $"{Text(m.Key)}|{Text(m.Value)}|").ToList();
     }
 
     private static List<string> ReadRecords(ReadOnlyMemory<byte> records, CompressionType codec)

@@ -36,6 +36,11 @@ APP_RECORDS = [  # kafkajs, kafka-python, platformatic: same four records
 ]
 
 
+# Old clients write legacy message sets (magic 0/1), which have no headers: the same four
+# records without them (kafka-node, sarama at its default version, kafka-python pinned).
+LEGACY_RECORDS = [rec(r["key"], r["value"], []) for r in APP_RECORDS]
+
+
 def produce(records, codec):
     return {
         "transactionalId": None, "acks": -1, "timeoutMs": 30000, "compression": codec,
@@ -43,13 +48,21 @@ def produce(records, codec):
     }
 
 
+def legacy_produce(magic, codec, **more):
+    """A Produce v0-2 frame: one legacy message set (compressed: one wrapper message)."""
+    return dict(produce(LEGACY_RECORDS, codec), magic=magic, **more)
+
+
 # label prefix -> (client, clientVersion)
 CLIENTS = [
+    ("kafka-python-2.0.2-api0.10.1", "kafka-python", "2.0.2 (api_version=(0, 10, 1))"),
     ("librdkafka-2.0.2", "kcat", "kcat 1.7.1, librdkafka 2.0.2"),
     ("librdkafka-2.15.1", "kcat", "kcat 1.7.1, librdkafka 2.15.1"),
     ("kafkajs-2.2.4", "kafkajs", "2.2.4"),
     ("kafka-python-2.0.2", "kafka-python", "2.0.2"),
     ("platformatic-kafka-1.35.0", "@platformatic/kafka", "1.35.0"),
+    ("kafka-node-5.0.0", "kafka-node", "5.0.0"),
+    ("sarama-1.22.1-default", "sarama", "1.22.1 (default Config.Version V0_8_2_0)"),
 ]
 
 # (label, apiName, apiVersion) -> facts.  "topics": null = all topics.
@@ -113,6 +126,33 @@ FACTS = {
         "groupId": GROUP, "sessionTimeoutMs": 10000, "rebalanceTimeoutMs": 20000, "memberId": "",
         "groupInstanceId": None, "protocolType": "consumer", "protocols": ["roundrobin"],
         "reason": "", "subscribedTopics": [TOPIC]},
+    # kafka-node 5.0.0: ApiVersions v0, then the highest version it knows of each API
+    ("kafka-node-5.0.0", "ApiVersions", 0): {},
+    ("kafka-node-5.0.0", "Metadata", 1): {"topics": None, "note": "KafkaClient loads the metadata of all topics when it connects"},
+    ("kafka-node-5.0.0", "Produce", 2): legacy_produce(1, "none"),
+    ("kafka-node-5.0.0-gzip", "Produce", 2): legacy_produce(1, "gzip"),
+    ("kafka-node-5.0.0-snappy", "Produce", 2): legacy_produce(1, "snappy", snappyFraming="raw"),
+    ("kafka-node-5.0.0", "FindCoordinator", 0): {"key": GROUP},
+    ("kafka-node-5.0.0", "JoinGroup", 0): {
+        "groupId": GROUP, "sessionTimeoutMs": 10000, "memberId": "", "protocolType": "consumer",
+        "protocols": ["roundrobin"], "subscribedTopics": [TOPIC]},
+    # sarama 1.22.1 at its default Config.Version: no ApiVersions
+    ("sarama-1.22.1-default", "Metadata", 0): {"topics": [], "note": "v0: an empty list means all topics (the client's first refresh)"},
+    ("sarama-1.22.1-default", "Produce", 0): legacy_produce(0, "none"),
+    ("sarama-1.22.1-default-gzip", "Produce", 0): legacy_produce(0, "gzip"),
+    ("sarama-1.22.1-default-snappy", "Produce", 0): legacy_produce(0, "snappy", snappyFraming="raw"),
+    ("sarama-1.22.1-default", "FindCoordinator", 0): {"key": GROUP},
+    ("sarama-1.22.1-default", "OffsetFetch", 1): {"groupId": GROUP, "offsetTopics": [{"name": TOPIC, "partitions": [0]}]},
+    # kafka-python 2.0.2 pinned to api_version (0, 10, 1): no ApiVersions, no Metadata v0 probe
+    ("kafka-python-2.0.2-api0.10.1", "Metadata", 1): {"topics": [TOPIC], "note": "pinned, it probes nothing: the first Metadata is the producer's, for its topic"},
+    ("kafka-python-2.0.2-api0.10.1", "Produce", 2): legacy_produce(1, "none"),
+    ("kafka-python-2.0.2-api0.10.1-gzip", "Produce", 2): legacy_produce(1, "gzip"),
+    ("kafka-python-2.0.2-api0.10.1-snappy", "Produce", 2): legacy_produce(1, "snappy", snappyFraming="xerial"),
+    ("kafka-python-2.0.2-api0.10.1-lz4", "Produce", 2): legacy_produce(1, "lz4"),
+    ("kafka-python-2.0.2-api0.10.1", "FindCoordinator", 0): {"key": GROUP},
+    ("kafka-python-2.0.2-api0.10.1", "JoinGroup", 1): {
+        "groupId": GROUP, "sessionTimeoutMs": 10000, "rebalanceTimeoutMs": 300000, "memberId": "",
+        "protocolType": "consumer", "protocols": ["range", "roundrobin"], "subscribedTopics": [TOPIC]},
 }
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 FLEX = {0: 9, 3: 9, 10: 3, 11: 6, 18: 3}
 CODECS = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
@@ -112,7 +113,41 @@ def decompress(codec, data):
 FRAMING = []
 
 
-def batches(raw, info):
+def legacy_messages(raw, info, magics, inner=False):
+    """A legacy message set (magic 0/1): [offset int64, size int32, crc int32 (CRC-32 of the rest),
+    magic int8, attributes int8, timestamp int64 (magic 1 only), key bytes, value bytes]...; a
+    compressed message's value is a whole message set of the codec's messages."""
+    out = []
+    r = Rd(raw)
+    while not r.done():
+        r.u("q")
+        body = Rd(r.take(r.u("i")))
+        crc = body.u("I")
+        if zlib.crc32(body.b[body.p:]) != crc:
+            info.append("CRC-32 mismatch")
+        magic = body.u("b")
+        magics.add(magic)
+        attrs = body.u("b")
+        if magic == 1:
+            body.u("q")
+        k, v = body.bytes(), body.bytes()
+        assert body.done()
+        codec = CODECS[attrs & 7]
+        if codec == "none":
+            out.append((codec, [{"key": None if k is None else k.decode(), "value": None if v is None else v.decode(), "headers": []}]))
+            continue
+        assert not inner, "a compressed message inside a compressed message"
+        if codec == "snappy":
+            FRAMING.append("xerial" if v[:8] == b"\x82SNAPPY\x00" else "raw")
+        out.append((codec, [rec for _, recs in legacy_messages(decompress(codec, v), info, magics, True) for rec in recs]))
+    return out
+
+
+def batches(raw, info, magics):
+    # The magic byte sits at offset 16 in every format: after offset (8), size (4) and the
+    # record batch's leader epoch or the legacy message's CRC (4).
+    if len(raw) > 16 and raw[16] < 2:
+        return legacy_messages(raw, info, magics)
     out = []
     r = Rd(raw)
     while not r.done():
@@ -122,6 +157,7 @@ def batches(raw, info):
         body.u("i")
         magic = body.u("b")
         assert magic == 2, "magic %d" % magic
+        magics.add(magic)
         crc = body.u("I")
         if crc32c(body.b[body.p:]) != crc:
             info.append("CRC-32C mismatch")
@@ -213,12 +249,12 @@ def decode(frame):
     elif key == 0:
         d["transactionalId"] = r.str() if ver >= 3 else None
         d["acks"], d["timeoutMs"] = r.u("h"), r.u("i")
-        notes, codecs = [], set()
+        notes, codecs, magics = [], set(), set()
 
         def part():
             idx, raw = r.u("i"), r.bytes()
             recs = []
-            for codec, rs in batches(raw, notes):
+            for codec, rs in batches(raw, notes, magics):
                 codecs.add(codec)
                 recs += rs
             r.tags()
@@ -234,8 +270,18 @@ def decode(frame):
         if FRAMING:
             d["snappyFraming"] = FRAMING[0] if len(set(FRAMING)) == 1 else sorted(set(FRAMING))
             del FRAMING[:]
+        if magics != {2}:
+            d["magic"] = magics.pop() if len(magics) == 1 else sorted(magics)
         if notes:
             d["problems"] = notes
+    elif key == 9 and ver <= 5:
+        d["groupId"] = r.str()
+
+        def offset_topic():
+            return {"name": r.str(), "partitions": r.arr(lambda: r.u("i"))}
+        d["offsetTopics"] = r.arr(offset_topic)
+        if ver >= 5:
+            r.u("b")
     else:
         return d, True
     return d, r.done()

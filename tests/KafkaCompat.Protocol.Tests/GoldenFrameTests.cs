@@ -35,7 +35,7 @@ public class GoldenFrameTests
         [
             "kafka-node-5.0.0-ApiVersions-v0.hex", "kafka-node-5.0.0-Produce-v2.hex", "kafka-node-5.0.0-JoinGroup-v0.hex",
             "sarama-1.22.1-default-Metadata-v0.hex", "sarama-1.22.1-default-Produce-v0.hex", "sarama-1.22.1-default-OffsetFetch-v1.hex",
-            "kafka-python-2.0.2-api0.10.1-Produce-v2.hex", "kafka-python-2.0.2-api0.10.1-JoinGroup-v1.hex",
+            "kafka-python-2.0.2-api0.10.1-Metadata-v1.hex", "kafka-python-2.0.2-api0.10.1-JoinGroup-v1.hex",
         ];
         Assert.That(frames.Select(f => f.File), Is.SupersetOf(expected));
         Assert.That(frames.Where(f => f.Facts.TryGetProperty("magic", out _)).Select(f => f.Facts.GetProperty("magic").GetInt32()).Distinct(),
@@ -192,7 +192,7 @@ public class GoldenFrameTests
                 var partition = topic.PartitionData.Single(p => p.Index == expectedPartition.GetProperty("partition").GetInt32());
                 var expected = expectedPartition.GetProperty("records").EnumerateArray().Select(Describe).ToList();
                 var records = facts.TryGetProperty("magic", out var magic)
-                    ? ReadLegacyMessages(partition.Records!.Value, codec, magic.GetByte())
+                    ? ReadLegacyMessages(partition.Records!.Value, codec, magic.GetByte(), facts)
                     : ReadRecords(partition.Records!.Value, codec);
                 Assert.That(records, Is.EqualTo(expected));
             }
@@ -200,8 +200,9 @@ public class GoldenFrameTests
     }
 
     // Produce v0-2: a legacy message set, uncompressed messages or one wrapper of the codec, every
-    // message (wrapper and inner) of the magic the request version implies, each with its CRC-32.
-    private static List<string> ReadLegacyMessages(ReadOnlyMemory<byte> set, CompressionType codec, byte magic)
+    // message (wrapper and inner) of the magic the request version implies, each with its CRC-32;
+    // the records' timestamps are the ones the driver set (magic 1) or absent (magic 0).
+    private static List<string> ReadLegacyMessages(ReadOnlyMemory<byte> set, CompressionType codec, byte magic, JsonElement facts)
     {
         var outer = LegacyMessageSet.ReadOuter(set);
         Assert.That(outer.Select(m => m.Compression).Distinct(), Is.EqualTo(new[] { codec }));
@@ -212,7 +213,11 @@ public class GoldenFrameTests
         var messages = outer.Concat(codec == CompressionType.None ? [] : LegacyMessageSet.ReadFlat(set)).ToList();
         Assert.That(messages.Select(m => m.Magic).Distinct(), Is.EqualTo(new[] { magic }));
         Assert.That(messages.Select(m => m.ValidCrc), Is.All.True, "CRC-32 of each message as the client wrote it");
-        return LegacyMessageSet.ReadFlat(set).Select(m => $"{Text(m.Key)}|{Text(m.Value)}|").ToList();
+        var records = LegacyMessageSet.ReadFlat(set);
+        Assert.That(records.Select(m => m.Timestamp), magic == 0
+            ? Is.All.Null
+            : Is.EqualTo(facts.GetProperty("timestamps").EnumerateArray().Select(t => (long?)t.GetInt64())));
+        return records.Select(m => $"{Text(m.Key)}|{Text(m.Value)}|").ToList();
     }
 
     private static List<string> ReadRecords(ReadOnlyMemory<byte> records, CompressionType codec)

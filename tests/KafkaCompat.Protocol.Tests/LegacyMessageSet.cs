@@ -55,11 +55,12 @@ public static class LegacyMessageSet
         var crc = BinaryPrimitives.ReadUInt32BigEndian(span);
         var magic = span[4];
         var compression = CompressionCodecs.FromId(span[5] & 0x07);
+        long? timestamp = magic == 0 ? null : BinaryPrimitives.ReadInt64BigEndian(span[6..]);
         var position = magic == 0 ? 6 : 14;
         var key = ReadBytes(message, ref position);
         var value = ReadBytes(message, ref position);
         Assert.That(position, Is.EqualTo(message.Length), "nothing after the value");
-        return new LegacyMessage(magic, compression, Crc32(span[4..]) == crc, key, value);
+        return new LegacyMessage(magic, compression, Crc32(span[4..]) == crc, timestamp, key, value);
     }
 
     private static ReadOnlyMemory<byte>? ReadBytes(ReadOnlyMemory<byte> message, ref int position)

@@ -153,17 +153,12 @@ else
 fi
 fi
 
-# --- kafka-python 2.0.2 pinned to api_version (0, 10, 1): Produce v2, magic 1 --
+# --- kafka-python 2.0.2 pinned to api_version (0, 10, 1): its group requests ---
 L=kafka-python-2.0.2-api0.10.1
 if want kafka-python-0.10.1; then
 start_server "$L" && {
-  run "$L" env KAFKA_PYTHON_API_VERSION=0.10.1 "$PY" "$HERE/drive_kafka_python.py" produce "$BOOT" none
-  run "$L" env KAFKA_PYTHON_API_VERSION=0.10.1 "$PY" "$HERE/drive_kafka_python.py" join "$BOOT" "$OUT/$L-JoinGroup-v1.hex"
+  run "$L" "$PY" "$HERE/drive_kafka_python.py" join-pinned "$BOOT" 0.10.1 "$OUT/$L-JoinGroup-v1.hex"
   stop_server; }
-for z in gzip snappy lz4; do   # zstd needs api_version (2, 1)
-  start_server "$L-$z" --only Produce && {
-    run "$L-$z" env KAFKA_PYTHON_API_VERSION=0.10.1 "$PY" "$HERE/drive_kafka_python.py" produce "$BOOT" "$z"; stop_server; }
-done
 fi
 
 # --- golden.json -------------------------------------------------------------

@@ -6,15 +6,16 @@
 // produce: KafkaClient with client id "golden-kafka-node" (it sends ApiVersions v0 and then the
 //          highest version both sides know: Metadata v1, Produce v2 with a magic 1 message set),
 //          a Producer with requireAcks -1 and ackTimeoutMs 30000 sending the four records below
-//          to topic "golden" partition 0 in one send() call (one payload, so one message set;
-//          compressed: one wrapper message), then close.
+//          to topic "golden" partition 0 in one send() call, one payload per record because
+//          kafka-node takes the timestamp per payload (1700000000000 + i); the payloads of one
+//          partition go into one message set (compressed: one wrapper message), then close.
 // join:    ConsumerGroup "golden-group" subscribed to "golden" (GroupCoordinator = FindCoordinator
 //          v0, JoinGroup v0); the capture server never answers JoinGroup, so the driver exits as
 //          soon as WAIT_FILE (the captured JoinGroup frame) exists, or after 60 s.
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { KafkaClient, Producer, KeyedMessage, ConsumerGroup } = require(path.join(__dirname, '.deps', 'node_modules', 'kafka-node'));
+const { KafkaClient, Producer, ConsumerGroup } = require(path.join(__dirname, '.deps', 'node_modules', 'kafka-node'));
 
 const CLIENT_ID = 'golden-kafka-node';
 const TOPIC = 'golden';
@@ -26,12 +27,9 @@ const CODECS = { none: 0, gzip: 1, snappy: 2 };
 function produce (bootstrap, codec) {
   const client = new KafkaClient({ kafkaHost: bootstrap, clientId: CLIENT_ID, requestTimeout: 30000 });
   const producer = new Producer(client, { requireAcks: -1, ackTimeoutMs: 30000 });
-  const send = () => producer.send([{
-    topic: TOPIC,
-    partition: 0,
-    attributes: CODECS[codec],
-    messages: RECORDS.map(([k, v]) => new KeyedMessage(k, v))
-  }], (error) => {
+  const payloads = RECORDS.map(([key, value], i) =>
+    ({ topic: TOPIC, partition: 0, attributes: CODECS[codec], key, messages: [value], timestamp: 1700000000000 + i }));
+  const send = () => producer.send(payloads, (error) => {
     if (error) { console.error(error); process.exit(1); }
     client.close(() => process.exit(0));
   });

@@ -12,10 +12,10 @@ join:    a KafkaConsumer in group "golden-group" subscribed to "golden"; it
          JoinGroup, so the driver exits as soon as WAIT_FILE (the captured
          JoinGroup frame) exists, or after 60 s.
 
-KAFKA_PYTHON_API_VERSION=0.10.1 pins api_version=(0, 10, 1) on both clients, as
-old deployments do: no ApiVersions, Metadata v1, Produce v2 with a magic 1
-message set (which has no headers, so the records are sent without them),
-FindCoordinator v0, JoinGroup v1.
+  drive_kafka_python.py join-pinned BOOTSTRAP API_VERSION WAIT_FILE
+
+join-pinned: join with api_version pinned, as old deployments do (0.10.1: no
+         ApiVersions, Metadata v1, FindCoordinator v0, JoinGroup v1).
 """
 import os
 import sys
@@ -34,16 +34,12 @@ RECORDS = [
     # it smaller: this repetitive value makes every codec worth it.
     (b"key-4", b"golden-" * 20, []),
 ]
-_pinned = os.environ.get("KAFKA_PYTHON_API_VERSION")
-PIN = {"api_version": tuple(int(p) for p in _pinned.split("."))} if _pinned else {}
-if PIN:  # legacy message sets carry no headers
-    RECORDS = [(k, v, []) for k, v, _ in RECORDS]
 
 
 def produce(bootstrap, codec):
     p = KafkaProducer(bootstrap_servers=bootstrap, client_id=CLIENT_ID, acks="all",
                       compression_type=None if codec == "none" else codec,
-                      linger_ms=200, request_timeout_ms=30000, retries=0, **PIN)
+                      linger_ms=200, request_timeout_ms=30000, retries=0)
     futures = [p.send(TOPIC, key=k, value=v, headers=h, partition=0) for k, v, h in RECORDS]
     p.flush(timeout=30)
     for f in futures:
@@ -51,10 +47,10 @@ def produce(bootstrap, codec):
     p.close(timeout=5)
 
 
-def join(bootstrap, wait_file):
+def join(bootstrap, wait_file, **pin):
     c = KafkaConsumer(TOPIC, bootstrap_servers=bootstrap, client_id=CLIENT_ID,
                       group_id="golden-group", enable_auto_commit=False,
-                      session_timeout_ms=10000, heartbeat_interval_ms=3000, **PIN)
+                      session_timeout_ms=10000, heartbeat_interval_ms=3000, **pin)
 
     def poll():
         try:
@@ -75,5 +71,7 @@ if __name__ == "__main__":
         produce(bootstrap, sys.argv[3] if len(sys.argv) > 3 else "none")
     elif mode == "join":
         join(bootstrap, sys.argv[3])
+    elif mode == "join-pinned":
+        join(bootstrap, sys.argv[4], api_version=tuple(int(x) for x in sys.argv[3].split(".")))
     else:
         sys.exit(__doc__)

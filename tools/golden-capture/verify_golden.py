@@ -111,6 +111,7 @@ def decompress(codec, data):
 
 
 FRAMING = []
+TIMESTAMPS = []  # of the magic 1 records (not wrappers) of the frame being decoded
 
 
 def legacy_messages(raw, info, magics, inner=False):
@@ -128,12 +129,13 @@ def legacy_messages(raw, info, magics, inner=False):
         magic = body.u("b")
         magics.add(magic)
         attrs = body.u("b")
-        if magic == 1:
-            body.u("q")
+        timestamp = body.u("q") if magic == 1 else None
         k, v = body.bytes(), body.bytes()
         assert body.done()
         codec = CODECS[attrs & 7]
         if codec == "none":
+            if timestamp is not None:
+                TIMESTAMPS.append(timestamp)
             out.append((codec, [{"key": None if k is None else k.decode(), "value": None if v is None else v.decode(), "headers": []}]))
             continue
         assert not inner, "a compressed message inside a compressed message"
@@ -272,6 +274,9 @@ def decode(frame):
             del FRAMING[:]
         if magics != {2}:
             d["magic"] = magics.pop() if len(magics) == 1 else sorted(magics)
+        if TIMESTAMPS:
+            d["timestamps"] = TIMESTAMPS[:]
+            del TIMESTAMPS[:]
         if notes:
             d["problems"] = notes
     elif key == 9 and ver <= 5:

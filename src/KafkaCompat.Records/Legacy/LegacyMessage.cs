@@ -50,6 +50,9 @@ public readonly struct LegacyMessage
 
     public ReadOnlySpan<byte> ValueSpan => IsValueNull ? default : _entry.Span.Slice(ValueOffset, _valueLength);
 
+    /// <summary>The whole entry: offset, size and message.</summary>
+    public ReadOnlyMemory<byte> Memory => _entry;
+
     /// <summary>Offset, size and message.</summary>
     public int SizeInBytes => _entry.Length;
 

@@ -135,8 +135,15 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         read.Error = read.Result.Error;
         if (version <= FetchDownConversion.LastLegacyVersion && read.Error == ErrorCode.None)
         {
-            read.Converted = FetchDownConversion.Convert(read.Result, target.FetchOffset, version, budget, others == 0, partition.Config, out var error);
+            var enabled = FetchDownConversion.Enabled(broker.Config, metadata.Image.Topic(target.Topic!));
+            read.Converted = FetchDownConversion.Convert(read.Result, target.FetchOffset, version, budget, others == 0, partition.Config, enabled, out var error);
             read.Error = error;
+            if (error != ErrorCode.None)
+            {
+                // Kafka's answer for a partition that cannot be converted carries no offsets either.
+                read.Result.Dispose();
+                read.Result = null;
+            }
         }
         return read.Bytes - before;
     }

@@ -194,6 +194,28 @@ public class LegacyFormatHandlerTests
         Assert.That(((ErrorCode)partition.ErrorCode, partition.Records?.Length ?? 0), Is.EqualTo((ErrorCode.UnsupportedCompressionType, 0)));
     }
 
+    [TestCase("false", ErrorCode.UnsupportedVersion)]
+    [TestCase("true", ErrorCode.None)]
+    public async Task FetchV3OfATopicWithDownConversionDisabled_IsUnsupportedVersion(string enabled, ErrorCode expected)
+    {
+        await using var harness = new GroupHarness();
+        harness.Metadata.CreateTopic("old", 1, new Dictionary<string, string> { ["message.downconversion.enable"] = enabled });
+        var request = Fetch(0, 0);
+        request.Topics[0].Topic = "old";
+        await harness.SendAsync<ProduceResponseData>(8, new ProduceRequestData
+        {
+            Acks = -1,
+            TimeoutMs = 30_000,
+            TopicData = [new() { Name = "old", PartitionData = [new() { Index = 0, Records = ReplicaHarness.Batch(harness.Time.NowMs, "a") }] }],
+        });
+
+        var legacy = (await harness.SendAsync<FetchResponseData>(3, request)).Responses.Single().Partitions.Single();
+        var current = (await harness.SendAsync<FetchResponseData>(4, request)).Responses.Single().Partitions.Single();
+
+        Assert.That(((ErrorCode)legacy.ErrorCode, Messages(legacy.Records).Count), Is.EqualTo((expected, expected == ErrorCode.None ? 1 : 0)));
+        Assert.That(((ErrorCode)current.ErrorCode, current.HighWatermark), Is.EqualTo((ErrorCode.None, 1L)), "v4+ needs no conversion");
+    }
+
     [Test]
     [HandlerVersionTest(ApiKey.ListOffsets, 0)]
     public async Task ListOffsetsV0_ListsOffsetsNewestFirst()

@@ -164,12 +164,59 @@ public class LegacyMessageSetConverterTests
         Assert.Throws<DecompressionLimitExceededException>(() => LegacyMessageSetConverter.ToRecordBatch(wrapper, new System.Buffers.ArrayBufferWriter<byte>(), 50_000));
     }
 
+    /// <summary>
+    /// Hostile input: any byte changed, with the CRCs made right again so the damage reaches the
+    /// framing and codec checks, either converts or fails with a records error the broker maps to
+    /// an error code; nothing else escapes (no out-of-range index, no codec exception).
+    /// </summary>
+    [Test]
+    public void DamagedMessageSets_ConvertOrFailWithARecordsError([Values((byte)0, (byte)1)] byte magic, [ValueSource(nameof(LegacyCodecs))] CompressionType codec)
+    {
+        byte[] original = TestData.Fixture($"kafka-python-legacy-v{magic}-{codec.ToString().ToLowerInvariant()}.bin");
+        var random = new Random(magic * 10 + (int)codec);
+        for (int attempt = 0; attempt < 300; attempt++)
+        {
+            byte[] damaged = original.ToArray();
+            int position = random.Next(damaged.Length);
+            damaged[position] = (byte)random.Next(256);
+            if (attempt % 2 == 0)
+            {
+                FixEveryCrc(damaged);
+            }
+
+            try
+            {
+                LegacyMessageSetConverter.ToRecordBatch(damaged, new System.Buffers.ArrayBufferWriter<byte>(), 1 << 20);
+            }
+            catch (RecordsException)
+            {
+            }
+        }
+    }
+
+    // Recomputes the CRC of each outer entry whose framing still holds.
+    private static void FixEveryCrc(byte[] set)
+    {
+        int position = 0;
+        while (set.Length - position >= LegacyMessageLayout.LogOverhead)
+        {
+            int size = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(set.AsSpan(position + LegacyMessageLayout.SizeOffset));
+            if (size < LegacyMessageLayout.MessageOverheadV0 || size > set.Length - position - LegacyMessageLayout.LogOverhead)
+            {
+                return;
+            }
+
+            FixCrc(set.AsSpan(position, LegacyMessageLayout.LogOverhead + size));
+            position += LegacyMessageLayout.LogOverhead + size;
+        }
+    }
+
     private static void SetAttributes(byte[] entry, int attributes)
     {
         entry[LegacyMessageLayout.AttributesOffset] = (byte)attributes;
         FixCrc(entry);
     }
 
-    private static void FixCrc(byte[] entry) =>
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(entry.AsSpan(LegacyMessageLayout.CrcOffset), Crc32Ieee.Compute(entry.AsSpan(LegacyMessageLayout.MagicOffset)));
+    private static void FixCrc(Span<byte> entry) =>
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(entry[LegacyMessageLayout.CrcOffset..], Crc32Ieee.Compute(entry[LegacyMessageLayout.MagicOffset..]));
 }

@@ -14,6 +14,9 @@ import json
 import os
 import struct
 import sys
+import zlib
+
+import xxhash
 
 FLEX = {0: 9, 3: 9, 10: 3, 11: 6, 18: 3}
 CODECS = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
@@ -110,9 +113,47 @@ def decompress(codec, data):
 
 
 FRAMING = []
+LEGACY = []  # (magic, timestamp) of every legacy record seen in the current frame
+
+
+def legacy_messages(raw, info, wrapper_magic=None):
+    """Magic 0/1 message sets: CRC-32 (zlib) per message, one level of compressed wrappers."""
+    out, r = [], Rd(raw)
+    while not r.done():
+        r.u("q")
+        msg = Rd(r.take(r.u("i")))
+        crc = msg.u("I")
+        if zlib.crc32(msg.b[msg.p:]) != crc:
+            info.append("CRC-32 mismatch")
+        magic, attrs = msg.u("b"), msg.u("b")
+        ts = msg.u("q") if magic == 1 else None
+        k = msg.bytes()
+        v = msg.bytes()
+        assert msg.done()
+        codec = CODECS[attrs & 7]
+        if codec == "none":
+            LEGACY.append((magic, ts))
+            out.append((codec, [{"key": None if k is None else k.decode(), "value": None if v is None else v.decode(), "headers": []}]))
+            continue
+        assert wrapper_magic is None, "nested wrapper"
+        if codec == "snappy":
+            FRAMING.append("xerial" if v[:8] == b"\x82SNAPPY\x00" else "raw")
+        if codec == "lz4" and magic == 0:
+            # Kafka before 0.10 hashed the LZ4 frame header from the magic number on (KAFKA-3160).
+            end = 6 + (8 if v[4] & 8 else 0) + (4 if v[4] & 1 else 0)
+            if v[end] != (xxhash.xxh32(v[:end]).intdigest() >> 8) & 0xFF:
+                info.append("magic 0 LZ4 without the pre-0.10 header checksum")
+            v = v[:end] + bytes([(xxhash.xxh32(v[4:end]).intdigest() >> 8) & 0xFF]) + v[end + 1:]
+        inner = []
+        for _, rs in legacy_messages(decompress(codec, v), info, magic):
+            inner += rs
+        out.append((codec, inner))
+    return out
 
 
 def batches(raw, info):
+    if len(raw) > 16 and raw[16] < 2:
+        return legacy_messages(raw, info)
     out = []
     r = Rd(raw)
     while not r.done():
@@ -231,6 +272,11 @@ def decode(frame):
         d["topics"] = r.arr(topic)
         r.tags()
         d["compression"] = codecs.pop() if len(codecs) == 1 else sorted(codecs)
+        if LEGACY:
+            d["magic"] = LEGACY[0][0] if len(set(m for m, _ in LEGACY)) == 1 else sorted(set(m for m, _ in LEGACY))
+            if d["magic"] == 1:
+                d["timestamps"] = [t for _, t in LEGACY]
+            del LEGACY[:]
         if FRAMING:
             d["snappyFraming"] = FRAMING[0] if len(set(FRAMING)) == 1 else sorted(set(FRAMING))
             del FRAMING[:]

@@ -6,7 +6,7 @@ using KafkaCompat.Storage;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// ListOffsets (key 2), versions 1-9.
+/// ListOffsets (key 2), versions 0-9 (v0 lists offsets: <see cref="ListOffsetsV0"/>).
 /// Special timestamps: -1 latest (the high watermark, or the last stable
 /// offset for read_committed, v2+), -2 earliest (log start offset),
 /// -3 the record with the largest timestamp (v7+, KIP-734), -4 earliest
@@ -22,7 +22,7 @@ public sealed class ListOffsetsHandler(ReplicaManager replicas) : ApiHandler<Lis
 
     public override ApiKey ApiKey => ApiKey.ListOffsets;
 
-    public override VersionRange Versions => new(1, 9);
+    public override VersionRange Versions => new(0, 9);
 
     protected override ValueTask<ListOffsetsResponseData?> HandleAsync(RequestContext context, ListOffsetsRequestData request, CancellationToken cancellationToken)
     {
@@ -46,6 +46,11 @@ public sealed class ListOffsetsHandler(ReplicaManager replicas) : ApiHandler<Lis
         if (partition is null)
         {
             response.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+            return response;
+        }
+        if (version == 0)
+        {
+            ListOffsetsV0.Lookup(partition, request, response);
             return response;
         }
         // Special timestamps newer than the request's version are not understood by it: none found.

@@ -8,7 +8,10 @@ using KafkaCompat.Records;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// Produce (key 0), versions 3-11 (record batch v2 only; v0-2 carry legacy message sets).
+/// Produce (key 0), versions 0-11. v0-2 carry legacy message sets (magic 0/1), up-converted to
+/// record batch v2 first (<see cref="LegacyProduce"/>). Kafka 4 advertises v0-2 and refuses them
+/// (KAFKA-18659: librdkafka would not start without them); this broker serves them for real, for
+/// the old clients that still send them (sarama at its defaults, kafka-node, pinned kafka-python).
 /// Batches are validated in place (<see cref="LogValidator"/>), get their
 /// offsets written into the request buffer and go to the log as they arrived;
 /// only a topic whose compression.type differs from the producer's codec has
@@ -22,7 +25,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
-    public override VersionRange Versions => new(3, 11);
+    public override VersionRange Versions => new(0, 11);
 
     protected override ValueTask<ProduceResponseData?> HandleAsync(RequestContext context, ProduceRequestData request, CancellationToken cancellationToken)
     {
@@ -69,8 +72,10 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
             return Fail(response, ErrorCode.CorruptMessage, "the partition's records are null");
         }
         var config = partition.Config;
+        ProduceValidationError? refused = null;
+        using var upConverted = version <= 2 ? LegacyProduce.UpConvert(ref records, config, out refused) : null;
         PooledBufferWriter? recompressed = null;
-        var invalid = LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var invalid = refused ?? LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds());
         var stored = invalid is null ? TopicCompression.Apply(records, config, out recompressed, out invalid) : records;
         using var _ = recompressed;
         if (invalid is not null)

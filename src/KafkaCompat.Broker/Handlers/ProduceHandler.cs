@@ -70,8 +70,8 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         }
         var config = partition.Config;
         PooledBufferWriter? recompressed = null;
-        var invalid = LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds());
-        var stored = invalid is null ? TopicCompression.Apply(records, config, out recompressed, out invalid) : records;
+        var invalid = LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds(), out var appendInfo);
+        var stored = invalid is null ? TopicCompression.Apply(records, config, ref appendInfo, out recompressed, out invalid) : records;
         using var _ = recompressed;
         if (invalid is not null)
         {
@@ -84,7 +84,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
             return Fail(response, invalid.Error, invalid.Message);
         }
         // The request buffer (or the re-encoded copy) belongs to this request: offsets are assigned in it, in place.
-        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(stored));
+        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(stored), appendInfo);
         response.ErrorCode = (short)result.Error;
         response.ErrorMessage = result.ErrorMessage;
         response.BaseOffset = result.Error == ErrorCode.None ? result.FirstOffset : -1;

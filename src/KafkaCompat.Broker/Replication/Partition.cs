@@ -71,16 +71,18 @@ public sealed class Partition
     }
 
     /// <summary>
-    /// Appends validated batches as the leader (offsets and leader epoch written in place) and
-    /// moves the high watermark; then wakes the operations waiting on this partition.
+    /// Appends batches as the leader (offsets and leader epoch written in place) and moves the high
+    /// watermark; then wakes the operations waiting on this partition. A Produce passes what
+    /// <see cref="LogValidator"/> found in its one walk of the batches (<paramref name="appendInfo"/>);
+    /// the coordinators' own batches come without it and the log walks their headers itself.
     /// </summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records)
+    public LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo = null)
     {
         LogAppendResult result;
         bool moved;
         lock (_lock)
         {
-            result = _log.Append(records, LeaderEpoch);
+            result = appendInfo is null ? _log.Append(records, LeaderEpoch) : _log.Append(records, appendInfo, LeaderEpoch);
             // The ISR is this broker alone: the appended records are committed at once.
             moved = result.Error == ErrorCode.None && !result.IsDuplicate && _log.MaybeIncrementHighWatermark(result.LastOffset + 1);
         }

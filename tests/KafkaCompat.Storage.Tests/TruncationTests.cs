@@ -1,0 +1,220 @@
+namespace KafkaCompat.Storage.Tests;
+
+/// <summary>
+/// <see cref="PartitionLog.TruncateTo"/>: what a follower does when its log diverged from the
+/// leader's. Each test checks the consequences beyond the segment files: indexes, offsets, the
+/// producer state and its snapshots, the latest leader epoch, and what survives a restart.
+/// </summary>
+public class TruncationTests
+{
+    private const long ProducerId = 7;
+
+    [Test]
+    public void TruncatingInTheActiveSegment_RemovesTheBatchesFromTheOffset_AndTheNextAppendTakesIt()
+    {
+        using var fixture = new LogFixture();
+        for (int i = 0; i < 5; i++)
+        {
+            fixture.Append(Batches.Make(records: 2, timestamp: 1_000 + (i * 100)));
+        }
+
+        long end = fixture.Log.TruncateTo(6);
+
+        Assert.That(end, Is.EqualTo(6));
+        Assert.That((fixture.Log.LogEndOffset, fixture.Log.HighWatermark), Is.EqualTo((6L, 6L)));
+        Assert.That(Batches.Split(fixture.ReadAll()).Select(b => b.BaseOffset), Is.EqualTo(new long[] { 0, 2, 4 }));
+        Assert.That(fixture.Append(Batches.Make(records: 1)).FirstOffset, Is.EqualTo(6));
+        Assert.That(fixture.Log.Segments[0].Size, Is.EqualTo(Batches.Make(records: 2).Length * 3 + Batches.Make(records: 1).Length));
+    }
+
+    [Test]
+    public void TruncatingNothing_AtOrPastTheLogEnd_ChangesNothing()
+    {
+        using var fixture = new LogFixture();
+        fixture.Append(Batches.Make(records: 3));
+
+        Assert.That(fixture.Log.TruncateTo(3), Is.EqualTo(3));
+        Assert.That(fixture.Log.TruncateTo(10), Is.EqualTo(3));
+        Assert.That(fixture.Log.LogEndOffset, Is.EqualTo(3));
+        Assert.That(Batches.Split(fixture.ReadAll()), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void ABatchStraddlingTheOffset_GoesWhole()
+    {
+        using var fixture = new LogFixture();
+        fixture.Append(Batches.Make(records: 3));
+        fixture.Append(Batches.Make(records: 3));
+
+        long end = fixture.Log.TruncateTo(4);
+
+        Assert.That(end, Is.EqualTo(3));
+        Assert.That(fixture.Log.LogEndOffset, Is.EqualTo(3));
+        Assert.That(fixture.Append(Batches.Make(records: 1)).FirstOffset, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void TruncatingIntoAnOlderSegment_DeletesTheLaterSegments_AndTheCutOneBecomesActive()
+    {
+        int size = Batches.Make(records: 1).Length;
+        using var fixture = new LogFixture(LogConfig.Default with { SegmentBytes = (size * 3) + 5 });
+        for (int i = 0; i < 8; i++)
+        {
+            fixture.Append(Batches.Make(records: 1, timestamp: 1_000 + i));
+        }
+
+        Assert.That(fixture.Log.Segments.Select(s => s.BaseOffset), Is.EqualTo(new long[] { 0, 3, 6 }));
+
+        fixture.Log.TruncateTo(4);
+
+        Assert.That(fixture.Log.Segments.Select(s => s.BaseOffset), Is.EqualTo(new long[] { 0, 3 }));
+        Assert.That(fixture.FileSystem.FileExists(fixture.SegmentPath(6)), Is.False);
+        Assert.That(fixture.FileSystem.FileExists(fixture.SegmentPath(6, ".index")), Is.False);
+        Assert.That(fixture.FileSystem.FileExists(fixture.SegmentPath(6, ".timeindex")), Is.False);
+        Assert.That(fixture.Log.LogEndOffset, Is.EqualTo(4));
+        // The cut segment takes the next appends (it is not full: one batch of three is left).
+        fixture.Append(Batches.Make(records: 1));
+        fixture.Append(Batches.Make(records: 1));
+        Assert.That(fixture.Log.Segments.Select(s => s.BaseOffset), Is.EqualTo(new long[] { 0, 3 }));
+        Assert.That(Batches.Split(fixture.ReadAll()).Select(b => b.BaseOffset), Is.EqualTo(new long[] { 0, 1, 2, 3, 4, 5 }));
+    }
+
+    [Test]
+    public void TheIndexesAreCutToo_SoLookupsNeverPointPastTheEnd_AndARestartTrustsThem()
+    {
+        // An index entry after every batch, so entries exist beyond the truncation point.
+        using var fixture = new LogFixture(LogConfig.Default with { IndexIntervalBytes = 1 });
+        for (int i = 0; i < 6; i++)
+        {
+            fixture.Append(Batches.Make(records: 1, timestamp: 1_000 + (i * 10)));
+        }
+
+        fixture.Log.TruncateTo(3);
+
+        // The removed records' timestamps are no longer found; the max timestamp is the kept one's.
+        Assert.That(fixture.Log.OffsetForTimestamp(1_030), Is.Null);
+        Assert.That(fixture.Log.MaxTimestampOffset(), Is.EqualTo(new TimestampAndOffset(1_020, 2, 0)));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(1_010, 3)!.Value.Offset, Is.EqualTo(1));
+
+        fixture.Append(Batches.Make(records: 1, timestamp: 1_005));
+        PartitionLog reopened = fixture.Restart();
+
+        Assert.That(reopened.LoadInfo.RecoveredSegments, Is.EqualTo(0), "the cut indexes pass the sanity checks after a clean restart");
+        Assert.That(reopened.LogEndOffset, Is.EqualTo(4));
+        Assert.That(reopened.MaxTimestampOffset(), Is.EqualTo(new TimestampAndOffset(1_020, 2, 0)));
+        Assert.That(reopened.OffsetForTimestamp(1_003), Is.EqualTo(new TimestampAndOffset(1_010, 1, 0)));
+    }
+
+    [Test]
+    public void TheProducerState_ForgetsTheTruncatedBatches()
+    {
+        using var fixture = new LogFixture();
+        fixture.Append(Idempotent(sequence: 0, records: 2));
+        fixture.Append(Idempotent(sequence: 2, records: 2));
+
+        fixture.Log.TruncateTo(2);
+
+        // Sequence 2 was cut: sending it again is a new batch at the new end, not a duplicate of offsets that are gone.
+        LogAppendResult again = fixture.Append(Idempotent(sequence: 2, records: 2));
+        Assert.That(again.IsDuplicate, Is.False);
+        Assert.That((again.FirstOffset, again.LastOffset), Is.EqualTo((2L, 3L)));
+        Assert.That(fixture.Append(Idempotent(sequence: 0, records: 2)).IsDuplicate, Is.True);
+    }
+
+    [Test]
+    public void ProducerSnapshotsBeyondTheNewEnd_AreDeleted_AndTheStateComesFromAnEarlierOne()
+    {
+        int size = Idempotent(sequence: 0, records: 1).Length;
+        using var fixture = new LogFixture(LogConfig.Default with { SegmentBytes = (size * 2) + 5 });
+        for (int sequence = 0; sequence < 5; sequence++)
+        {
+            fixture.Append(Idempotent(sequence: sequence, records: 1));
+        }
+
+        Assert.That(fixture.FileSystem.FileExists(fixture.SegmentPath(4, ".snapshot")), Is.True);
+
+        fixture.Log.TruncateTo(3);
+
+        Assert.That(fixture.FileSystem.FileExists(fixture.SegmentPath(4, ".snapshot")), Is.False);
+        Assert.That(fixture.FileSystem.FileExists(fixture.SegmentPath(2, ".snapshot")), Is.True);
+        Assert.That(fixture.Append(Idempotent(sequence: 3, records: 1)).FirstOffset, Is.EqualTo(3));
+        Assert.That(fixture.Append(Idempotent(sequence: 2, records: 1)).IsDuplicate, Is.True);
+        Assert.That(fixture.Restart().LogEndOffset, Is.EqualTo(4));
+        Assert.That(fixture.Append(Idempotent(sequence: 3, records: 1)).IsDuplicate, Is.True);
+    }
+
+    [Test]
+    public void TheLatestLeaderEpoch_BecomesTheLastKeptBatchs()
+    {
+        using var fixture = new LogFixture();
+        fixture.Append(Batches.Make(records: 2), leaderEpoch: 3);
+        fixture.Append(Batches.Make(records: 2), leaderEpoch: 5);
+        Assert.That(fixture.Log.LatestLeaderEpoch, Is.EqualTo(5));
+
+        fixture.Log.TruncateTo(2);
+
+        Assert.That(fixture.Log.LatestLeaderEpoch, Is.EqualTo(3));
+        Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Latest, fixture.Log.HighWatermark)!.Value.LeaderEpoch, Is.EqualTo(3));
+        fixture.Log.TruncateTo(0);
+        Assert.That(fixture.Log.LatestLeaderEpoch, Is.EqualTo(-1));
+    }
+
+    [Test]
+    public void TheHighWatermarkAndRecoveryPoint_NeverStayBeyondTheNewEnd()
+    {
+        using var fixture = new LogFixture();
+        fixture.Append(Batches.Make(records: 4));
+        fixture.Log.Flush();
+        Assert.That(fixture.Log.RecoveryPoint, Is.EqualTo(4));
+
+        fixture.Log.TruncateTo(0);
+
+        Assert.That((fixture.Log.HighWatermark, fixture.Log.RecoveryPoint, fixture.Log.LogEndOffset), Is.EqualTo((0L, 0L, 0L)));
+        fixture.Append(Batches.Make(records: 1));
+        Assert.That(fixture.Log.LogEndOffset, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void TruncatingBelowTheLogStart_StartsTheLogAgainThere()
+    {
+        int size = Batches.Make(records: 1).Length;
+        using var fixture = new LogFixture(LogConfig.Default with { SegmentBytes = (size * 2) + 5 });
+        for (int i = 0; i < 5; i++)
+        {
+            fixture.Append(Batches.Make(records: 1));
+        }
+
+        fixture.Log.DeleteRecordsBefore(4);
+        Assert.That(fixture.Log.LogStartOffset, Is.EqualTo(4));
+
+        fixture.Log.TruncateTo(3);
+
+        Assert.That((fixture.Log.LogStartOffset, fixture.Log.LogEndOffset), Is.EqualTo((3L, 3L)));
+        Assert.That(fixture.Log.Segments.Select(s => s.BaseOffset), Is.EqualTo(new long[] { 3 }));
+        Assert.That(fixture.Append(Batches.Make(records: 1)).FirstOffset, Is.EqualTo(3));
+        Assert.That(fixture.Restart().LogStartOffset, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void AfterACrash_TheTruncatedLogRecoversToItsNewEnd()
+    {
+        using var fixture = new LogFixture(LogConfig.Default with { IndexIntervalBytes = 1 });
+        for (int i = 0; i < 4; i++)
+        {
+            fixture.Append(Batches.Make(records: 1));
+        }
+
+        fixture.Log.Flush();
+        fixture.Log.TruncateTo(2);
+        fixture.Append(Batches.Make(records: 1, valueSize: 50));
+        fixture.Log.Flush();
+
+        PartitionLog reopened = fixture.CrashAndReopen();
+
+        Assert.That(reopened.LogEndOffset, Is.EqualTo(3));
+        Assert.That(Batches.Split(fixture.ReadAll()).Select(b => b.SizeInBytes).Last(), Is.EqualTo(Batches.Make(records: 1, valueSize: 50).Length));
+    }
+
+    private static byte[] Idempotent(int sequence, int records) =>
+        Batches.Make(records: records, producerId: ProducerId, producerEpoch: 0, baseSequence: sequence);
+}

@@ -8,8 +8,8 @@ namespace KafkaCompat.Storage;
 /// and the one face the broker sees of it: offsets (log start, high watermark, log end), appends,
 /// reads, lookups, truncation, retention and flushing. The work is done by one type per concern:
 /// <see cref="LogSegments"/> (the segment files), <see cref="ProducerStateManager"/> (idempotent
-/// producers), <see cref="LogRetention"/> (the log start offset) and <see cref="LogFlusher"/> (the
-/// recovery point). Everything that changes the log is serialized by one append lock; reads run
+/// producers), <see cref="LeaderEpochFileCache"/> (where each leader epoch starts),
+/// <see cref="LogRetention"/> (the log start offset) and <see cref="LogFlusher"/> (the recovery point). Everything that changes the log is serialized by one append lock; reads run
 /// concurrently with it, bounded by offsets the appender has published.
 /// </summary>
 public sealed class PartitionLog : IDisposable
@@ -20,17 +20,18 @@ public sealed class PartitionLog : IDisposable
     private readonly LogSegments _segments;
     private readonly LogRetention _retention;
     private readonly LogFlusher _flusher;
+    private readonly LeaderEpochFileCache _epochs;
     private readonly Func<long> _currentLogEndOffset;
     private ProducerStateManager _producers;
     private LogConfig _config;
     private long _logEndOffset;
     private long _highWatermark;
-    private int _latestLeaderEpoch = -1;
     private bool _offline;
 
     private PartitionLog(IFileSystem fileSystem, string directory, TopicPartition topicPartition, LogConfig config, TimeProvider time,
         List<LogSegment> segments, long logStartOffset, ProducerStateManager producers, LogLoadInfo loadInfo)
     {
+        _epochs = LeaderEpochFileCache.Load(fileSystem, directory, segments, segments[^1].NextOffset, loadInfo.HadCleanShutdown);
         _fileSystem = fileSystem;
         _time = time;
         Directory = directory;
@@ -72,13 +73,15 @@ public sealed class PartitionLog : IDisposable
 
     public int SegmentCount => _segments.Count;
 
-    /// <summary>The leader epoch of the last batch in the log, or -1.</summary>
-    public int LatestLeaderEpoch => Volatile.Read(ref _latestLeaderEpoch);
+    /// <summary>The latest leader epoch the log holds records of (what ListOffsets latest reports), or -1.</summary>
+    public int LatestLeaderEpoch => _epochs.LatestEpoch;
 
     internal IReadOnlyList<LogSegment> Segments => _segments.All;
 
     // Log compaction (Cleaner/) reads rolled segments without locks and swaps cleaned ones in here.
     internal IFileSystem FileSystem => _fileSystem;
+
+    internal IReadOnlyList<EpochEntry> LeaderEpochEntries => _epochs.Entries;
 
     /// <summary>
     /// Opens (or creates) the partition's log under <paramref name="logDir"/>, recovering after an
@@ -90,10 +93,7 @@ public sealed class PartitionLog : IDisposable
         long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         (List<LogSegment> segments, long logStartOffset, ProducerStateManager producers, LogLoadInfo info) =
             LogLoader.Load(fileSystem, directory, topicPartition, config, nowMs);
-        var log = new PartitionLog(fileSystem, directory, topicPartition, config, time, segments, logStartOffset, producers, info);
-        // The latest epoch is what ListOffsets(latest) reports; after a restart it comes from the last batch.
-        log._latestLeaderEpoch = log.EpochOfLastBatch();
-        return log;
+        return new PartitionLog(fileSystem, directory, topicPartition, config, time, segments, logStartOffset, producers, info);
     }
 
     /// <summary>Applies changed topic configs (IncrementalAlterConfigs); they take effect from the next append or retention run.</summary>
@@ -182,8 +182,8 @@ public sealed class PartitionLog : IDisposable
             }
 
             _producers.Update(info, firstOffset, logAppendTime);
+            _epochs.Assign(leaderEpoch, firstOffset);
             Volatile.Write(ref _logEndOffset, lastOffset + 1);
-            Volatile.Write(ref _latestLeaderEpoch, leaderEpoch);
             if (lastOffset + 1 - RecoveryPoint >= config.FlushMessages)
             {
                 Flush();
@@ -266,8 +266,8 @@ public sealed class PartitionLog : IDisposable
     /// epoch they share. Segments beyond it are deleted and the one holding it is cut with its
     /// indexes; the high watermark, recovery point and log start offset never stay beyond the new
     /// end; the producer state is rebuilt from the newest snapshot at or below it (later snapshots
-    /// are deleted) plus the batches after it; the latest leader epoch becomes the last kept
-    /// batch's. A batch straddling <paramref name="offset"/> goes whole, so the new end (returned)
+    /// are deleted) plus the batches after it; the leader epoch cache forgets the epochs that
+    /// started at or after it. A batch straddling <paramref name="offset"/> goes whole, so the new end (returned)
     /// may be below it. Nothing happens when <paramref name="offset"/> is at or past the log end.
     /// </summary>
     public long TruncateTo(long offset)
@@ -292,7 +292,7 @@ public sealed class PartitionLog : IDisposable
             Volatile.Write(ref _highWatermark, Math.Clamp(HighWatermark, LogStartOffset, logEndOffset));
             _flusher.TruncateTo(logEndOffset);
             (_producers, _) = ProducerStateManager.Load(_fileSystem, Directory, _segments.All, logEndOffset);
-            Volatile.Write(ref _latestLeaderEpoch, EpochOfLastBatch());
+            _epochs.TruncateFromEnd(logEndOffset);
             return logEndOffset;
         }
     }
@@ -310,7 +310,7 @@ public sealed class PartitionLog : IDisposable
         switch (timestamp)
         {
             case ListOffsetsTimestamp.Earliest or ListOffsetsTimestamp.EarliestLocal:
-                return new TimestampAndOffset(NoTimestamp, LogStartOffset, _segments.EpochAt(LogStartOffset) ?? LatestLeaderEpoch);
+                return new TimestampAndOffset(NoTimestamp, LogStartOffset, _epochs.EpochFor(LogStartOffset));
             case ListOffsetsTimestamp.Latest:
                 return new TimestampAndOffset(NoTimestamp, maxOffsetExclusive, LatestLeaderEpoch);
             case ListOffsetsTimestamp.MaxTimestamp:
@@ -321,6 +321,13 @@ public sealed class PartitionLog : IDisposable
                 return OffsetForTimestamp(timestamp) is { } found && found.Offset < maxOffsetExclusive ? found : null;
         }
     }
+
+    /// <summary>
+    /// OffsetsForLeaderEpoch: the largest epoch this log knows at most <paramref name="leaderEpoch"/>
+    /// and the offset where the log moved past it (the log end for the latest epoch); (-1, -1) when
+    /// it knows none. A follower truncates its own log there (<see cref="TruncateTo"/>).
+    /// </summary>
+    public (int LeaderEpoch, long EndOffset) EndOffsetForEpoch(int leaderEpoch) => _epochs.EndOffsetFor(leaderEpoch, LogEndOffset);
 
     /// <summary>The first record at or after the log start offset whose timestamp is at least <paramref name="timestamp"/>.</summary>
     public TimestampAndOffset? OffsetForTimestamp(long timestamp) => _segments.OffsetForTimestamp(timestamp, LogStartOffset);
@@ -338,7 +345,7 @@ public sealed class PartitionLog : IDisposable
         {
             ObjectDisposedException.ThrowIf(_segments.IsClosed, this);
             DeleteRecordsResult result = _retention.DeleteRecordsBefore(offset, HighWatermark, Config);
-            RaiseHighWatermarkToLogStart();
+            AfterLogStartMoved();
             return result;
         }
     }
@@ -358,7 +365,7 @@ public sealed class PartitionLog : IDisposable
             }
 
             int deleted = _retention.Apply(nowMs, HighWatermark, Config);
-            RaiseHighWatermarkToLogStart();
+            AfterLogStartMoved();
             return deleted;
         }
     }
@@ -406,6 +413,7 @@ public sealed class PartitionLog : IDisposable
                     Flush();
                     active.Flush();
                     _producers.TakeSnapshot(_fileSystem, Directory, LogEndOffset);
+                    _epochs.Flush();
                     _retention.Checkpoint();
                     _fileSystem.WriteAllAtomic(Path.Combine(Directory, LogLoader.CleanShutdownFileName), []);
                 }
@@ -500,22 +508,27 @@ public sealed class PartitionLog : IDisposable
         active.Flush();
         LogSegment segment = _segments.Roll(newBaseOffset, Config, nowMs);
         _producers.TakeSnapshot(_fileSystem, Directory, newBaseOffset);
+        // After a crash only the active segment's epochs are read again: the rolled ones' must be on disk.
+        _epochs.Flush();
         return segment;
     }
 
-    /// <summary>The log start offset passed the high watermark (DeleteRecords of everything, retention): the high watermark follows.</summary>
-    private void RaiseHighWatermarkToLogStart()
+    /// <summary>
+    /// The log start offset may have moved (retention, DeleteRecords): the epoch cache starts there
+    /// too, and a high watermark it passed (DeleteRecords of everything) follows it.
+    /// </summary>
+    private void AfterLogStartMoved()
     {
-        if (HighWatermark < LogStartOffset)
+        long logStartOffset = LogStartOffset;
+        _epochs.TruncateFromStart(logStartOffset);
+        if (HighWatermark < logStartOffset)
         {
-            Volatile.Write(ref _highWatermark, LogStartOffset);
+            Volatile.Write(ref _highWatermark, logStartOffset);
         }
     }
 
     /// <summary>Closes the segment files without what <see cref="Close"/> writes (checkpoints, snapshot, clean-shutdown marker).</summary>
     private void CloseSegments() => _segments.Dispose();
-
-    private int EpochOfLastBatch() => LogEndOffset > LogStartOffset ? _segments.EpochAt(LogEndOffset - 1) ?? -1 : -1;
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 }

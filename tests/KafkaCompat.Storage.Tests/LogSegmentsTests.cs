@@ -65,7 +65,7 @@ public class LogSegmentsTests
 
         Assert.That(segments.IsClosed, Is.True);
         Assert.That(segments.EnterRead, Throws.TypeOf<ObjectDisposedException>());
-        Assert.That(() => segments.EpochAt(0), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => segments.MaxTimestampOffset(), Throws.TypeOf<ObjectDisposedException>());
     }
 
     /// <summary>Segments of one-record batches with offsets from <paramref name="firstOffset"/>.</summary>

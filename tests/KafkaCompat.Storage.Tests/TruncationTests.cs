@@ -144,7 +144,7 @@ public class TruncationTests
     }
 
     [Test]
-    public void TheLatestLeaderEpoch_BecomesTheLastKeptBatchs()
+    public void TheLeaderEpochCache_ForgetsTheEpochsThatStartedAtOrAfterTheNewEnd()
     {
         using var fixture = new LogFixture();
         fixture.Append(Batches.Make(records: 2), leaderEpoch: 3);
@@ -154,9 +154,36 @@ public class TruncationTests
         fixture.Log.TruncateTo(2);
 
         Assert.That(fixture.Log.LatestLeaderEpoch, Is.EqualTo(3));
+        Assert.That(fixture.Log.LeaderEpochEntries, Is.EqualTo(new[] { new EpochEntry(3, 0) }));
         Assert.That(fixture.Log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Latest, fixture.Log.HighWatermark)!.Value.LeaderEpoch, Is.EqualTo(3));
+        Assert.That(fixture.Restart().LatestLeaderEpoch, Is.EqualTo(3), "the checkpoint was rewritten");
         fixture.Log.TruncateTo(0);
         Assert.That(fixture.Log.LatestLeaderEpoch, Is.EqualTo(-1));
+    }
+
+    [Test]
+    public void AFollowerTruncatesWhereTheLeaderSaysItsLastEpochEnded_AndThenMatchesTheLeader()
+    {
+        // Both wrote offsets 0-3 in epoch 1; the follower then wrote 4-6 in epoch 1 that the leader
+        // never had, while the leader (re-elected in epoch 2) wrote 4-5 in epoch 2 (KIP-101's case).
+        using var leader = new LogFixture();
+        using var follower = new LogFixture();
+        foreach (LogFixture log in (LogFixture[])[leader, follower])
+        {
+            log.Append(Batches.Make(records: 2), leaderEpoch: 1);
+            log.Append(Batches.Make(records: 2), leaderEpoch: 1);
+        }
+
+        follower.Append(Batches.Make(records: 3, valueSize: 99), leaderEpoch: 1);
+        leader.Append(Batches.Make(records: 2), leaderEpoch: 2);
+
+        (int epoch, long endOffset) = leader.Log.EndOffsetForEpoch(follower.Log.LatestLeaderEpoch);
+        follower.Log.TruncateTo(endOffset);
+
+        Assert.That((epoch, endOffset), Is.EqualTo((1, 4L)));
+        Assert.That(follower.Log.LogEndOffset, Is.EqualTo(4));
+        Assert.That(follower.ReadAll(), Is.EqualTo(leader.ReadAll().AsSpan(0, follower.ReadAll().Length).ToArray()));
+        Assert.That(follower.Log.EndOffsetForEpoch(1), Is.EqualTo((1, 4L)));
     }
 
     [Test]

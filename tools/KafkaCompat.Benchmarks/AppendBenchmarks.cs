@@ -64,11 +64,11 @@ public class AppendBenchmarks
     public long ValidateAndAppend()
     {
         NextRequest();
-        if (LogValidator.Validate(_batch, Config, ProduceVersion, 1_700_000_000_000) is { } error)
+        if (LogValidator.Validate(_batch, Config, ProduceVersion, 1_700_000_000_000, out var appendInfo) is { } error)
         {
             throw new InvalidOperationException(error.Message);
         }
-        return Committed(_log.Append(_batch, leaderEpoch: 0));
+        return Committed(_log.Append(_batch, appendInfo, leaderEpoch: 0));
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace KafkaCompat.Storage;
 /// <summary>
 /// The segments of one partition log, oldest first, the last one active (Kafka's LogSegments with
 /// the segment work of its LocalLog): reading whole batches across segments, lookups by offset,
-/// timestamp and leader epoch, rolling, deleting a prefix (retention), replacing a run (the
+/// and timestamp, rolling, deleting a prefix (retention), replacing a run (the
 /// cleaner) and truncating the tail (a follower that diverged). The array is replaced, never
 /// changed, so a reader keeps a consistent set; readers hold the lock shared while they read
 /// files, and whatever removes or cuts segments holds it exclusively, so no read sees a file
@@ -157,21 +157,6 @@ internal sealed class LogSegments : IDisposable
             }
 
             return best?.FindMaxTimestampRecord();
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    /// <summary>The leader epoch of the batch holding <paramref name="offset"/>, read from its header; null when no batch holds it.</summary>
-    public int? EpochAt(long offset)
-    {
-        EnterRead();
-        try
-        {
-            LogSegment[] segments = _segments;
-            return segments[FloorSegment(segments, offset)].TranslateOffset(offset)?.PartitionLeaderEpoch;
         }
         finally
         {

@@ -101,23 +101,25 @@ public sealed class PartitionLog : IDisposable
 
     /// <summary>
     /// Appends batches that nobody validated (the coordinators' and the metadata log's own batches):
-    /// their headers are walked once here (<see cref="LogAppendInfo.Analyze"/>), then they are
-    /// appended as <see cref="Append(Memory{byte}, LogAppendInfo, int)"/> does.
+    /// their headers are walked once here (<see cref="LogAppendInfo.TryAnalyze"/>), then they are
+    /// appended as <see cref="Append(Memory{byte}, in LogAppendInfo, int)"/> does.
     /// </summary>
-    public LogAppendResult Append(Memory<byte> records, int leaderEpoch)
-    {
-        LogAppendInfo? info = LogAppendInfo.Analyze(records.Span, Config, TopicPartition, out LogAppendResult failure);
-        return info is null ? failure with { LogStartOffset = LogStartOffset } : Append(records, info, leaderEpoch);
-    }
+    public LogAppendResult Append(Memory<byte> records, int leaderEpoch) =>
+        LogAppendInfo.TryAnalyze(records.Span, Config, TopicPartition, out LogAppendInfo info, out LogAppendResult failure)
+            ? Append(records, in info, leaderEpoch)
+            : failure with { LogStartOffset = LogStartOffset };
 
     /// <summary>
     /// Appends batches whose headers were walked into <paramref name="info"/> (by the produce
     /// validator, which also checked CRCs and records): gives them offsets and the leader epoch in
     /// place, stamps LogAppendTime when the topic asks for it, and writes the bytes as they are.
     /// Idempotent batches are checked against the producer state first; a retry of a retained batch
-    /// is answered with its original offsets and nothing is written. No header is read again.
+    /// is answered with its original offsets and nothing is written. No header is read again: the
+    /// info is trusted, because only <see cref="LogAppendInfo.TryAdd"/> reads headers into it; what
+    /// is checked (once, for free) is that it covers exactly these bytes, since pairing an info with
+    /// other records is a bug in the caller.
     /// </summary>
-    public LogAppendResult Append(Memory<byte> records, LogAppendInfo info, int leaderEpoch)
+    public LogAppendResult Append(Memory<byte> records, in LogAppendInfo info, int leaderEpoch)
     {
         if (info.Bytes != records.Length)
         {
@@ -145,7 +147,7 @@ public sealed class PartitionLog : IDisposable
                 return new LogAppendResult(ErrorCode.None, -1, -1, -1, logStartOffset);
             }
 
-            ProducerCheck check = _producers.CheckAppend(info, out int batchIndex);
+            ProducerCheck check = _producers.CheckAppend(in info, out int batchIndex);
             if (check.Duplicate is { } duplicate)
             {
                 return new LogAppendResult(ErrorCode.None, duplicate.FirstOffset, duplicate.LastOffset, -1, logStartOffset, IsDuplicate: true);
@@ -171,8 +173,8 @@ public sealed class PartitionLog : IDisposable
                     segment = Roll(nowMs);
                 }
 
-                AssignInPlace(records.Span, info, firstOffset, leaderEpoch, logAppendTime);
-                segment.Append(records.Span, info, firstOffset, logAppendTime, config.IndexIntervalBytes, nowMs);
+                AssignInPlace(records.Span, in info, firstOffset, leaderEpoch, logAppendTime);
+                segment.Append(records.Span, in info, firstOffset, logAppendTime, config.IndexIntervalBytes, nowMs);
             }
             catch (IOException e)
             {
@@ -181,7 +183,7 @@ public sealed class PartitionLog : IDisposable
                 return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"Writing to {TopicPartition} failed: {e.Message}");
             }
 
-            _producers.Update(info, firstOffset, logAppendTime);
+            _producers.Update(in info, firstOffset, logAppendTime);
             _epochs.Assign(leaderEpoch, firstOffset);
             Volatile.Write(ref _logEndOffset, lastOffset + 1);
             if (lastOffset + 1 - RecoveryPoint >= config.FlushMessages)
@@ -474,7 +476,7 @@ public sealed class PartitionLog : IDisposable
     }
 
     /// <summary>Writes the offsets, leader epoch and (LogAppendTime) timestamp into each batch where it lies in the request buffer.</summary>
-    private static void AssignInPlace(Span<byte> records, LogAppendInfo info, long firstOffset, int leaderEpoch, long logAppendTime)
+    private static void AssignInPlace(Span<byte> records, in LogAppendInfo info, long firstOffset, int leaderEpoch, long logAppendTime)
     {
         for (int i = 0; i < info.BatchCount; i++)
         {

@@ -14,7 +14,7 @@ public class LogAppendInfoTests
         byte[] second = Batches.Make(records: 2, timestamp: 9_000, producerId: 42, producerEpoch: 1, baseSequence: 10);
         byte[] third = Batches.Make(records: 1, timestamp: 7_000, compression: CompressionType.Gzip);
 
-        LogAppendInfo info = LogAppendInfo.Analyze(Batches.Concat(first, second, third), LogConfig.Default, Partition, out _)!;
+        LogAppendInfo info = Analyze(Batches.Concat(first, second, third));
 
         Assert.That(info.BatchCount, Is.EqualTo(3));
         Assert.That(info.Bytes, Is.EqualTo(first.Length + second.Length + third.Length));
@@ -51,17 +51,12 @@ public class LogAppendInfoTests
         byte[] longer = (byte[])batch.Clone();
         longer[11] += 1;
 
-        Assert.That(LogAppendInfo.Analyze(batch.AsSpan(0, batch.Length - 1), LogConfig.Default, Partition, out LogAppendResult partial), Is.Null);
-        Assert.That(partial.Error, Is.EqualTo(ErrorCode.CorruptMessage));
-        Assert.That(LogAppendInfo.Analyze(Batches.Concat(batch, batch.AsSpan(0, 20).ToArray()), LogConfig.Default, Partition, out LogAppendResult shortTail), Is.Null);
-        Assert.That(shortTail.Error, Is.EqualTo(ErrorCode.CorruptMessage));
-        Assert.That(LogAppendInfo.Analyze(badMagic, LogConfig.Default, Partition, out LogAppendResult magic), Is.Null);
-        Assert.That(magic.Error, Is.EqualTo(ErrorCode.CorruptMessage));
-        Assert.That(LogAppendInfo.Analyze(longer, LogConfig.Default, Partition, out LogAppendResult length), Is.Null);
-        Assert.That(length.Error, Is.EqualTo(ErrorCode.CorruptMessage));
-        Assert.That(LogAppendInfo.Analyze(batch, LogConfig.Default with { MaxMessageBytes = 10 }, Partition, out LogAppendResult tooLarge), Is.Null);
-        Assert.That(tooLarge.Error, Is.EqualTo(ErrorCode.MessageTooLarge));
-        Assert.That(LogAppendInfo.Analyze([], LogConfig.Default, Partition, out _)!.BatchCount, Is.EqualTo(0));
+        Assert.That(Refusal(batch.AsSpan(0, batch.Length - 1).ToArray()), Is.EqualTo(ErrorCode.CorruptMessage), "a partial batch");
+        Assert.That(Refusal(Batches.Concat(batch, batch.AsSpan(0, 20).ToArray())), Is.EqualTo(ErrorCode.CorruptMessage), "a partial header");
+        Assert.That(Refusal(badMagic), Is.EqualTo(ErrorCode.CorruptMessage));
+        Assert.That(Refusal(longer), Is.EqualTo(ErrorCode.CorruptMessage), "a length beyond the bytes");
+        Assert.That(Refusal(batch, LogConfig.Default with { MaxMessageBytes = 10 }), Is.EqualTo(ErrorCode.MessageTooLarge));
+        Assert.That(Analyze([]).BatchCount, Is.EqualTo(0));
     }
 
     [Test]
@@ -69,10 +64,22 @@ public class LogAppendInfoTests
     {
         using var fixture = new LogFixture();
         byte[] batch = Batches.Make(records: 2);
-        LogAppendInfo info = LogAppendInfo.Analyze(batch, LogConfig.Default, Partition, out _)!;
+        LogAppendInfo info = Analyze(batch);
 
         Assert.That(() => fixture.Log.Append(Batches.Concat(batch, batch), info, leaderEpoch: 0), Throws.ArgumentException);
         Assert.That(fixture.Log.LogEndOffset, Is.EqualTo(0));
         Assert.That(fixture.Log.Append(batch, info, leaderEpoch: 0).LastOffset, Is.EqualTo(1));
+    }
+
+    private static LogAppendInfo Analyze(byte[] records)
+    {
+        Assert.That(LogAppendInfo.TryAnalyze(records, LogConfig.Default, Partition, out LogAppendInfo info, out _), Is.True);
+        return info;
+    }
+
+    private static ErrorCode Refusal(byte[] records, LogConfig? config = null)
+    {
+        Assert.That(LogAppendInfo.TryAnalyze(records, config ?? LogConfig.Default, Partition, out _, out LogAppendResult failure), Is.False);
+        return failure.Error;
     }
 }

@@ -64,6 +64,9 @@ public class ProducerStateManagerTests
     private static byte[] Batch(long producerId, int sequence, int records) =>
         Batches.Make(records: records, producerId: producerId, producerEpoch: 0, baseSequence: sequence);
 
-    private static LogAppendInfo Info(params byte[][] batches) =>
-        LogAppendInfo.Analyze(Batches.Concat(batches), LogConfig.Default, Partition, out _)!;
+    private static LogAppendInfo Info(params byte[][] batches)
+    {
+        Assert.That(LogAppendInfo.TryAnalyze(Batches.Concat(batches), LogConfig.Default, Partition, out LogAppendInfo info, out _), Is.True);
+        return info;
+    }
 }

@@ -39,7 +39,7 @@ public static class LogValidator
     /// <summary>Validates, and describes the batches for the log in <paramref name="appendInfo"/> (complete only when no error is returned).</summary>
     public static ProduceValidationError? Validate(ReadOnlyMemory<byte> records, LogConfig config, short produceVersion, long nowMs, out LogAppendInfo appendInfo)
     {
-        appendInfo = new LogAppendInfo();
+        appendInfo = default;
         var recordErrors = new RecordErrorCollector(config, nowMs);
         var batchIndex = 0;
         var enumerator = new RecordBatchEnumerator(records);
@@ -48,7 +48,7 @@ public static class LogValidator
             while (enumerator.MoveNext())
             {
                 var batch = enumerator.Current;
-                if (Check(batch, batchIndex, config, produceVersion, ref recordErrors, appendInfo) is { } error)
+                if (Check(batch, batchIndex, config, produceVersion, ref recordErrors, ref appendInfo) is { } error)
                 {
                     return error;
                 }
@@ -78,7 +78,7 @@ public static class LogValidator
         return batchIndex == 0 ? new(ErrorCode.CorruptMessage, "the produce request holds no record batch") : recordErrors.ToError();
     }
 
-    private static ProduceValidationError? Check(RecordBatch batch, int batchIndex, LogConfig config, short produceVersion, ref RecordErrorCollector recordErrors, LogAppendInfo appendInfo)
+    private static ProduceValidationError? Check(RecordBatch batch, int batchIndex, LogConfig config, short produceVersion, ref RecordErrorCollector recordErrors, ref LogAppendInfo appendInfo)
     {
         if (batch.Magic != 2)
         {

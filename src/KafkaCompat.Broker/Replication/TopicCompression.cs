@@ -22,7 +22,7 @@ public static class TopicCompression
     {
         error = null;
         owner = null;
-        if (config.Compression is not { } target || !NeedsRewrite(appendInfo, target))
+        if (config.Compression is not { } target || !NeedsRewrite(in appendInfo, target))
         {
             return records;
         }
@@ -43,7 +43,7 @@ public static class TopicCompression
         return output.WrittenMemory;
     }
 
-    private static bool NeedsRewrite(LogAppendInfo appendInfo, CompressionType target)
+    private static bool NeedsRewrite(in LogAppendInfo appendInfo, CompressionType target)
     {
         for (var i = 0; i < appendInfo.BatchCount; i++)
         {

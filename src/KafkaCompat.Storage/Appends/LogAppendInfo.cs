@@ -8,38 +8,42 @@ namespace KafkaCompat.Storage;
 /// Kafka's LogAppendInfo: what one walk over the batch headers of an append found, batch by batch
 /// (<see cref="BatchInfo"/>) and in sum, so nothing after that walk parses a header again. A Produce
 /// builds it while <c>LogValidator</c> walks the batches (<see cref="TryAdd"/>); an append from
-/// inside the broker (coordinators, the metadata log) gets it from <see cref="Analyze"/>.
+/// inside the broker (coordinators, the metadata log) gets it from <see cref="TryAnalyze"/>.
 /// </summary>
 /// <remarks>
 /// max.message.bytes is checked here and nowhere else: in <see cref="TryAdd"/>, which both paths
 /// (and the re-encoding for a topic's compression.type) go through. Kafka checks it in the log
 /// layer too (UnifiedLog's analyzeAndValidateRecords, again after re-encoding), not in its
-/// LogValidator, because coordinator appends must respect it as well. A request almost always
-/// carries one batch per partition, which is kept inline: the info is one small object per append.
+/// LogValidator, because coordinator appends must respect it as well. A struct, passed by
+/// reference, with the first batch inline (a request almost always carries one batch per
+/// partition): describing an append allocates nothing unless it has several batches.
 /// </remarks>
-public sealed class LogAppendInfo
+public struct LogAppendInfo
 {
     private BatchInfo _first;
     private BatchInfo[]? _more;
+    private bool _hasMaxTimestamp;
+    private long _maxTimestamp;
+    private long _relativeOffsetOfMaxTimestamp;
 
-    public int BatchCount { get; private set; }
+    public int BatchCount { readonly get; private set; }
 
     /// <summary>The bytes of all batches added: the append must be exactly this long.</summary>
-    public int Bytes { get; private set; }
+    public int Bytes { readonly get; private set; }
 
     /// <summary>The offsets the batches take, in sum.</summary>
-    public long OffsetCount { get; private set; }
+    public long OffsetCount { readonly get; private set; }
 
     /// <summary>The largest batch max timestamp, or -1.</summary>
-    public long MaxTimestamp { get; private set; } = -1;
+    public readonly long MaxTimestamp => _hasMaxTimestamp ? _maxTimestamp : -1;
 
-    /// <summary>Relative to the append's first offset: the last offset of the first batch reaching <see cref="MaxTimestamp"/>.</summary>
-    public long RelativeOffsetOfMaxTimestamp { get; private set; } = -1;
+    /// <summary>Relative to the append's first offset: the last offset of the first batch reaching <see cref="MaxTimestamp"/>, or -1.</summary>
+    public readonly long RelativeOffsetOfMaxTimestamp => _hasMaxTimestamp ? _relativeOffsetOfMaxTimestamp : -1;
 
     /// <summary>Whether any batch comes from an idempotent producer (then the producer state checks the append).</summary>
-    public bool HasProducerBatches { get; private set; }
+    public bool HasProducerBatches { readonly get; private set; }
 
-    public BatchInfo this[int index] => index == 0 && BatchCount > 0 ? _first
+    public readonly BatchInfo this[int index] => index == 0 && BatchCount > 0 ? _first
         : index > 0 && index < BatchCount ? _more![index - 1]
         : throw new ArgumentOutOfRangeException(nameof(index));
 
@@ -67,11 +71,11 @@ public sealed class LogAppendInfo
     /// bad batch cannot make the segment unreadable. CRCs and records are not checked: the bytes were
     /// built here with their CRC computed over exactly these bytes (the CRC guards the network and the
     /// disk, which these bytes have not crossed), and recovery checks every CRC after a crash anyway.
-    /// Returns null with <paramref name="failure"/> set when the bytes are refused.
+    /// False, with <paramref name="failure"/> set, when the bytes are refused.
     /// </summary>
-    internal static LogAppendInfo? Analyze(ReadOnlySpan<byte> records, LogConfig config, TopicPartition topicPartition, out LogAppendResult failure)
+    internal static bool TryAnalyze(ReadOnlySpan<byte> records, LogConfig config, TopicPartition topicPartition, out LogAppendInfo info, out LogAppendResult failure)
     {
-        var info = new LogAppendInfo();
+        info = default;
         failure = default;
         int position = 0;
         while (position < records.Length)
@@ -80,27 +84,27 @@ public sealed class LogAppendInfo
             if (rest.Length < RecordBatchHeader.Size)
             {
                 failure = LogAppendResult.Failed(ErrorCode.CorruptMessage, 0, $"The records of {topicPartition} end with a partial batch.");
-                return null;
+                return false;
             }
 
             var header = new RecordBatchHeader(rest);
             if (!header.IsPlausible(rest.Length))
             {
                 failure = LogAppendResult.Failed(ErrorCode.CorruptMessage, 0, $"The records of {topicPartition} hold a malformed batch at byte {position}.");
-                return null;
+                return false;
             }
 
             int size = (int)header.SizeInBytes;
             if (!info.TryAdd(rest[..size], config, out string? tooLarge))
             {
                 failure = LogAppendResult.Failed(ErrorCode.MessageTooLarge, 0, $"{tooLarge} of {topicPartition}.");
-                return null;
+                return false;
             }
 
             position += size;
         }
 
-        return info;
+        return true;
     }
 
     private void Add(BatchInfo batch)
@@ -122,8 +126,9 @@ public sealed class LogAppendInfo
 
         if (batch.MaxTimestamp > MaxTimestamp)
         {
-            MaxTimestamp = batch.MaxTimestamp;
-            RelativeOffsetOfMaxTimestamp = batch.RelativeOffset + batch.LastOffsetDelta;
+            _hasMaxTimestamp = true;
+            _maxTimestamp = batch.MaxTimestamp;
+            _relativeOffsetOfMaxTimestamp = batch.RelativeOffset + batch.LastOffsetDelta;
         }
 
         HasProducerBatches |= batch.IsTrackedByProducerState;

@@ -53,7 +53,7 @@ internal sealed class ProducerStateManager
     /// that fails or is a retry of a retained batch decides the outcome of the whole append;
     /// <paramref name="batchIndex"/> names it.
     /// </summary>
-    public ProducerCheck CheckAppend(LogAppendInfo info, out int batchIndex)
+    public ProducerCheck CheckAppend(in LogAppendInfo info, out int batchIndex)
     {
         batchIndex = -1;
         if (!info.HasProducerBatches)
@@ -69,7 +69,7 @@ internal sealed class ProducerStateManager
                 continue;
             }
 
-            ProducerCheck check = EarlierInAppend(info, i) is { } earlier
+            ProducerCheck check = EarlierInAppend(in info, i) is { } earlier
                 ? CheckNext(earlier.ProducerEpoch, earlier.LastSequence, batch.ProducerEpoch, batch.BaseSequence)
                 : Check(batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, batch.LastSequence);
             if (check.Error != ErrorCode.None || check.Duplicate is not null)
@@ -86,7 +86,7 @@ internal sealed class ProducerStateManager
     /// Records the idempotent batches of an append that was written from <paramref name="firstOffset"/>;
     /// <paramref name="logAppendTime"/> (else -1) replaces their timestamps on a LogAppendTime topic.
     /// </summary>
-    public void Update(LogAppendInfo info, long firstOffset, long logAppendTime)
+    public void Update(in LogAppendInfo info, long firstOffset, long logAppendTime)
     {
         if (!info.HasProducerBatches)
         {
@@ -214,7 +214,7 @@ internal sealed class ProducerStateManager
     public void Clear() => _producers.Clear();
 
     /// <summary>The last batch of the same producer earlier in the append, if any.</summary>
-    private static BatchInfo? EarlierInAppend(LogAppendInfo info, int index)
+    private static BatchInfo? EarlierInAppend(in LogAppendInfo info, int index)
     {
         long producerId = info[index].ProducerId;
         for (int i = index - 1; i >= 0; i--)

@@ -216,7 +216,7 @@ internal sealed class LogSegment : IDisposable
     /// with one write, and indexes them from <paramref name="info"/> without reading a header;
     /// <paramref name="logAppendTime"/> (else -1) is their max timestamp on a LogAppendTime topic.
     /// </summary>
-    public void Append(ReadOnlySpan<byte> batches, LogAppendInfo info, long firstOffset, long logAppendTime, int indexIntervalBytes, long nowMs)
+    public void Append(ReadOnlySpan<byte> batches, in LogAppendInfo info, long firstOffset, long logAppendTime, int indexIntervalBytes, long nowMs)
     {
         long physicalPosition = _log.Length;
         _log.Append(batches);

@@ -63,13 +63,13 @@ public class TopicCompressionTests
         var batch = Batch(CompressionType.Lz4, records: 2);
         var config = LogConfig.Default with { Compression = CompressionType.Lz4 };
         LogValidator.Validate(batch, config, 9, Now, out var info);
-        var described = info;
+        var described = info[0];
 
         var stored = TopicCompression.Apply(batch, config, ref info, out var owner, out var error);
 
         Assert.That((error, owner), Is.EqualTo(((ProduceValidationError?)null, (PooledBufferWriter?)null)));
         Assert.That(stored.Length, Is.EqualTo(batch.Length));
-        Assert.That(info, Is.SameAs(described));
+        Assert.That((info.BatchCount, info[0]), Is.EqualTo((1, described)));
     }
 
     private static byte[] Batch(CompressionType compression, int records, long producerId = -1, int baseSequence = -1, int valueSize = 1)

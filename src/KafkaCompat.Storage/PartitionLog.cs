@@ -269,8 +269,9 @@ public sealed class PartitionLog : IDisposable
     /// indexes; the high watermark, recovery point and log start offset never stay beyond the new
     /// end; the producer state is rebuilt from the newest snapshot at or below it (later snapshots
     /// are deleted) plus the batches after it; the leader epoch cache forgets the epochs that
-    /// started at or after it. A batch straddling <paramref name="offset"/> goes whole, so the new end (returned)
-    /// may be below it. Nothing happens when <paramref name="offset"/> is at or past the log end.
+    /// started at or after it. A batch straddling <paramref name="offset"/> goes whole, so the new
+    /// end (returned) may be below it. Nothing happens when <paramref name="offset"/> is at or past
+    /// the log end. An I/O error takes the log offline, as a failed append does.
     /// </summary>
     public long TruncateTo(long offset)
     {
@@ -278,24 +279,38 @@ public sealed class PartitionLog : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_segments.IsClosed, this);
+            if (_offline)
+            {
+                throw new IOException($"The log of {TopicPartition} failed an earlier write and cannot be truncated.");
+            }
+
             if (offset >= LogEndOffset)
             {
                 return LogEndOffset;
             }
 
-            long logEndOffset = _segments.TruncateTo(offset, Config, NowMs());
-            if (logEndOffset < LogStartOffset)
+            try
             {
-                // Everything was cut (Kafka's truncateFullyAndStartAt): the log starts again at its new end.
-                _retention.ResetTo(logEndOffset);
-            }
+                long logEndOffset = _segments.TruncateTo(offset, Config, NowMs());
+                if (logEndOffset < LogStartOffset)
+                {
+                    // Everything was cut (Kafka's truncateFullyAndStartAt): the log starts again at its new end.
+                    _retention.ResetTo(logEndOffset);
+                }
 
-            Volatile.Write(ref _logEndOffset, logEndOffset);
-            Volatile.Write(ref _highWatermark, Math.Clamp(HighWatermark, LogStartOffset, logEndOffset));
-            _flusher.TruncateTo(logEndOffset);
-            (_producers, _) = ProducerStateManager.Load(_fileSystem, Directory, _segments.All, logEndOffset);
-            _epochs.TruncateFromEnd(logEndOffset);
-            return logEndOffset;
+                Volatile.Write(ref _logEndOffset, logEndOffset);
+                Volatile.Write(ref _highWatermark, Math.Clamp(HighWatermark, LogStartOffset, logEndOffset));
+                _flusher.TruncateTo(logEndOffset);
+                (_producers, _) = ProducerStateManager.Load(_fileSystem, Directory, _segments.All, logEndOffset);
+                _epochs.TruncateFromEnd(logEndOffset);
+                return logEndOffset;
+            }
+            catch (IOException)
+            {
+                // Half-truncated files are for recovery to sort out: as after a failed append, nothing more is written here.
+                _offline = true;
+                throw;
+            }
         }
     }
 

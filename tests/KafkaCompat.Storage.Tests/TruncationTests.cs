@@ -1,3 +1,5 @@
+using KafkaCompat.Protocol;
+
 namespace KafkaCompat.Storage.Tests;
 
 /// <summary>
@@ -240,6 +242,71 @@ public class TruncationTests
 
         Assert.That(reopened.LogEndOffset, Is.EqualTo(3));
         Assert.That(Batches.Split(fixture.ReadAll()).Select(b => b.SizeInBytes).Last(), Is.EqualTo(Batches.Make(records: 1, valueSize: 50).Length));
+    }
+
+    [Test]
+    public void ACrashAtAnyStepOfATruncation_LeavesAPrefixOfTheLogWithEveryKeptRecord_AndTruncatingAgainFinishesIt()
+    {
+        // A run without failure counts the writes a truncation makes into three segments.
+        var reference = new FaultyFileSystem(new MemoryFileSystem());
+        (PartitionLog referenceLog, byte[] original) = BuildForCrash(reference);
+        reference.FailAfter(int.MaxValue - 1);
+        referenceLog.TruncateTo(4);
+        int writes = reference.Operations;
+        Assert.That(writes, Is.GreaterThan(3), "the truncation has several steps to interrupt");
+
+        for (int failAfter = 0; failAfter <= writes; failAfter++)
+        {
+            var memory = new MemoryFileSystem();
+            var faulty = new FaultyFileSystem(memory);
+            (PartitionLog log, _) = BuildForCrash(faulty);
+            faulty.FailAfter(failAfter);
+            try
+            {
+                log.TruncateTo(4);
+            }
+            catch (IOException)
+            {
+                Assert.That(log.Append(Batches.Make(records: 1), 0).Error, Is.EqualTo(ErrorCode.KafkaStorageError), "a failed truncation takes the log offline");
+            }
+
+            bool completed = !faulty.Failed;
+            memory.Crash();
+            using PartitionLog reopened = PartitionLog.Open(memory, LogFixture.LogDir, new TopicPartition("orders", 0), CrashConfig, new FakeTimeProvider());
+            byte[] recovered = ReadAll(reopened);
+
+            Assert.That(reopened.LogEndOffset, Is.GreaterThanOrEqualTo(4), $"crash after {failAfter} writes");
+            Assert.That(recovered, Is.EqualTo(original.AsSpan(0, recovered.Length).ToArray()), $"a prefix of the old log after {failAfter} writes");
+            if (completed)
+            {
+                Assert.That(reopened.LogEndOffset, Is.EqualTo(4), $"a truncation that returned is durable ({failAfter} writes allowed)");
+            }
+
+            reopened.TruncateTo(4);
+            Assert.That(Batches.Split(ReadAll(reopened)).Select(b => b.BaseOffset), Is.EqualTo(new long[] { 0, 1, 2, 3 }));
+        }
+    }
+
+    private static readonly LogConfig CrashConfig = LogConfig.Default with { SegmentBytes = (Batches.Make(records: 1).Length * 3) + 5, IndexIntervalBytes = 1 };
+
+    /// <summary>Eight one-record batches in segments 0, 3 and 6, all fsynced; and their bytes.</summary>
+    private static (PartitionLog Log, byte[] Bytes) BuildForCrash(IFileSystem fileSystem)
+    {
+        PartitionLog log = PartitionLog.Open(fileSystem, LogFixture.LogDir, new TopicPartition("orders", 0), CrashConfig, new FakeTimeProvider());
+        for (int i = 0; i < 8; i++)
+        {
+            log.Append(Batches.Make(records: 1, timestamp: 1_000 + i), leaderEpoch: i < 5 ? 1 : 2);
+        }
+
+        log.Flush();
+        log.UpdateHighWatermark(log.LogEndOffset);
+        return (log, ReadAll(log));
+    }
+
+    private static byte[] ReadAll(PartitionLog log)
+    {
+        using LogReadResult read = log.Read(log.LogStartOffset, int.MaxValue / 2, log.LogEndOffset, minOneBatch: true);
+        return read.Records.ToArray();
     }
 
     private static byte[] Idempotent(int sequence, int records) =>

@@ -232,9 +232,11 @@ internal sealed class LogSegments : IDisposable
 
     /// <summary>
     /// Removes every batch whose last offset is at least <paramref name="offset"/>: segments that
-    /// start at or after it are deleted, the one holding it is cut (and becomes the active segment).
-    /// When <paramref name="offset"/> is below the first segment, everything goes and an empty
-    /// segment starts at <paramref name="offset"/>. Returns the new log end offset, which is below
+    /// start at or after it are deleted, newest first, then the one holding it is cut (and becomes
+    /// the active segment) and fsynced. A crash at any step leaves a prefix of the old log that
+    /// holds every record below <paramref name="offset"/>, never a log with a hole. When
+    /// <paramref name="offset"/> is below the first segment, everything goes and an empty segment
+    /// starts at <paramref name="offset"/>. Returns the new log end offset, which is below
     /// <paramref name="offset"/> when a batch straddled it (segments keep whole batches).
     /// </summary>
     public long TruncateTo(long offset, LogConfig config, long nowMs)
@@ -249,23 +251,25 @@ internal sealed class LogSegments : IDisposable
         _lock.EnterWriteLock();
         try
         {
+            for (int i = segments.Length - 1; i >= keep; i--)
+            {
+                segments[i].Delete();
+            }
+
             LogSegment[] kept = keep == 0
                 ? [LogSegment.Create(_fileSystem, _directory, offset, config, nowMs)]
                 : segments[..keep];
-            kept[^1].TruncateTo(offset);
             Volatile.Write(ref _segments, kept);
+            kept[^1].TruncateTo(offset);
         }
         finally
         {
             _lock.ExitWriteLock();
         }
 
-        foreach (LogSegment segment in segments[keep..])
-        {
-            segment.Delete();
-        }
-
-        return Active.NextOffset;
+        LogSegment active = Active;
+        active.Flush();
+        return active.NextOffset;
     }
 
     /// <summary>Makes the segments holding offsets at or after <paramref name="from"/> durable, and the active one always.</summary>

@@ -5,9 +5,10 @@ namespace KafkaCompat.Storage;
 
 /// <summary>
 /// The segments of one partition log, oldest first, the last one active (Kafka's LogSegments with
-/// the segment work of its LocalLog): reading whole batches across segments, lookups by offset,
-/// and timestamp, rolling, deleting a prefix (retention), replacing a run (the
-/// cleaner) and truncating the tail (a follower that diverged). The array is replaced, never
+/// the segment work of its LocalLog): reading whole batches across segments, lookups by offset
+/// and timestamp, rolling, deleting a prefix (retention), replacing a run (the cleaner) and
+/// truncating the tail (a follower that diverged). A transaction index (<c>.txnindex</c>) would
+/// be one more per-segment file, cut by <see cref="LogSegment.TruncateTo"/> with the others. The array is replaced, never
 /// changed, so a reader keeps a consistent set; readers hold the lock shared while they read
 /// files, and whatever removes or cuts segments holds it exclusively, so no read sees a file
 /// closed or cut under it. The log's append lock serializes every change.

@@ -4,6 +4,7 @@ using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Records;
+using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Handlers;
 
@@ -75,8 +76,9 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         ProduceValidationError? refused = null;
         using var upConverted = version <= 2 ? LegacyProduce.UpConvert(ref records, config, out refused) : null;
         PooledBufferWriter? recompressed = null;
-        var invalid = refused ?? LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds());
-        var stored = invalid is null ? TopicCompression.Apply(records, config, out recompressed, out invalid) : records;
+        var appendInfo = default(LogAppendInfo);
+        var invalid = refused ?? LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds(), out appendInfo);
+        var stored = invalid is null ? TopicCompression.Apply(records, config, ref appendInfo, out recompressed, out invalid) : records;
         using var _ = recompressed;
         if (invalid is not null)
         {
@@ -89,7 +91,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
             return Fail(response, invalid.Error, invalid.Message);
         }
         // The request buffer (or the re-encoded copy) belongs to this request: offsets are assigned in it, in place.
-        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(stored));
+        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(stored), appendInfo);
         response.ErrorCode = (short)result.Error;
         response.ErrorMessage = result.ErrorMessage;
         response.BaseOffset = result.Error == ErrorCode.None ? result.FirstOffset : -1;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
@@ -8,7 +9,7 @@ using KafkaCompat.Records;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// Produce (key 0), versions 3-11 (record batch v2 only; v0-2 carry legacy message sets).
+/// Produce (key 0), versions 3-13 (record batch v2 only; v0-2 carry legacy message sets).
 /// Batches are validated in place (<see cref="LogValidator"/>), get their
 /// offsets written into the request buffer and go to the log as they arrived;
 /// only a topic whose compression.type differs from the producer's codec has
@@ -17,12 +18,17 @@ namespace KafkaCompat.Broker.Handlers;
 /// acks=-1 is answered at once: this single node is the whole ISR.
 /// v8+ carries record errors (every invalid record) and an error message (KIP-467); v7+ allows zstd (KIP-110).
 /// Transactional produce arrives with the transactions issue.
+/// v12 (KIP-890 part 2) tells the broker that a transactional producer adds partitions to its transaction
+/// implicitly; a non-transactional request is the same as v11, and a transactional one is refused at every
+/// version until transactions are served, so v12 is served for what it means without them.
+/// v13 (KIP-516) names topics by id: an id this cluster does not know is UNKNOWN_TOPIC_ID for each of its
+/// partitions, and the answer names topics by id too.
 /// </summary>
-public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) : ApiHandler<ProduceRequestData, ProduceResponseData>
+public sealed class ProduceHandler(ReplicaManager replicas, MetadataController metadata, TimeProvider time) : ApiHandler<ProduceRequestData, ProduceResponseData>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
-    public override VersionRange Versions => new(3, 11);
+    public override VersionRange Versions => new(3, 13);
 
     protected override ValueTask<ProduceResponseData?> HandleAsync(RequestContext context, ProduceRequestData request, CancellationToken cancellationToken)
     {
@@ -36,12 +42,15 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         }
         var response = new ProduceResponseData();
         var failed = false;
-        foreach (var topic in request.TopicData)
+        var names = TopicsById.Names(request.TopicData.Select(t => (t.Name, t.TopicId)), context.ApiVersion >= 13, metadata.Image);
+        foreach (var (topic, name) in request.TopicData.Zip(names))
         {
-            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
             foreach (var partitionData in topic.PartitionData)
             {
-                var partitionResponse = Append(topic.Name, partitionData, context.ApiVersion);
+                var partitionResponse = name is null
+                    ? Fail(new ProduceResponseData.PartitionProduceResponse { Index = partitionData.Index }, ErrorCode.UnknownTopicId, $"This server does not host a topic with id {topic.TopicId}")
+                    : Append(name, partitionData, context.ApiVersion);
                 failed |= partitionResponse.ErrorCode != 0;
                 topicResponse.PartitionResponses.Add(partitionResponse);
             }
@@ -108,7 +117,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         var response = new ProduceResponseData();
         foreach (var topic in request.TopicData)
         {
-            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
             foreach (var p in topic.PartitionData)
             {
                 topicResponse.PartitionResponses.Add(Fail(new ProduceResponseData.PartitionProduceResponse { Index = p.Index }, error, message));

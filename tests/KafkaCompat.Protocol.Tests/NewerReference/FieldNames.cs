@@ -18,45 +18,32 @@ internal static partial class FieldNames
         ["id", "ids", "index", "indexe", "name", "time", "timestamp", "ms", "data", "node", "value", "v", "0", "3", "and", "below", "key", "filter"];
 
     /// <summary>
-    /// The reference's word, and the words Kafka uses for the same thing. Collections: Kafka names
-    /// the per-topic or per-partition arrays of many responses Responses or Results.
+    /// The reference's word, and the words Kafka uses for the same thing (only pairs that occur).
+    /// Collections: Kafka names the per-topic or per-resource arrays of many responses Responses or Results.
     /// </summary>
     private static readonly Dictionary<string, string[]> Synonyms = new()
     {
-        ["topic"] = ["response", "result", "state", "ungrouped"],
-        ["partition"] = ["response", "result", "error", "state"],
-        ["group"] = ["result", "state"],
-        ["resource"] = ["result", "response"],
-        ["dir"] = ["result", "path"],
-        ["transaction"] = ["result", "transactional", "txn"],
-        ["generation"] = ["epoch"],
-        ["offset"] = ["committed", "batch"],
-        ["instance"] = ["group"],
-        ["isr"] = ["new", "with", "epoch"],
+        ["topic"] = ["response", "result", "ungrouped"],
+        ["group"] = ["result"],
+        ["resource"] = ["response", "result"],
+        ["dir"] = ["path", "result"],
+        ["transaction"] = ["transactional"],
+        ["committed"] = ["result"],
+        ["commit"] = ["committed"],
+        ["offset"] = ["batch"],
+        ["relative"] = ["batch"],
+        ["byte"] = ["record"],
         ["replica"] = ["broker"],
         ["broker"] = ["endpoint"],
-        ["record"] = ["batch", "unaligned"],
-        ["byte"] = ["record"],
-        // A misspelling in the reference (AlterPartitionResponse v2+).
-        ["topid"] = ["topic"],
-        ["error"] = ["batch"],
         ["zk"] = ["partition", "epoch"],
-        ["commit"] = ["committed", "result"],
-        ["committed"] = ["result"],
-        ["relative"] = ["batch"],
-        ["renew"] = ["period"],
         ["sasl"] = ["auth"],
         ["op"] = ["operation", "config"],
-        ["detail"] = ["token"],
-        ["size"] = ["partition"],
-        ["config"] = ["configuration", "synonym", "topic", "client", "metric"],
+        ["config"] = ["configuration", "synonym", "client", "metric"],
         ["supported"] = ["mechanism"],
-        ["type"] = ["entity"],
-        ["source"] = ["config"],
-        ["metadata"] = ["member", "committed", "protocol"],
+        ["detail"] = ["token"],
         ["protocol"] = ["member"],
-        ["state"] = ["group", "transaction"],
-        ["start"] = ["transaction"],
+        // A misspelling in the reference (AlterPartitionResponse v2+).
+        ["topid"] = ["topic"],
     };
 
     public static bool Match(string reference, string kafka)
@@ -69,14 +56,15 @@ internal static partial class FieldNames
         var ours = Words(kafka);
         if (theirs.Count == 0 || ours.Count == 0)
         {
-            // "Name" or "Index" alone: it stands for the topic or partition the reference names.
-            return (theirs.Count == 0 && ours.Count == 0) || theirs.IsSubsetOf(Generic) || ours.IsSubsetOf(Generic);
+            // A bare "Name", "Id", "Index" or "Timestamp" stands for what the other side names: only these.
+            var named = theirs.Count == 0 ? ours : theirs;
+            return named.IsSubsetOf(Generic);
         }
         return theirs.All(w => ours.Contains(w) || (Synonyms.TryGetValue(w, out var alts) && alts.Any(ours.Contains)))
             || ours.All(w => theirs.Contains(w) || theirs.Any(t => Synonyms.TryGetValue(t, out var alts) && alts.Contains(w)));
     }
 
-    private static readonly HashSet<string> Generic = ["topic", "partition", "group", "entity", "resource"];
+    private static readonly HashSet<string> Generic = ["topic", "partition", "coordinator", "entity", "broker", "replica", "commit"];
 
     private static HashSet<string> Words(string name) =>
         WordPattern().Matches(name)

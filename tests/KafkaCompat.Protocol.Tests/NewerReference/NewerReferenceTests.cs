@@ -46,6 +46,21 @@ public class NewerReferenceTests
         Assert.That(Flatten(streams.Fields).Any(f => f.Name == "SubtopologyID" && f.Kind == "string"), Is.True);
     }
 
+    // Matched: the same field in each notation's style. Not matched: fields a misplaced position would pair.
+    [TestCase("ThrottleMillis", "ThrottleTimeMs", true)]
+    [TestCase("Topic", "Name", true)]
+    [TestCase("Partition", "PartitionIndex", true)]
+    [TestCase("Topics", "Responses", true)]
+    [TestCase("InstanceID", "GroupInstanceId", true)]
+    [TestCase("MaxRecords", "Topics", false)]
+    [TestCase("AcquisitionLockTimeoutMillis", "Responses", false)]
+    [TestCase("IsRenewAck", "Topics", false)]
+    [TestCase("DeliveryCompleteCount", "StateBatches", false)]
+    [TestCase("LeaderEpoch", "StartOffset", false)]
+    [TestCase("ErrorMessage", "GroupId", false)]
+    public void FieldNamesMatchAcrossTheTwoStylesOnly(string reference, string kafka, bool match) =>
+        Assert.That(FieldNames.Match(reference, kafka), Is.EqualTo(match));
+
     [Test]
     public void EveryApiKeyHasTheReferencesHighestAndFlexibleVersions()
     {

@@ -36,6 +36,7 @@ public static class BrokerHandlers
             new AlterConfigsHandler(configAdmin),
             new IncrementalAlterConfigsHandler(configAdmin),
             new DescribeClusterHandler(broker),
+            new UpdateFeaturesHandler(broker),
             new DescribeLogDirsHandler(replicas, broker),
             new DescribeTopicPartitionsHandler(controller),
             new FindCoordinatorHandler(groups, broker),

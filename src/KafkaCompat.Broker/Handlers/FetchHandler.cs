@@ -9,7 +9,7 @@ using KafkaCompat.Storage;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// Fetch (key 1), versions 0-17; v0-3 get legacy message sets (<see cref="FetchDownConversion"/>).
+/// Fetch (key 1), versions 0-18; v0-3 get legacy message sets (<see cref="FetchDownConversion"/>).
 /// Long poll: when fewer than MinBytes are available the request waits, up
 /// to MaxWaitMs, as a <see cref="DelayedFetch"/> registered on its partitions
 /// before they are first read; each append to one of them wakes it, and only
@@ -19,7 +19,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// consumer can always make progress (KIP-74). Reads stop at the high
 /// watermark (read_uncommitted) or the last stable offset (read_committed).
 /// v7+ fetch sessions (KIP-227); v13+ topics by id (KIP-516). Follower
-/// fetches are not served: this is a single-node broker.
+/// fetches are not served: this is a single-node broker. v18 only adds the
+/// follower's high watermark as a tagged field (KIP-1166), which a consumer
+/// leaves at its default: a consumer's v18 fetch is answered as v17's.
 /// </summary>
 public sealed class FetchHandler(ReplicaManager replicas, MetadataController metadata, FetchSessionCache sessions, BrokerState broker, TimeProvider time)
     : TypedApiHandler<FetchRequestData, FetchResponseData>
@@ -28,7 +30,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
 
     public override ApiKey ApiKey => ApiKey.Fetch;
 
-    public override VersionRange Versions => new(0, 17);
+    public override VersionRange Versions => new(0, 18);
 
     public override async ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage message, CancellationToken cancellationToken)
     {

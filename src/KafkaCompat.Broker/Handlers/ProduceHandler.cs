@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
@@ -9,7 +10,7 @@ using KafkaCompat.Storage;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// Produce (key 0), versions 0-11. v0-2 carry legacy message sets (magic 0/1), up-converted to
+/// Produce (key 0), versions 0-13. v0-2 carry legacy message sets (magic 0/1), up-converted to
 /// record batch v2 first (<see cref="LegacyProduce"/>). Kafka 4 advertises v0-2 and refuses them
 /// (KAFKA-18659: librdkafka would not start without them); this broker serves them for real, for
 /// the old clients that still send them (sarama at its defaults, kafka-node, pinned kafka-python).
@@ -21,12 +22,17 @@ namespace KafkaCompat.Broker.Handlers;
 /// acks=-1 is answered at once: this single node is the whole ISR.
 /// v8+ carries record errors (every invalid record) and an error message (KIP-467); v7+ allows zstd (KIP-110).
 /// Transactional produce arrives with the transactions issue.
+/// v12 (KIP-890 part 2) tells the broker that a transactional producer adds partitions to its transaction
+/// implicitly; a non-transactional request is the same as v11, and a transactional one is refused at every
+/// version until transactions are served, so v12 is served for what it means without them.
+/// v13 (KIP-516) names topics by id: an id this cluster does not know is UNKNOWN_TOPIC_ID for each of its
+/// partitions, and the answer names topics by id too.
 /// </summary>
-public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) : ApiHandler<ProduceRequestData, ProduceResponseData>
+public sealed class ProduceHandler(ReplicaManager replicas, MetadataController metadata, TimeProvider time) : ApiHandler<ProduceRequestData, ProduceResponseData>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
-    public override VersionRange Versions => new(0, 11);
+    public override VersionRange Versions => new(0, 13);
 
     protected override ValueTask<ProduceResponseData?> HandleAsync(RequestContext context, ProduceRequestData request, CancellationToken cancellationToken)
     {
@@ -40,12 +46,15 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         }
         var response = new ProduceResponseData();
         var failed = false;
-        foreach (var topic in request.TopicData)
+        var names = TopicsById.Names(request.TopicData.Select(t => (t.Name, t.TopicId)), context.ApiVersion >= 13, metadata.Image);
+        foreach (var (topic, name) in request.TopicData.Zip(names))
         {
-            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
             foreach (var partitionData in topic.PartitionData)
             {
-                var partitionResponse = Append(topic.Name, partitionData, context.ApiVersion);
+                var partitionResponse = name is null
+                    ? Fail(new ProduceResponseData.PartitionProduceResponse { Index = partitionData.Index }, ErrorCode.UnknownTopicId, $"This server does not host a topic with id {topic.TopicId}")
+                    : Append(name, partitionData, context.ApiVersion);
                 failed |= partitionResponse.ErrorCode != 0;
                 topicResponse.PartitionResponses.Add(partitionResponse);
             }
@@ -115,7 +124,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         var response = new ProduceResponseData();
         foreach (var topic in request.TopicData)
         {
-            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
             foreach (var p in topic.PartitionData)
             {
                 topicResponse.PartitionResponses.Add(Fail(new ProduceResponseData.PartitionProduceResponse { Index = p.Index }, error, message));

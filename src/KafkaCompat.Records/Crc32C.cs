@@ -26,7 +26,7 @@ public static class Crc32C
     private const int LongBlock = 8192;
     private const int ShortBlock = 256;
 
-    private static readonly uint[] SoftwareTable = CreateSlicingTable();
+    private static readonly uint[] SoftwareTable = Crc32SlicingBy8.CreateTable(Polynomial);
     private static readonly uint[] LongShiftTable = CreateShiftTable(LongBlock);
     private static readonly uint[] ShortShiftTable = CreateShiftTable(ShortBlock);
 
@@ -119,59 +119,7 @@ public static class Crc32C
         ^ table[512 + ((crc >> 16) & 0xFF)]
         ^ table[768 + (crc >> 24)];
 
-    // Slicing-by-8: eight table lookups retire eight bytes per iteration.
-    private static uint UpdateSoftware(uint state, ReadOnlySpan<byte> data)
-    {
-        uint[] table = SoftwareTable;
-        while (data.Length >= 8)
-        {
-            uint low = state ^ BinaryPrimitives.ReadUInt32LittleEndian(data);
-            uint high = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
-            state = table[(7 * 256) + (low & 0xFF)]
-                ^ table[(6 * 256) + ((low >> 8) & 0xFF)]
-                ^ table[(5 * 256) + ((low >> 16) & 0xFF)]
-                ^ table[(4 * 256) + (low >> 24)]
-                ^ table[(3 * 256) + (high & 0xFF)]
-                ^ table[(2 * 256) + ((high >> 8) & 0xFF)]
-                ^ table[256 + ((high >> 16) & 0xFF)]
-                ^ table[high >> 24];
-            data = data[8..];
-        }
-
-        foreach (byte b in data)
-        {
-            state = table[(state ^ b) & 0xFF] ^ (state >> 8);
-        }
-
-        return state;
-    }
-
-    private static uint[] CreateSlicingTable()
-    {
-        var table = new uint[8 * 256];
-        for (uint i = 0; i < 256; i++)
-        {
-            uint value = i;
-            for (int bit = 0; bit < 8; bit++)
-            {
-                value = (value & 1) != 0 ? (value >> 1) ^ Polynomial : value >> 1;
-            }
-
-            table[i] = value;
-        }
-
-        // Table k advances a byte through k further zero bytes.
-        for (int slice = 1; slice < 8; slice++)
-        {
-            for (int i = 0; i < 256; i++)
-            {
-                uint previous = table[((slice - 1) * 256) + i];
-                table[(slice * 256) + i] = (previous >> 8) ^ table[previous & 0xFF];
-            }
-        }
-
-        return table;
-    }
+    private static uint UpdateSoftware(uint state, ReadOnlySpan<byte> data) => Crc32SlicingBy8.Update(SoftwareTable, state, data);
 
     private static uint[] CreateShiftTable(int zeroBytes)
     {

@@ -14,4 +14,7 @@ public static class ListOffsetsTimestamp
 
     /// <summary>KIP-1005: the latest offset on tiered storage; nothing is tiered, so there is none.</summary>
     public const long LatestTiered = -5;
+
+    /// <summary>KIP-1023: the first offset not yet copied to tiered storage; nothing is tiered, so there is none.</summary>
+    public const long EarliestPendingUpload = -6;
 }

@@ -3,7 +3,7 @@ using KafkaCompat.Protocol;
 namespace KafkaCompat.Storage;
 
 /// <summary>
-/// The outcome of <see cref="PartitionLog.Append"/>: the offsets given to the batches (or, for a
+/// The outcome of <see cref="PartitionLog.Append(Memory{byte}, in LogAppendInfo, int)"/>: the offsets given to the batches (or, for a
 /// retried idempotent batch, the offsets it got the first time), what Produce responses report.
 /// LogAppendTime is the broker time stamped on the batches of a LogAppendTime topic, else -1;
 /// IsDuplicate means the batch was a retry of a retained one and nothing was written.

@@ -94,56 +94,12 @@ internal static class LogLoader
             logEndOffset = logStartOffset;
         }
 
-        (ProducerStateManager producers, long snapshotOffset) = LoadProducerState(fileSystem, directory, segments, logEndOffset);
+        (ProducerStateManager producers, long snapshotOffset) = ProducerStateManager.Load(fileSystem, directory, segments, logEndOffset);
         if (clean)
         {
             fileSystem.DeleteFile(marker);
         }
 
         return (segments, logStartOffset, producers, new LogLoadInfo(clean, recovered, truncated, snapshotOffset));
-    }
-
-    /// <summary>Loads the newest readable snapshot at or below the log end offset and replays the batches after it.</summary>
-    private static (ProducerStateManager, long) LoadProducerState(IFileSystem fileSystem, string directory, List<LogSegment> segments, long logEndOffset)
-    {
-        var producers = new ProducerStateManager();
-        long replayFrom = segments[0].BaseOffset;
-        long loadedOffset = -1;
-        foreach ((long offset, string path) in ProducerSnapshotFile.List(fileSystem, directory))
-        {
-            // A snapshot beyond the end describes data that was lost in the crash; a corrupt one is useless.
-            if (loadedOffset < 0 && offset <= logEndOffset && ProducerSnapshotFile.TryRead(fileSystem, path, producers))
-            {
-                loadedOffset = offset;
-                replayFrom = Math.Max(replayFrom, offset);
-            }
-            else if (loadedOffset < 0)
-            {
-                fileSystem.DeleteFile(path);
-            }
-        }
-
-        foreach (LogSegment segment in segments)
-        {
-            if (segment.NextOffset <= replayFrom)
-            {
-                continue;
-            }
-
-            segment.ForEachBatchFrom(replayFrom, header =>
-            {
-                if (header.HasProducerId && !header.IsControl)
-                {
-                    producers.Update(header.ProducerId, header.ProducerEpoch, new BatchMetadata(
-                        header.BaseSequence,
-                        ProducerStateManager.IncrementSequence(header.BaseSequence, header.LastOffsetDelta),
-                        header.BaseOffset,
-                        header.LastOffset,
-                        header.MaxTimestamp));
-                }
-            });
-        }
-
-        return (producers, loadedOffset);
     }
 }

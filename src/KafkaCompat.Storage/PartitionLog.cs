@@ -1,51 +1,48 @@
-using System.Buffers;
 using KafkaCompat.Protocol;
 using KafkaCompat.Records;
 
 namespace KafkaCompat.Storage;
 
 /// <summary>
-/// The log of one partition, owning its directory <c>&lt;log.dir&gt;/&lt;topic&gt;-&lt;partition&gt;/</c>:
-/// segments, offsets (log start, high watermark, log end), idempotent producer state, flushing
-/// and retention. Appends (and everything else that changes the log) are serialized by one lock;
-/// reads run concurrently with them, bounded by offsets the appender has published.
+/// The log of one partition, owning its directory <c>&lt;log.dir&gt;/&lt;topic&gt;-&lt;partition&gt;/</c>,
+/// and the one face the broker sees of it: offsets (log start, high watermark, log end), appends,
+/// reads, lookups, truncation, retention and flushing. The work is done by one type per concern:
+/// <see cref="LogSegments"/> (the segment files), <see cref="ProducerStateManager"/> (idempotent
+/// producers), <see cref="LeaderEpochFileCache"/> (where each leader epoch starts),
+/// <see cref="LogRetention"/> (the log start offset) and <see cref="LogFlusher"/> (the recovery point). Everything that changes the log is serialized by one append lock; reads run
+/// concurrently with it, bounded by offsets the appender has published.
 /// </summary>
 public sealed class PartitionLog : IDisposable
 {
-    private const int KeptProducerSnapshots = 2;
-
     private readonly IFileSystem _fileSystem;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly Lock _flushLock = new();
-    // Readers hold it shared while they read segment files; removing segments takes it exclusively.
-    private readonly ReaderWriterLockSlim _segmentsLock = new();
-    private readonly ProducerStateManager _producers;
+    private readonly LogSegments _segments;
+    private readonly LogRetention _retention;
+    private readonly LogFlusher _flusher;
+    private readonly LeaderEpochFileCache _epochs;
+    private readonly Func<long> _currentLogEndOffset;
+    private ProducerStateManager _producers;
     private LogConfig _config;
-    private LogSegment[] _segments;
-    private long _logStartOffset;
     private long _logEndOffset;
     private long _highWatermark;
-    private long _recoveryPoint;
-    private long _lastFlushMs;
-    private int _latestLeaderEpoch = -1;
-    private bool _closed;
     private bool _offline;
 
     private PartitionLog(IFileSystem fileSystem, string directory, TopicPartition topicPartition, LogConfig config, TimeProvider time,
         List<LogSegment> segments, long logStartOffset, ProducerStateManager producers, LogLoadInfo loadInfo)
     {
+        _epochs = LeaderEpochFileCache.Load(fileSystem, directory, segments, segments[^1].NextOffset, loadInfo.HadCleanShutdown);
         _fileSystem = fileSystem;
         _time = time;
         Directory = directory;
         TopicPartition = topicPartition;
         _config = config;
-        _segments = [.. segments];
-        _logStartOffset = logStartOffset;
+        _segments = new LogSegments(fileSystem, directory, segments);
         _logEndOffset = segments[^1].NextOffset;
         _highWatermark = _logEndOffset;
-        _recoveryPoint = _logEndOffset;
-        _lastFlushMs = NowMs();
+        _retention = new LogRetention(fileSystem, directory, topicPartition, _segments, logStartOffset);
+        _flusher = new LogFlusher(_segments, time, _logEndOffset);
+        _currentLogEndOffset = () => LogEndOffset;
         _producers = producers;
         LoadInfo = loadInfo;
     }
@@ -58,7 +55,7 @@ public sealed class PartitionLog : IDisposable
 
     public LogLoadInfo LoadInfo { get; }
 
-    public long LogStartOffset => Volatile.Read(ref _logStartOffset);
+    public long LogStartOffset => _retention.LogStartOffset;
 
     /// <summary>The offset the next appended record gets.</summary>
     public long LogEndOffset => Volatile.Read(ref _logEndOffset);
@@ -69,19 +66,22 @@ public sealed class PartitionLog : IDisposable
     public long LastStableOffset => HighWatermark;
 
     /// <summary>Everything below this offset is known to be on disk (fsynced).</summary>
-    public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
+    public long RecoveryPoint => _flusher.RecoveryPoint;
 
     /// <summary>Bytes in all segments (DescribeLogDirs).</summary>
-    public long Size => _segments.Sum(s => s.Size);
+    public long Size => _segments.Size;
 
-    public int SegmentCount => _segments.Length;
+    public int SegmentCount => _segments.Count;
 
-    /// <summary>The leader epoch of the last append, or -1.</summary>
-    public int LatestLeaderEpoch => Volatile.Read(ref _latestLeaderEpoch);
+    /// <summary>The latest leader epoch the log holds records of (what ListOffsets latest reports), or -1.</summary>
+    public int LatestLeaderEpoch => _epochs.LatestEpoch;
 
-    internal IReadOnlyList<LogSegment> Segments => _segments;
+    internal IReadOnlyList<LogSegment> Segments => _segments.All;
 
-    private LogSegment ActiveSegment => _segments[^1];
+    // Log compaction (Cleaner/) reads rolled segments without locks and swaps cleaned ones in here.
+    internal IFileSystem FileSystem => _fileSystem;
+
+    internal IReadOnlyList<EpochEntry> LeaderEpochEntries => _epochs.Entries;
 
     /// <summary>
     /// Opens (or creates) the partition's log under <paramref name="logDir"/>, recovering after an
@@ -93,26 +93,42 @@ public sealed class PartitionLog : IDisposable
         long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         (List<LogSegment> segments, long logStartOffset, ProducerStateManager producers, LogLoadInfo info) =
             LogLoader.Load(fileSystem, directory, topicPartition, config, nowMs);
-        var log = new PartitionLog(fileSystem, directory, topicPartition, config, time, segments, logStartOffset, producers, info);
-        // The latest epoch is what ListOffsets(latest) reports; after a restart it comes from the last batch.
-        log._latestLeaderEpoch = log.LogEndOffset > log.LogStartOffset ? log.EpochAt(log.LogEndOffset - 1) : -1;
-        return log;
+        return new PartitionLog(fileSystem, directory, topicPartition, config, time, segments, logStartOffset, producers, info);
     }
 
     /// <summary>Applies changed topic configs (IncrementalAlterConfigs); they take effect from the next append or retention run.</summary>
     public void UpdateConfig(LogConfig config) => Volatile.Write(ref _config, config);
 
     /// <summary>
-    /// Appends batches the caller has validated (framing, CRC, record checks): gives them offsets and
-    /// the leader epoch in place, stamps LogAppendTime when the topic asks for it, and writes the
-    /// bytes as they are. Idempotent batches are checked against the producer state first; a retry of
-    /// a retained batch is answered with its original offsets and nothing is written.
+    /// Appends batches that nobody validated (the coordinators' and the metadata log's own batches):
+    /// their headers are walked once here (<see cref="LogAppendInfo.TryAnalyze"/>), then they are
+    /// appended as <see cref="Append(Memory{byte}, in LogAppendInfo, int)"/> does.
     /// </summary>
-    public LogAppendResult Append(Memory<byte> records, int leaderEpoch)
+    public LogAppendResult Append(Memory<byte> records, int leaderEpoch) =>
+        LogAppendInfo.TryAnalyze(records.Span, Config, TopicPartition, out LogAppendInfo info, out LogAppendResult failure)
+            ? Append(records, in info, leaderEpoch)
+            : failure with { LogStartOffset = LogStartOffset };
+
+    /// <summary>
+    /// Appends batches whose headers were walked into <paramref name="info"/> (by the produce
+    /// validator, which also checked CRCs and records): gives them offsets and the leader epoch in
+    /// place, stamps LogAppendTime when the topic asks for it, and writes the bytes as they are.
+    /// Idempotent batches are checked against the producer state first; a retry of a retained batch
+    /// is answered with its original offsets and nothing is written. No header is read again: the
+    /// info is trusted, because only <see cref="LogAppendInfo.TryAdd"/> reads headers into it; what
+    /// is checked (once, for free) is that it covers exactly these bytes, since pairing an info with
+    /// other records is a bug in the caller.
+    /// </summary>
+    public LogAppendResult Append(Memory<byte> records, in LogAppendInfo info, int leaderEpoch)
     {
+        if (info.Bytes != records.Length)
+        {
+            throw new ArgumentException($"The append info covers {info.Bytes} bytes, the records are {records.Length}.", nameof(info));
+        }
+
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_closed, this);
+            ObjectDisposedException.ThrowIf(_segments.IsClosed, this);
             long logStartOffset = LogStartOffset;
             if (_offline)
             {
@@ -126,32 +142,39 @@ public sealed class PartitionLog : IDisposable
                     $"The batches are {records.Length} bytes, larger than segment.bytes {config.SegmentBytes} of {TopicPartition}.");
             }
 
-            AppendCheck check = CheckBatches(records.Span, config);
-            if (check.Result is { } early)
-            {
-                return early with { LogStartOffset = logStartOffset };
-            }
-
-            if (check.BatchCount == 0)
+            if (info.BatchCount == 0)
             {
                 return new LogAppendResult(ErrorCode.None, -1, -1, -1, logStartOffset);
             }
 
+            ProducerCheck check = _producers.CheckAppend(in info, out int batchIndex);
+            if (check.Duplicate is { } duplicate)
+            {
+                return new LogAppendResult(ErrorCode.None, duplicate.FirstOffset, duplicate.LastOffset, -1, logStartOffset, IsDuplicate: true);
+            }
+
+            if (check.Error != ErrorCode.None)
+            {
+                BatchInfo refused = info[batchIndex];
+                return LogAppendResult.Failed(check.Error, logStartOffset, check.Error == ErrorCode.InvalidProducerEpoch
+                    ? $"Producer {refused.ProducerId} epoch {refused.ProducerEpoch} is older than the current epoch of {TopicPartition}."
+                    : $"Out of order sequence {refused.BaseSequence} from producer {refused.ProducerId} (epoch {refused.ProducerEpoch}) on {TopicPartition}.");
+            }
+
             long nowMs = NowMs();
-            bool logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime;
-            long maxTimestamp = logAppendTime ? nowMs : check.MaxTimestamp;
+            long logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime ? nowMs : -1;
             long firstOffset = _logEndOffset;
-            long lastOffset = firstOffset + check.OffsetCount - 1;
-            LogSegment segment = ActiveSegment;
+            long lastOffset = firstOffset + info.OffsetCount - 1;
             try
             {
-                if (segment.ShouldRoll(records.Length, maxTimestamp, lastOffset, nowMs, config))
+                LogSegment segment = _segments.Active;
+                if (segment.ShouldRoll(records.Length, logAppendTime >= 0 ? nowMs : info.MaxTimestamp, lastOffset, nowMs, config))
                 {
                     segment = Roll(nowMs);
                 }
 
-                AssignInPlace(records.Span, firstOffset, leaderEpoch, logAppendTime ? nowMs : -1);
-                segment.Append(records.Span, config.IndexIntervalBytes, nowMs);
+                AssignInPlace(records.Span, in info, firstOffset, leaderEpoch, logAppendTime);
+                segment.Append(records.Span, in info, firstOffset, logAppendTime, config.IndexIntervalBytes, nowMs);
             }
             catch (IOException e)
             {
@@ -160,15 +183,15 @@ public sealed class PartitionLog : IDisposable
                 return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"Writing to {TopicPartition} failed: {e.Message}");
             }
 
-            UpdateProducerState(records.Span);
+            _producers.Update(in info, firstOffset, logAppendTime);
+            _epochs.Assign(leaderEpoch, firstOffset);
             Volatile.Write(ref _logEndOffset, lastOffset + 1);
-            Volatile.Write(ref _latestLeaderEpoch, leaderEpoch);
             if (lastOffset + 1 - RecoveryPoint >= config.FlushMessages)
             {
                 Flush();
             }
 
-            return new LogAppendResult(ErrorCode.None, firstOffset, lastOffset, logAppendTime ? nowMs : -1, logStartOffset);
+            return new LogAppendResult(ErrorCode.None, firstOffset, lastOffset, logAppendTime, logStartOffset);
         }
     }
 
@@ -179,10 +202,10 @@ public sealed class PartitionLog : IDisposable
     /// </summary>
     public LogReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch)
     {
-        _segmentsLock.EnterReadLock();
+        // Offsets are taken under the segments' shared lock, so no cleaner swap falls between them and the read.
+        _segments.EnterRead();
         try
         {
-            ObjectDisposedException.ThrowIf(_closed, this);
             long logStartOffset = LogStartOffset;
             long logEndOffset = LogEndOffset;
             long highWatermark = HighWatermark;
@@ -191,61 +214,17 @@ public sealed class PartitionLog : IDisposable
                 return new LogReadResult(ErrorCode.OffsetOutOfRange, null, 0, logStartOffset, highWatermark, LastStableOffset, logEndOffset);
             }
 
-            var empty = new LogReadResult(ErrorCode.None, null, 0, logStartOffset, highWatermark, LastStableOffset, logEndOffset);
             long limit = Math.Min(maxOffsetExclusive, logEndOffset);
-            if (fetchOffset >= limit || (maxBytes <= 0 && !minOneBatch))
-            {
-                return empty;
-            }
-
-            LogSegment[] segments = _segments;
-            int index = FloorSegment(segments, fetchOffset);
-            BatchLocation? start = null;
-            for (; index < segments.Length && start is null; index++)
-            {
-                start = segments[index].TranslateOffset(fetchOffset);
-            }
-
-            index--;
-            if (start is not { } first || first.LastOffset >= limit || (!minOneBatch && first.Size > maxBytes))
-            {
-                return empty;
-            }
-
-            long budget = minOneBatch ? Math.Max(maxBytes, first.Size) : maxBytes;
-            long available = 0;
-            for (int i = index; i < segments.Length && available < budget && (i == index || segments[i].BaseOffset < limit); i++)
-            {
-                available += segments[i].Size - (i == index ? first.Position : 0);
-            }
-
-            int toRead = (int)Math.Min(budget, available);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(toRead);
-            int filled = 0;
-            for (int i = index; i < segments.Length && filled < toRead && (i == index || segments[i].BaseOffset < limit); i++)
-            {
-                long from = i == index ? first.Position : 0;
-                long inSegment = segments[i].Size - from;
-                int read = segments[i].Read(from, buffer.AsSpan(filled, (int)Math.Min(toRead - filled, inSegment)));
-                filled += read;
-                if (read < inSegment)
-                {
-                    break;
-                }
-            }
-
-            int length = WholeBatchesBelow(buffer.AsSpan(0, filled), limit);
-            if (length == 0)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                return empty;
-            }
-
-            return new LogReadResult(ErrorCode.None, buffer, length, logStartOffset, highWatermark, LastStableOffset, logEndOffset);
+            (byte[] Buffer, int Length)? read = fetchOffset >= limit || (maxBytes <= 0 && !minOneBatch)
+                ? null
+                : _segments.Read(fetchOffset, maxBytes, limit, minOneBatch);
+            return read is { } batches
+                ? new LogReadResult(ErrorCode.None, batches.Buffer, batches.Length, logStartOffset, highWatermark, LastStableOffset, logEndOffset)
+                : new LogReadResult(ErrorCode.None, null, 0, logStartOffset, highWatermark, LastStableOffset, logEndOffset);
         }
         finally
         {
-            _segmentsLock.ExitReadLock();
+            _segments.ExitRead();
         }
     }
 
@@ -284,6 +263,58 @@ public sealed class PartitionLog : IDisposable
     }
 
     /// <summary>
+    /// Removes every record at or after <paramref name="offset"/> (Kafka's truncateTo): what a
+    /// follower does when its log diverged from the leader's, at the end offset of the last leader
+    /// epoch they share. Segments beyond it are deleted and the one holding it is cut with its
+    /// indexes; the high watermark, recovery point and log start offset never stay beyond the new
+    /// end; the producer state is rebuilt from the newest snapshot at or below it (later snapshots
+    /// are deleted) plus the batches after it; the leader epoch cache forgets the epochs that
+    /// started at or after it. A batch straddling <paramref name="offset"/> goes whole, so the new
+    /// end (returned) may be below it. Nothing happens when <paramref name="offset"/> is at or past
+    /// the log end. An I/O error takes the log offline, as a failed append does.
+    /// </summary>
+    public long TruncateTo(long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_segments.IsClosed, this);
+            if (_offline)
+            {
+                throw new IOException($"The log of {TopicPartition} failed an earlier write and cannot be truncated.");
+            }
+
+            if (offset >= LogEndOffset)
+            {
+                return LogEndOffset;
+            }
+
+            try
+            {
+                long logEndOffset = _segments.TruncateTo(offset, Config, NowMs());
+                if (logEndOffset < LogStartOffset)
+                {
+                    // Everything was cut (Kafka's truncateFullyAndStartAt): the log starts again at its new end.
+                    _retention.ResetTo(logEndOffset);
+                }
+
+                Volatile.Write(ref _logEndOffset, logEndOffset);
+                Volatile.Write(ref _highWatermark, Math.Clamp(HighWatermark, LogStartOffset, logEndOffset));
+                _flusher.TruncateTo(logEndOffset);
+                (_producers, _) = ProducerStateManager.Load(_fileSystem, Directory, _segments.All, logEndOffset);
+                _epochs.TruncateFromEnd(logEndOffset);
+                return logEndOffset;
+            }
+            catch (IOException)
+            {
+                // Half-truncated files are for recovery to sort out: as after a failed append, nothing more is written here.
+                _offline = true;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
     /// ListOffsets for one partition: -2 (earliest) and -4 (earliest local: nothing is tiered) the log
     /// start offset, -1 (latest) <paramref name="maxOffsetExclusive"/> (the high watermark, or the
     /// last stable offset for read_committed), -3 the record with the largest timestamp, a timestamp
@@ -296,7 +327,7 @@ public sealed class PartitionLog : IDisposable
         switch (timestamp)
         {
             case ListOffsetsTimestamp.Earliest or ListOffsetsTimestamp.EarliestLocal:
-                return new TimestampAndOffset(NoTimestamp, LogStartOffset, EpochAt(LogStartOffset));
+                return new TimestampAndOffset(NoTimestamp, LogStartOffset, _epochs.EpochFor(LogStartOffset));
             case ListOffsetsTimestamp.Latest:
                 return new TimestampAndOffset(NoTimestamp, maxOffsetExclusive, LatestLeaderEpoch);
             case ListOffsetsTimestamp.MaxTimestamp:
@@ -308,51 +339,18 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>The first record at or after the log start offset whose timestamp is at least <paramref name="timestamp"/>.</summary>
-    public TimestampAndOffset? OffsetForTimestamp(long timestamp)
-    {
-        _segmentsLock.EnterReadLock();
-        try
-        {
-            long logStartOffset = LogStartOffset;
-            foreach (LogSegment segment in _segments)
-            {
-                if (segment.MaxTimestamp >= timestamp && segment.NextOffset > logStartOffset)
-                {
-                    return segment.FindOffsetByTimestamp(timestamp, logStartOffset);
-                }
-            }
+    /// <summary>
+    /// OffsetsForLeaderEpoch: the largest epoch this log knows at most <paramref name="leaderEpoch"/>
+    /// and the offset where the log moved past it (the log end for the latest epoch); (-1, -1) when
+    /// it knows none. A follower truncates its own log there (<see cref="TruncateTo"/>).
+    /// </summary>
+    public (int LeaderEpoch, long EndOffset) EndOffsetForEpoch(int leaderEpoch) => _epochs.EndOffsetFor(leaderEpoch, LogEndOffset);
 
-            return null;
-        }
-        finally
-        {
-            _segmentsLock.ExitReadLock();
-        }
-    }
+    /// <summary>The first record at or after the log start offset whose timestamp is at least <paramref name="timestamp"/>.</summary>
+    public TimestampAndOffset? OffsetForTimestamp(long timestamp) => _segments.OffsetForTimestamp(timestamp, LogStartOffset);
 
     /// <summary>The record with the largest timestamp (the first one, when several share it): ListOffsets -3.</summary>
-    public TimestampAndOffset? MaxTimestampOffset()
-    {
-        _segmentsLock.EnterReadLock();
-        try
-        {
-            LogSegment? best = null;
-            foreach (LogSegment segment in _segments)
-            {
-                if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
-                {
-                    best = segment;
-                }
-            }
-
-            return best?.FindMaxTimestampRecord();
-        }
-        finally
-        {
-            _segmentsLock.ExitReadLock();
-        }
-    }
+    public TimestampAndOffset? MaxTimestampOffset() => _segments.MaxTimestampOffset();
 
     /// <summary>
     /// DeleteRecords: moves the log start offset to <paramref name="offset"/> (-1 means the high
@@ -362,26 +360,10 @@ public sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_closed, this);
-            if (!Config.DeleteEnabled)
-            {
-                return new DeleteRecordsResult(ErrorCode.PolicyViolation, LogStartOffset, $"Records of {TopicPartition} cannot be deleted: its cleanup.policy is compact.");
-            }
-
-            long target = offset == -1 ? HighWatermark : offset;
-            if (target < 0 || target > HighWatermark)
-            {
-                return new DeleteRecordsResult(ErrorCode.OffsetOutOfRange, LogStartOffset,
-                    $"Cannot delete records of {TopicPartition} before {offset}: it is not in [0, high watermark {HighWatermark}].");
-            }
-
-            if (target > LogStartOffset)
-            {
-                AdvanceLogStartOffset(target);
-                DeleteOldSegments((_, next) => next.BaseOffset <= target);
-            }
-
-            return new DeleteRecordsResult(ErrorCode.None, LogStartOffset);
+            ObjectDisposedException.ThrowIf(_segments.IsClosed, this);
+            DeleteRecordsResult result = _retention.DeleteRecordsBefore(offset, HighWatermark, Config);
+            AfterLogStartMoved();
+            return result;
         }
     }
 
@@ -394,35 +376,13 @@ public sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
-            if (_closed)
+            if (_segments.IsClosed)
             {
                 return 0;
             }
 
-            LogConfig config = Config;
-            int deleted = 0;
-            if (config.DeleteEnabled && config.RetentionMs >= 0)
-            {
-                deleted += DeleteOldSegments((segment, _) => nowMs - segment.LargestTimestamp > config.RetentionMs);
-            }
-
-            if (config.DeleteEnabled && config.RetentionBytes >= 0)
-            {
-                long excess = Size - config.RetentionBytes;
-                deleted += DeleteOldSegments((segment, _) =>
-                {
-                    if (excess - segment.Size < 0)
-                    {
-                        return false;
-                    }
-
-                    excess -= segment.Size;
-                    return true;
-                });
-            }
-
-            long logStartOffset = LogStartOffset;
-            deleted += DeleteOldSegments((_, next) => next.BaseOffset <= logStartOffset);
+            int deleted = _retention.Apply(nowMs, HighWatermark, Config);
+            AfterLogStartMoved();
             return deleted;
         }
     }
@@ -440,13 +400,12 @@ public sealed class PartitionLog : IDisposable
     /// Fsyncs everything appended so far. Concurrent callers share one fsync (group commit): a caller
     /// that waited while another flushed finds its data already covered and returns.
     /// </summary>
-    public void Flush() => FlushUpTo(LogEndOffset);
+    public void Flush() => _flusher.FlushUpTo(LogEndOffset, _currentLogEndOffset);
 
     /// <summary>Flushes when flush.ms has passed since the last flush and something is pending (the log manager's timer calls it).</summary>
     public void FlushIfDue(long nowMs)
     {
-        LogConfig config = Config;
-        if (config.FlushMs != long.MaxValue && LogEndOffset > RecoveryPoint && nowMs - Volatile.Read(ref _lastFlushMs) >= config.FlushMs)
+        if (_flusher.IsDue(nowMs, LogEndOffset, Config))
         {
             Flush();
         }
@@ -457,7 +416,7 @@ public sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
-            if (_closed)
+            if (_segments.IsClosed)
             {
                 return;
             }
@@ -466,11 +425,13 @@ public sealed class PartitionLog : IDisposable
             {
                 if (!_offline)
                 {
-                    ActiveSegment.OnBecomeInactive();
+                    LogSegment active = _segments.Active;
+                    active.OnBecomeInactive();
                     Flush();
-                    ActiveSegment.Flush();
-                    WriteProducerSnapshot(LogEndOffset);
-                    LogStartOffsetCheckpoint.Write(_fileSystem, Directory, TopicPartition, LogStartOffset);
+                    active.Flush();
+                    _producers.TakeSnapshot(_fileSystem, Directory, LogEndOffset);
+                    _epochs.Flush();
+                    _retention.Checkpoint();
                     _fileSystem.WriteAllAtomic(Path.Combine(Directory, LogLoader.CleanShutdownFileName), []);
                 }
             }
@@ -486,21 +447,12 @@ public sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
-            if (!_closed)
-            {
-                CloseSegments();
-            }
-
+            CloseSegments();
             _fileSystem.DeleteDirectory(Directory);
         }
     }
 
     public void Dispose() => Close();
-
-    // Log compaction (Cleaner/): the cleaner reads rolled segments without locks and swaps its
-    // cleaned segments in here, where appends, retention and readers see the change at once.
-
-    internal IFileSystem FileSystem => _fileSystem;
 
     /// <summary>The last offset each idempotent producer wrote: the cleaner keeps those batches, even emptied.</summary>
     internal HashSet<(long ProducerId, long LastOffset)> LastBatchesOfProducers()
@@ -514,207 +466,44 @@ public sealed class PartitionLog : IDisposable
     /// <summary>
     /// Replaces the consecutive rolled segments <paramref name="replaced"/> by the one <paramref name="swapIn"/>
     /// opens after renaming files, with readers held off, so no fetch sees a half-swapped log.
-    /// False (and nothing done) when the log changed meanwhile: retention or DeleteRecords removed
-    /// one of them, or the log was closed. An I/O error in the swap takes the log offline.
+    /// False (and nothing done) when the log changed meanwhile: retention, DeleteRecords or a
+    /// truncation removed one of them, or the log was closed. An I/O error in the swap takes the log offline.
     /// </summary>
     internal bool ReplaceSegments(IReadOnlyList<LogSegment> replaced, Func<LogSegment> swapIn)
     {
         lock (_lock)
         {
-            LogSegment[] segments = _segments;
-            int start = Array.IndexOf(segments, replaced[0]);
-            if (_closed || _offline || start < 0 || start + replaced.Count >= segments.Length
-                || !segments.AsSpan(start, replaced.Count).SequenceEqual(replaced.ToArray()))
+            if (_offline)
             {
                 return false;
             }
 
-            _segmentsLock.EnterWriteLock();
             try
             {
-                LogSegment cleaned = swapIn();
-                Volatile.Write(ref _segments, [.. segments[..start], cleaned, .. segments[(start + replaced.Count)..]]);
+                return _segments.Replace(replaced, swapIn);
             }
             catch (IOException)
             {
                 _offline = true;
                 throw;
             }
-            finally
-            {
-                _segmentsLock.ExitWriteLock();
-            }
-
-            return true;
         }
     }
 
-    private static int FloorSegment(LogSegment[] segments, long offset)
+    /// <summary>Writes the offsets, leader epoch and (LogAppendTime) timestamp into each batch where it lies in the request buffer.</summary>
+    private static void AssignInPlace(Span<byte> records, in LogAppendInfo info, long firstOffset, int leaderEpoch, long logAppendTime)
     {
-        int low = 0;
-        int high = segments.Length - 1;
-        while (low <= high)
+        for (int i = 0; i < info.BatchCount; i++)
         {
-            int middle = (low + high) >>> 1;
-            if (segments[middle].BaseOffset <= offset)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-
-        return Math.Max(0, high);
-    }
-
-    /// <summary>The length of the leading whole batches whose last offset is below <paramref name="limit"/>.</summary>
-    private static int WholeBatchesBelow(ReadOnlySpan<byte> data, long limit)
-    {
-        int position = 0;
-        while (data.Length - position >= RecordBatchHeader.Size)
-        {
-            var header = new RecordBatchHeader(data[position..]);
-            if (header.SizeInBytes > data.Length - position || header.LastOffset >= limit)
-            {
-                break;
-            }
-
-            position += (int)header.SizeInBytes;
-        }
-
-        return position;
-    }
-
-    private static void AssignInPlace(Span<byte> records, long firstOffset, int leaderEpoch, long logAppendTime)
-    {
-        long offset = firstOffset;
-        int position = 0;
-        while (position < records.Length)
-        {
-            Span<byte> batch = records[position..];
-            var header = new RecordBatchHeader(batch);
-            int size = (int)header.SizeInBytes;
-            int lastOffsetDelta = header.LastOffsetDelta;
+            BatchInfo batch = info[i];
+            Span<byte> bytes = records.Slice(batch.Position, batch.Size);
             // Neither field is covered by the CRC, so the client's CRC stays valid.
-            RecordBatch.SetBaseOffset(batch, offset);
-            RecordBatch.SetPartitionLeaderEpoch(batch, leaderEpoch);
+            RecordBatch.SetBaseOffset(bytes, firstOffset + batch.RelativeOffset);
+            RecordBatch.SetPartitionLeaderEpoch(bytes, leaderEpoch);
             if (logAppendTime >= 0)
             {
-                RecordBatch.SetMaxTimestamp(batch[..size], TimestampType.LogAppendTime, logAppendTime);
+                RecordBatch.SetMaxTimestamp(bytes, TimestampType.LogAppendTime, logAppendTime);
             }
-
-            offset += lastOffsetDelta + 1L;
-            position += size;
-        }
-    }
-
-    /// <summary>The earlier batch of this append from the same producer, if any (a request rarely has two).</summary>
-    private static bool FindEarlierBatch(ReadOnlySpan<byte> earlier, long producerId, out short producerEpoch, out int lastSequence)
-    {
-        producerEpoch = 0;
-        lastSequence = -1;
-        bool found = false;
-        int position = 0;
-        while (position < earlier.Length)
-        {
-            var header = new RecordBatchHeader(earlier[position..]);
-            if (header.ProducerId == producerId)
-            {
-                found = true;
-                producerEpoch = header.ProducerEpoch;
-                lastSequence = ProducerStateManager.IncrementSequence(header.BaseSequence, header.LastOffsetDelta);
-            }
-
-            position += (int)header.SizeInBytes;
-        }
-
-        return found;
-    }
-
-    /// <summary>Walks the headers once: framing, sizes, producer sequence rules; sums offsets and the max timestamp.</summary>
-    private AppendCheck CheckBatches(ReadOnlySpan<byte> records, LogConfig config)
-    {
-        int position = 0;
-        int batchCount = 0;
-        long offsetCount = 0;
-        long maxTimestamp = -1;
-        long lastProducerId = -1;
-        short lastEpoch = 0;
-        int lastSequence = -1;
-        while (position < records.Length)
-        {
-            ReadOnlySpan<byte> rest = records[position..];
-            if (rest.Length < RecordBatchHeader.Size)
-            {
-                return AppendCheck.Fail(ErrorCode.CorruptMessage, $"The records of {TopicPartition} end with a partial batch.");
-            }
-
-            var header = new RecordBatchHeader(rest);
-            if (!header.IsPlausible(rest.Length))
-            {
-                return AppendCheck.Fail(ErrorCode.CorruptMessage, $"The records of {TopicPartition} hold a malformed batch at byte {position}.");
-            }
-
-            int size = (int)header.SizeInBytes;
-            if (size > config.MaxMessageBytes)
-            {
-                return AppendCheck.Fail(ErrorCode.MessageTooLarge,
-                    $"A batch of {size} bytes is larger than max.message.bytes {config.MaxMessageBytes} of {TopicPartition}.");
-            }
-
-            if (header.HasProducerId && !header.IsControl)
-            {
-                int firstSequence = header.BaseSequence;
-                ProducerCheck check = header.ProducerId == lastProducerId
-                    ? ProducerStateManager.CheckNext(lastEpoch, lastSequence, header.ProducerEpoch, firstSequence)
-                    : FindEarlierBatch(records[..position], header.ProducerId, out short epoch, out int sequence)
-                        ? ProducerStateManager.CheckNext(epoch, sequence, header.ProducerEpoch, firstSequence)
-                        : _producers.Check(header.ProducerId, header.ProducerEpoch, firstSequence, ProducerStateManager.IncrementSequence(firstSequence, header.LastOffsetDelta));
-                if (check.Duplicate is { } duplicate)
-                {
-                    return new AppendCheck(new LogAppendResult(ErrorCode.None, duplicate.FirstOffset, duplicate.LastOffset, -1, 0, IsDuplicate: true), 0, 0, 0);
-                }
-
-                if (check.Error != ErrorCode.None)
-                {
-                    return AppendCheck.Fail(check.Error, check.Error == ErrorCode.InvalidProducerEpoch
-                        ? $"Producer {header.ProducerId} epoch {header.ProducerEpoch} is older than the current epoch of {TopicPartition}."
-                        : $"Out of order sequence {firstSequence} from producer {header.ProducerId} (epoch {header.ProducerEpoch}) on {TopicPartition}.");
-                }
-
-                lastProducerId = header.ProducerId;
-                lastEpoch = header.ProducerEpoch;
-                lastSequence = ProducerStateManager.IncrementSequence(firstSequence, header.LastOffsetDelta);
-            }
-
-            maxTimestamp = Math.Max(maxTimestamp, header.MaxTimestamp);
-            offsetCount += header.LastOffsetDelta + 1L;
-            position += size;
-            batchCount++;
-        }
-
-        return new AppendCheck(null, batchCount, offsetCount, maxTimestamp);
-    }
-
-    private void UpdateProducerState(ReadOnlySpan<byte> records)
-    {
-        int position = 0;
-        while (position < records.Length)
-        {
-            var header = new RecordBatchHeader(records[position..]);
-            if (header.HasProducerId && !header.IsControl)
-            {
-                _producers.Update(header.ProducerId, header.ProducerEpoch, new BatchMetadata(
-                    header.BaseSequence,
-                    ProducerStateManager.IncrementSequence(header.BaseSequence, header.LastOffsetDelta),
-                    header.BaseOffset,
-                    header.LastOffset,
-                    header.MaxTimestamp));
-            }
-
-            position += (int)header.SizeInBytes;
         }
     }
 
@@ -724,7 +513,7 @@ public sealed class PartitionLog : IDisposable
     /// </summary>
     private LogSegment Roll(long nowMs)
     {
-        LogSegment active = ActiveSegment;
+        LogSegment active = _segments.Active;
         long newBaseOffset = _logEndOffset;
         if (active.BaseOffset == newBaseOffset)
         {
@@ -732,149 +521,31 @@ public sealed class PartitionLog : IDisposable
         }
 
         active.OnBecomeInactive();
-        FlushUpTo(newBaseOffset);
+        _flusher.FlushUpTo(newBaseOffset, _currentLogEndOffset);
         active.Flush();
-        LogSegment segment = LogSegment.Create(_fileSystem, Directory, newBaseOffset, Config, nowMs);
-        Volatile.Write(ref _segments, [.. _segments, segment]);
-        WriteProducerSnapshot(newBaseOffset);
+        LogSegment segment = _segments.Roll(newBaseOffset, Config, nowMs);
+        _producers.TakeSnapshot(_fileSystem, Directory, newBaseOffset);
+        // After a crash only the active segment's epochs are read again: the rolled ones' must be on disk.
+        _epochs.Flush();
         return segment;
     }
 
-    private void FlushUpTo(long offset)
+    /// <summary>
+    /// The log start offset may have moved (retention, DeleteRecords): the epoch cache starts there
+    /// too, and a high watermark it passed (DeleteRecords of everything) follows it.
+    /// </summary>
+    private void AfterLogStartMoved()
     {
-        if (RecoveryPoint >= offset)
+        long logStartOffset = LogStartOffset;
+        _epochs.TruncateFromStart(logStartOffset);
+        if (HighWatermark < logStartOffset)
         {
-            return;
-        }
-
-        lock (_flushLock)
-        {
-            if (RecoveryPoint >= offset)
-            {
-                return;
-            }
-
-            // Cover everything written so far, also for callers that queued behind this flush.
-            long target = LogEndOffset;
-            long recoveryPoint = RecoveryPoint;
-            _segmentsLock.EnterReadLock();
-            try
-            {
-                foreach (LogSegment segment in _segments)
-                {
-                    if (segment.NextOffset > recoveryPoint || segment == _segments[^1])
-                    {
-                        segment.Flush();
-                    }
-                }
-            }
-            finally
-            {
-                _segmentsLock.ExitReadLock();
-            }
-
-            Volatile.Write(ref _recoveryPoint, Math.Max(target, offset));
-            Volatile.Write(ref _lastFlushMs, NowMs());
+            Volatile.Write(ref _highWatermark, logStartOffset);
         }
     }
 
-    private void AdvanceLogStartOffset(long offset)
-    {
-        // Checkpoint before deleting, so a crash in between never resurrects deleted offsets.
-        LogStartOffsetCheckpoint.Write(_fileSystem, Directory, TopicPartition, offset);
-        Volatile.Write(ref _logStartOffset, offset);
-        if (HighWatermark < offset)
-        {
-            Volatile.Write(ref _highWatermark, offset);
-        }
-    }
-
-    /// <summary>Deletes the longest prefix of rolled segments, wholly below the high watermark, that <paramref name="shouldDelete"/> accepts.</summary>
-    private int DeleteOldSegments(Func<LogSegment, LogSegment, bool> shouldDelete)
-    {
-        LogSegment[] segments = _segments;
-        long highWatermark = HighWatermark;
-        int count = 0;
-        while (count < segments.Length - 1 && segments[count + 1].BaseOffset <= highWatermark && shouldDelete(segments[count], segments[count + 1]))
-        {
-            count++;
-        }
-
-        if (count == 0)
-        {
-            return 0;
-        }
-
-        long newStart = segments[count].BaseOffset;
-        if (newStart > LogStartOffset)
-        {
-            AdvanceLogStartOffset(newStart);
-        }
-
-        _segmentsLock.EnterWriteLock();
-        try
-        {
-            Volatile.Write(ref _segments, segments[count..]);
-        }
-        finally
-        {
-            _segmentsLock.ExitWriteLock();
-        }
-
-        foreach (LogSegment segment in segments[..count])
-        {
-            segment.Delete();
-        }
-
-        return count;
-    }
-
-    private void WriteProducerSnapshot(long offset)
-    {
-        ProducerSnapshotFile.Write(_fileSystem, Directory, offset, _producers);
-        foreach ((_, string path) in ProducerSnapshotFile.List(_fileSystem, Directory).Skip(KeptProducerSnapshots))
-        {
-            _fileSystem.DeleteFile(path);
-        }
-    }
-
-    private int EpochAt(long offset)
-    {
-        _segmentsLock.EnterReadLock();
-        try
-        {
-            LogSegment[] segments = _segments;
-            return segments[FloorSegment(segments, offset)].TranslateOffset(offset)?.PartitionLeaderEpoch ?? LatestLeaderEpoch;
-        }
-        finally
-        {
-            _segmentsLock.ExitReadLock();
-        }
-    }
-
-    private void CloseSegments()
-    {
-        _segmentsLock.EnterWriteLock();
-        try
-        {
-            foreach (LogSegment segment in _segments)
-            {
-                segment.Dispose();
-            }
-
-            _closed = true;
-        }
-        finally
-        {
-            _segmentsLock.ExitWriteLock();
-        }
-    }
+    /// <summary>Closes the segment files without what <see cref="Close"/> writes (checkpoints, snapshot, clean-shutdown marker).</summary>
+    private void CloseSegments() => _segments.Dispose();
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    /// <summary>The first pass over an append: a result to return at once (error or duplicate), or what the append will take.</summary>
-    private readonly record struct AppendCheck(LogAppendResult? Result, int BatchCount, long OffsetCount, long MaxTimestamp)
-    {
-        public static AppendCheck Fail(ErrorCode error, string message) => new(LogAppendResult.Failed(error, 0, message), 0, 0, 0);
-    }
 }

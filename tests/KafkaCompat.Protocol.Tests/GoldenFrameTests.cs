@@ -192,32 +192,41 @@ public class GoldenFrameTests
                 var partition = topic.PartitionData.Single(p => p.Index == expectedPartition.GetProperty("partition").GetInt32());
                 var expected = expectedPartition.GetProperty("records").EnumerateArray().Select(Describe).ToList();
                 var records = facts.TryGetProperty("magic", out var magic)
-                    ? ReadLegacyMessages(partition.Records!.Value, codec, magic.GetByte(), facts)
-                    : ReadRecords(partition.Records!.Value, codec);
-                Assert.That(records, Is.EqualTo(expected));
+                    ? UpConvertLegacy(partition.Records!.Value, (byte)magic.GetInt32(), codec, facts)
+                    : partition.Records!.Value;
+                Assert.That(ReadRecords(records, codec), Is.EqualTo(expected));
             }
         }
     }
 
-    // Produce v0-2: a legacy message set, uncompressed messages or one wrapper of the codec, every
-    // message (wrapper and inner) of the magic the request version implies, each with its CRC-32;
-    // the records' timestamps are the ones the driver set (magic 1) or absent (magic 0).
-    private static List<string> ReadLegacyMessages(ReadOnlyMemory<byte> set, CompressionType codec, byte magic, JsonElement facts)
+    /// <summary>
+    /// A legacy message set (magic 0/1) as the broker takes it from Produce v0-2: every message's
+    /// CRC-32 and magic, the wrapper's codec, then up-converted to the v2 batch that is appended,
+    /// whose timestamps are the client's in magic 1 and NO_TIMESTAMP (-1) in magic 0.
+    /// </summary>
+    private static ReadOnlyMemory<byte> UpConvertLegacy(ReadOnlyMemory<byte> records, byte magic, CompressionType codec, JsonElement facts)
     {
-        var outer = LegacyMessageSet.ReadOuter(set);
-        Assert.That(outer.Select(m => m.Compression).Distinct(), Is.EqualTo(new[] { codec }));
-        if (codec != CompressionType.None)
+        var messages = new LegacyMessageEnumerator(records);
+        while (messages.MoveNext())
         {
-            Assert.That(outer, Has.Count.EqualTo(1), "one wrapper message");
+            Assert.That(messages.Current.IsValidCrc(), "CRC-32 of the message as the client wrote it");
+            Assert.That((messages.Current.Magic, messages.Current.CompressionCodecId), Is.EqualTo((magic, (int)codec)));
         }
-        var messages = outer.Concat(codec == CompressionType.None ? [] : LegacyMessageSet.ReadFlat(set)).ToList();
-        Assert.That(messages.Select(m => m.Magic).Distinct(), Is.EqualTo(new[] { magic }));
-        Assert.That(messages.Select(m => m.ValidCrc), Is.All.True, "CRC-32 of each message as the client wrote it");
-        var records = LegacyMessageSet.ReadFlat(set);
-        Assert.That(records.Select(m => m.Timestamp), magic == 0
-            ? Is.All.Null
-            : Is.EqualTo(facts.GetProperty("timestamps").EnumerateArray().Select(t => (long?)t.GetInt64())));
-        return records.Select(m => $"{Text(m.Key)}|{Text(m.Value)}|").ToList();
+        Assert.That(messages.HasTrailingPartialMessage, Is.False);
+        var batch = new System.Buffers.ArrayBufferWriter<byte>();
+        LegacyMessageSetConverter.ToRecordBatch(records, batch, 16 << 20);
+        var timestamps = new List<long>();
+        foreach (var converted in new RecordBatchSet(batch.WrittenMemory))
+        {
+            using var reader = converted.OpenRecords(16 << 20);
+            foreach (var record in reader)
+            {
+                timestamps.Add(record.Timestamp);
+            }
+        }
+        var expectedTimestamps = facts.TryGetProperty("timestamps", out var t) ? t.EnumerateArray().Select(e => e.GetInt64()).ToList() : [.. timestamps.Select(_ => -1L)];
+        Assert.That(timestamps, Is.EqualTo(expectedTimestamps));
+        return batch.WrittenMemory;
     }
 
     private static List<string> ReadRecords(ReadOnlyMemory<byte> records, CompressionType codec)

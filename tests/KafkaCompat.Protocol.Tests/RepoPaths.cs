@@ -10,6 +10,9 @@ internal static class RepoPaths
     /// <summary>Apache Kafka's own specs, when ../shared sits beside the checkout (as in CI).</summary>
     public static string UpstreamSpecs => Path.Combine(Root, "..", "shared", "kafka-protocol");
 
+    /// <summary>The protocol as of mid-2026 in a compact notation, when ../shared sits beside the checkout.</summary>
+    public static string NewerSpecs => Path.Combine(Root, "..", "shared", "kafka-protocol-newer");
+
     public static string Golden => Path.Combine(AppContext.BaseDirectory, "Golden");
 
     private static string FindRoot()

@@ -45,7 +45,7 @@ public class VersionRuleTests
     [Test]
     public void AVersionOutsideTheRangeIsRefusedBothWays()
     {
-        Assert.Throws<UnsupportedVersionException>(() => new ProduceRequestData().Serialize(12));
+        Assert.Throws<UnsupportedVersionException>(() => new ProduceRequestData().Serialize(14));
         Assert.Throws<UnsupportedVersionException>(() => KafkaMessages.Deserialize<ProduceRequestData>(new byte[20], -1));
     }
 
@@ -90,8 +90,8 @@ public class VersionRuleTests
     [Test]
     public void ApiTableKnowsRangesAndBuildsMessages()
     {
-        Assert.That(ApiKeys.ValidVersions(ApiKey.Produce), Is.EqualTo(new VersionRange(0, 11)));
-        Assert.That(ApiKeys.ValidVersions(ApiKey.Fetch), Is.EqualTo(new VersionRange(0, 17)));
+        Assert.That(ApiKeys.ValidVersions(ApiKey.Produce), Is.EqualTo(new VersionRange(0, 13)));
+        Assert.That(ApiKeys.ValidVersions(ApiKey.Fetch), Is.EqualTo(new VersionRange(0, 18)));
         Assert.That(ApiKeys.FlexibleVersions(ApiKey.Fetch).Lowest, Is.EqualTo(12));
         Assert.That(ApiKeys.NewRequest(ApiKey.Fetch), Is.InstanceOf<FetchRequestData>());
         Assert.That(ApiKeys.NewResponse(ApiKey.JoinGroup), Is.InstanceOf<JoinGroupResponseData>());

@@ -85,7 +85,7 @@ public class RecordsBenchmarks
         return CompressionCodecs.Decompress(codec, _compressed[codec], _output, 2 * PayloadBytes);
     }
 
-    private static byte[] JsonLines(int length)
+    internal static byte[] JsonLines(int length)
     {
         var random = new Random(7);
         string[] events = ["page_view", "add_to_cart", "checkout", "search"];

@@ -108,6 +108,12 @@ start_server "$L" && {
 for z in gzip snappy lz4 zstd; do
   start_server "$L-$z" --only Produce && { run "$L-$z" "$PY" "$HERE/drive_kafka_python.py" produce "$BOOT" "$z"; stop_server; }
 done
+# Pinned to old brokers: legacy message sets (0.9: Produce v1, magic 0; 0.10.1: Produce v2, magic 1).
+for api in 0.9 0.10.1; do
+  for z in none gzip snappy lz4; do
+    start_server "$L-api$api-$z" --only Produce && { run "$L-api$api-$z" "$PY" "$HERE/drive_kafka_python.py" produce-pinned "$BOOT" "$api" "$z"; stop_server; }
+  done
+done
 fi
 
 # --- @platformatic/kafka 1.35.0 ----------------------------------------------

@@ -3,10 +3,15 @@
 
   drive_kafka_python.py produce BOOTSTRAP [none|gzip|snappy|lz4|zstd]
   drive_kafka_python.py join    BOOTSTRAP WAIT_FILE
+  drive_kafka_python.py produce-pinned BOOTSTRAP API_VERSION [none|gzip|snappy|lz4]
 
 produce: one producer, client id "golden-kafka-python", acks=all (-1),
          request timeout 30000 ms, linger 200 ms, the four records below all to
          topic "golden" partition 0, then flush and close.
+produce-pinned: as produce, with api_version pinned (e.g. 0.9: Produce v1 with
+         magic 0 messages; 0.10.1: Produce v2 with magic 1), no ApiVersions
+         request; the records have no headers (magic 0/1 cannot carry them)
+         and timestamps 1700000000000 + i (kept by magic 1 only).
 join:    a KafkaConsumer in group "golden-group" subscribed to "golden"; it
          sends FindCoordinator and JoinGroup.  The capture server never answers
          JoinGroup, so the driver exits as soon as WAIT_FILE (the captured
@@ -47,6 +52,19 @@ def produce(bootstrap, codec):
     p.close(timeout=5)
 
 
+def produce_pinned(bootstrap, api, codec):
+    p = KafkaProducer(bootstrap_servers=bootstrap, client_id=CLIENT_ID, acks="all",
+                      api_version=tuple(int(x) for x in api.split(".")),
+                      compression_type=None if codec == "none" else codec,
+                      linger_ms=200, request_timeout_ms=30000, retries=0)
+    futures = [p.send(TOPIC, key=k, value=v, partition=0, timestamp_ms=1700000000000 + i)
+               for i, (k, v, _) in enumerate(RECORDS)]
+    p.flush(timeout=30)
+    for f in futures:
+        f.get(timeout=30)
+    p.close(timeout=5)
+
+
 def join(bootstrap, wait_file, **pin):
     c = KafkaConsumer(TOPIC, bootstrap_servers=bootstrap, client_id=CLIENT_ID,
                       group_id="golden-group", enable_auto_commit=False,
@@ -69,6 +87,8 @@ if __name__ == "__main__":
     mode, bootstrap = sys.argv[1], sys.argv[2]
     if mode == "produce":
         produce(bootstrap, sys.argv[3] if len(sys.argv) > 3 else "none")
+    elif mode == "produce-pinned":
+        produce_pinned(bootstrap, sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "none")
     elif mode == "join":
         join(bootstrap, sys.argv[3])
     elif mode == "join-pinned":

@@ -36,9 +36,19 @@ APP_RECORDS = [  # kafkajs, kafka-python, platformatic: same four records
 ]
 
 
-# Old clients write legacy message sets (magic 0/1), which have no headers: the same four
-# records without them (kafka-node, sarama at its default version, kafka-python pinned).
+# kafka-python pinned to an old api_version: the same four records without headers (magic 0/1
+# cannot carry them), timestamps 1700000000000 + i (magic 1 keeps them).
 LEGACY_RECORDS = [rec(r["key"], r["value"], []) for r in APP_RECORDS]
+LEGACY_TIMESTAMPS = [1700000000000 + i for i in range(len(LEGACY_RECORDS))]
+
+
+def legacy(api, codec):
+    facts = dict(produce(LEGACY_RECORDS, codec), magic=0 if api == "0.9" else 1)
+    if facts["magic"] == 1:
+        facts["timestamps"] = LEGACY_TIMESTAMPS
+    if codec == "snappy":
+        facts["snappyFraming"] = "xerial"
+    return facts
 
 
 def produce(records, codec):
@@ -53,7 +63,7 @@ def legacy_produce(magic, codec, **more):
     messages carry the timestamps the driver set, 1700000000000 + i (kafka-node)."""
     facts = dict(produce(LEGACY_RECORDS, codec), magic=magic, **more)
     if magic == 1:
-        facts["timestamps"] = [1700000000000 + i for i in range(len(LEGACY_RECORDS))]
+        facts["timestamps"] = LEGACY_TIMESTAMPS
     return facts
 
 
@@ -120,6 +130,9 @@ FACTS = {
     ("kafka-python-2.0.2", "JoinGroup", 2): {
         "groupId": GROUP, "sessionTimeoutMs": 10000, "rebalanceTimeoutMs": 300000, "memberId": "",
         "protocolType": "consumer", "protocols": ["range", "roundrobin"], "subscribedTopics": [TOPIC]},
+    # kafka-python pinned to api_version 0.9 (Produce v1, magic 0) and 0.10.1 (Produce v2, magic 1)
+    **{("kafka-python-2.0.2-api%s-%s" % (api, z), "Produce", 1 if api == "0.9" else 2): legacy(api, z)
+       for api in ("0.9", "0.10.1") for z in ("none", "gzip", "snappy", "lz4")},
     # @platformatic/kafka
     ("platformatic-kafka-1.35.0", "ApiVersions", 3): {"clientSoftwareName": "platformatic-kafka", "clientSoftwareVersion": "1.35.0"},
     ("platformatic-kafka-1.35.0", "Metadata", 12): {"topics": [TOPIC]},

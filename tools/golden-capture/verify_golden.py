@@ -16,6 +16,8 @@ import struct
 import sys
 import zlib
 
+import xxhash
+
 FLEX = {0: 9, 3: 9, 10: 3, 11: 6, 18: 3}
 CODECS = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
 
@@ -111,45 +113,47 @@ def decompress(codec, data):
 
 
 FRAMING = []
-TIMESTAMPS = []  # of the magic 1 records (not wrappers) of the frame being decoded
+LEGACY = []  # (magic, timestamp) of every legacy record seen in the current frame
 
 
-def legacy_messages(raw, info, magics, inner=False):
-    """A legacy message set (magic 0/1): [offset int64, size int32, crc int32 (CRC-32 of the rest),
-    magic int8, attributes int8, timestamp int64 (magic 1 only), key bytes, value bytes]...; a
-    compressed message's value is a whole message set of the codec's messages."""
-    out = []
-    r = Rd(raw)
+def legacy_messages(raw, info, wrapper_magic=None):
+    """Magic 0/1 message sets: CRC-32 (zlib) per message, one level of compressed wrappers."""
+    out, r = [], Rd(raw)
     while not r.done():
         r.u("q")
-        body = Rd(r.take(r.u("i")))
-        crc = body.u("I")
-        if zlib.crc32(body.b[body.p:]) != crc:
+        msg = Rd(r.take(r.u("i")))
+        crc = msg.u("I")
+        if zlib.crc32(msg.b[msg.p:]) != crc:
             info.append("CRC-32 mismatch")
-        magic = body.u("b")
-        magics.add(magic)
-        attrs = body.u("b")
-        timestamp = body.u("q") if magic == 1 else None
-        k, v = body.bytes(), body.bytes()
-        assert body.done()
+        magic, attrs = msg.u("b"), msg.u("b")
+        ts = msg.u("q") if magic == 1 else None
+        k = msg.bytes()
+        v = msg.bytes()
+        assert msg.done()
         codec = CODECS[attrs & 7]
         if codec == "none":
-            if timestamp is not None:
-                TIMESTAMPS.append(timestamp)
+            LEGACY.append((magic, ts))
             out.append((codec, [{"key": None if k is None else k.decode(), "value": None if v is None else v.decode(), "headers": []}]))
             continue
-        assert not inner, "a compressed message inside a compressed message"
+        assert wrapper_magic is None, "nested wrapper"
         if codec == "snappy":
             FRAMING.append("xerial" if v[:8] == b"\x82SNAPPY\x00" else "raw")
-        out.append((codec, [rec for _, recs in legacy_messages(decompress(codec, v), info, magics, True) for rec in recs]))
+        if codec == "lz4" and magic == 0:
+            # Kafka before 0.10 hashed the LZ4 frame header from the magic number on (KAFKA-3160).
+            end = 6 + (8 if v[4] & 8 else 0) + (4 if v[4] & 1 else 0)
+            if v[end] != (xxhash.xxh32(v[:end]).intdigest() >> 8) & 0xFF:
+                info.append("magic 0 LZ4 without the pre-0.10 header checksum")
+            v = v[:end] + bytes([(xxhash.xxh32(v[4:end]).intdigest() >> 8) & 0xFF]) + v[end + 1:]
+        inner = []
+        for _, rs in legacy_messages(decompress(codec, v), info, magic):
+            inner += rs
+        out.append((codec, inner))
     return out
 
 
-def batches(raw, info, magics):
-    # The magic byte sits at offset 16 in every format: after offset (8), size (4) and the
-    # record batch's leader epoch or the legacy message's CRC (4).
+def batches(raw, info):
     if len(raw) > 16 and raw[16] < 2:
-        return legacy_messages(raw, info, magics)
+        return legacy_messages(raw, info)
     out = []
     r = Rd(raw)
     while not r.done():
@@ -159,7 +163,6 @@ def batches(raw, info, magics):
         body.u("i")
         magic = body.u("b")
         assert magic == 2, "magic %d" % magic
-        magics.add(magic)
         crc = body.u("I")
         if crc32c(body.b[body.p:]) != crc:
             info.append("CRC-32C mismatch")
@@ -251,12 +254,12 @@ def decode(frame):
     elif key == 0:
         d["transactionalId"] = r.str() if ver >= 3 else None
         d["acks"], d["timeoutMs"] = r.u("h"), r.u("i")
-        notes, codecs, magics = [], set(), set()
+        notes, codecs = [], set()
 
         def part():
             idx, raw = r.u("i"), r.bytes()
             recs = []
-            for codec, rs in batches(raw, notes, magics):
+            for codec, rs in batches(raw, notes):
                 codecs.add(codec)
                 recs += rs
             r.tags()
@@ -269,14 +272,14 @@ def decode(frame):
         d["topics"] = r.arr(topic)
         r.tags()
         d["compression"] = codecs.pop() if len(codecs) == 1 else sorted(codecs)
+        if LEGACY:
+            d["magic"] = LEGACY[0][0] if len(set(m for m, _ in LEGACY)) == 1 else sorted(set(m for m, _ in LEGACY))
+            if d["magic"] == 1:
+                d["timestamps"] = [t for _, t in LEGACY]
+            del LEGACY[:]
         if FRAMING:
             d["snappyFraming"] = FRAMING[0] if len(set(FRAMING)) == 1 else sorted(set(FRAMING))
             del FRAMING[:]
-        if magics != {2}:
-            d["magic"] = magics.pop() if len(magics) == 1 else sorted(magics)
-        if TIMESTAMPS:
-            d["timestamps"] = TIMESTAMPS[:]
-            del TIMESTAMPS[:]
         if notes:
             d["problems"] = notes
     elif key == 9 and ver <= 5:

@@ -148,12 +148,12 @@ public static class BrokerConfigDefinitions
         Def("log.flush.start.offset.checkpoint.interval.ms", ConfigType.Int, "60000", validator: AtLeast(0)).NotActedOn("the recovery point and log start offset checkpoints are not written on this interval"),
         Def("log.segment.delete.delay.ms", ConfigType.Long, "60000", ClusterWide, AtLeast(0)).NotActedOn(ImmediateDelete),
         Def("log.preallocate", ConfigType.Boolean, "false", ClusterWide).NotActedOn("segment files are not preallocated"),
-        Def("log.message.format.version", ConfigType.String, "3.0-IV1").NotActedOn(NoLegacyFormats), // removed in Kafka 4.0
+        Def("log.message.format.version", ConfigType.String, "3.0-IV1").NotActedOn(LogIsAlwaysV2), // removed in Kafka 4.0
         Def("log.message.timestamp.type", ConfigType.String, "CreateTime", ClusterWide, ValidString("CreateTime", "LogAppendTime")),
         Def("log.message.timestamp.difference.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)).NotActedOn(NoTimestampChecks), // removed in Kafka 4.0
         Def("log.message.timestamp.before.max.ms", ConfigType.Long, LongMax, ClusterWide, AtLeast(0)),
         Def("log.message.timestamp.after.max.ms", ConfigType.Long, "3600000", ClusterWide, AtLeast(0)), // one hour since Kafka 4.0 (Long.MaxValue before)
-        Def("log.message.downconversion.enable", ConfigType.Boolean, "true", ClusterWide).NotActedOn(NoLegacyFormats), // removed in Kafka 4.0
+        Def("log.message.downconversion.enable", ConfigType.Boolean, "true", ClusterWide), // removed in Kafka 4.0
         Def("log.local.retention.ms", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),
         Def("log.local.retention.bytes", ConfigType.Long, "-2", ClusterWide, AtLeast(-2)).NotActedOn(NoTieredStorage),
         Def("log.dir.failure.timeout.ms", ConfigType.Long, "30000", validator: AtLeast(1)).NotActedOn("a failed log directory is not taken offline: the broker has no log directory failover"),

@@ -12,7 +12,7 @@ internal static class NotActedOnReasons
     public const string NoTransactions = "transactions are not supported yet: transactional producers are refused";
     public const string NoTieredStorage = "tiered (remote) storage is not supported: every segment stays in log.dirs";
     public const string NoJavaPlugins = "Java plug-in classes cannot be loaded by this broker";
-    public const string NoLegacyFormats = "record batches are kept as produced (magic 2) and the legacy formats (magic 0/1) are not served, so nothing is converted";
+    public const string LogIsAlwaysV2 = "the log always holds record batch v2 (magic 2), as Kafka 3.0+ does whatever this says: legacy message sets (magic 0/1) are converted on produce and on fetch";
     public const string NoTimestampChecks = "produced timestamps are checked with message.timestamp.before.max.ms and message.timestamp.after.max.ms (KIP-937), not with the older message.timestamp.difference.max.ms";
     public const string Threads = "requests are scheduled on the .NET thread pool, not on fixed Kafka thread pools";
     public const string NoConnectionLimits = "connection limits and quotas are not enforced yet";

@@ -14,6 +14,7 @@ namespace KafkaCompat.Broker.Config;
 public static partial class TopicConfigDefinitions
 {
     public const string CleanupPolicy = "cleanup.policy";
+    public const string MessageDownConversionEnable = "message.downconversion.enable";
     public const string RetentionMs = "retention.ms";
     public const string MinCompactionLagMs = "min.compaction.lag.ms";
     public const string MaxCompactionLagMs = "max.compaction.lag.ms";
@@ -49,8 +50,8 @@ public static partial class TopicConfigDefinitions
         Def("local.retention.ms", ConfigType.Long, AtLeast(-2), "log.local.retention.ms").NotActedOn(NoTieredStorage),
         Def(MaxCompactionLagMs, ConfigType.Long, AtLeast(1), "log.cleaner.max.compaction.lag.ms"),
         Def("max.message.bytes", ConfigType.Int, AtLeast(0), "message.max.bytes"),
-        Def("message.downconversion.enable", ConfigType.Boolean, null, "log.message.downconversion.enable").NotActedOn(NoLegacyFormats),
-        Def("message.format.version", ConfigType.String, null, "log.message.format.version").NotActedOn(NoLegacyFormats),
+        Def(MessageDownConversionEnable, ConfigType.Boolean, null, "log.message.downconversion.enable"),
+        Def("message.format.version", ConfigType.String, null, "log.message.format.version").NotActedOn(LogIsAlwaysV2),
         Def("message.timestamp.after.max.ms", ConfigType.Long, AtLeast(0), "log.message.timestamp.after.max.ms"),
         Def("message.timestamp.before.max.ms", ConfigType.Long, AtLeast(0), "log.message.timestamp.before.max.ms"),
         Def("message.timestamp.difference.max.ms", ConfigType.Long, AtLeast(0), "log.message.timestamp.difference.max.ms").NotActedOn(NoTimestampChecks),

@@ -151,8 +151,6 @@ public sealed partial class GroupCoordinatorShard
             ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
             return JoinError(error, "");
         }
-        member.ClientId = join.ClientId;
-        member.ClientHost = join.ClientHost;
         if (!join.SupportsSkippingAssignment)
         {
             // Before KIP-814 the answer names the leader as it was before this join (for a static leader its
@@ -191,13 +189,12 @@ public sealed partial class GroupCoordinatorShard
         return answer;
     }
 
+    /// <summary>A known member rejoins: it brings new protocols and timeouts; its client id and host stay those of its first join, as in Kafka.</summary>
     private Task<JoinGroupResponseData> UpdateMemberAndRebalance(ClassicGroup group, GroupMember member, JoinGroupParams join, string reason)
     {
         member.Protocols = join.Protocols;
         member.RebalanceTimeoutMs = join.RebalanceTimeoutMs;
         member.SessionTimeoutMs = join.SessionTimeoutMs;
-        member.ClientId = join.ClientId;
-        member.ClientHost = join.ClientHost;
         // A join that replaces one still waiting: the client gave up on the first.
         member.AwaitingJoin?.TrySetResult(JoinErrorResponse(ErrorCode.RebalanceInProgress, member.MemberId));
         member.AwaitingJoin = NewJoinAnswer();

@@ -157,7 +157,10 @@ public sealed partial class GroupCoordinatorShard
         var described = new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId };
         if (!_groups.TryGetValue(groupId, out var group))
         {
+            // KIP-1043: GROUP_ID_NOT_FOUND, which the handler leaves out before DescribeGroups v6.
             described.GroupState = ClassicGroupState.Dead.ToKafkaName();
+            described.ErrorCode = (short)ErrorCode.GroupIdNotFound;
+            described.ErrorMessage = $"Group {groupId} not found.";
             return described;
         }
         var stable = group.Is(ClassicGroupState.Stable);

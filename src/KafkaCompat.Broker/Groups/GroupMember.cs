@@ -18,9 +18,9 @@ public sealed class GroupMember(string memberId, string? groupInstanceId, string
 
     public bool IsStatic => GroupInstanceId is not null;
 
-    public string ClientId { get; set; } = clientId;
+    public string ClientId { get; } = clientId;
 
-    public string ClientHost { get; set; } = clientHost;
+    public string ClientHost { get; } = clientHost;
 
     public int RebalanceTimeoutMs { get; set; } = rebalanceTimeoutMs;
 

@@ -11,7 +11,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? or the request is INVALID_REQUEST.
 /// A request above v4 never reaches here: the dispatcher answers it in the v0
 /// layout with UNSUPPORTED_VERSION (KIP-511's fallback), since the client
-/// cannot parse a newer layout it did not expect.
+/// cannot parse a newer layout it did not expect. v3+ also carries the supported and finalized feature
+/// levels (KIP-584, <see cref="BrokerFeatures"/>), which is how Kafka answers kafka-features describe:
+/// there is no separate DescribeFeatures API.
 /// </summary>
 public sealed partial class ApiVersionsHandler(Func<HandlerTable> table) : ApiHandler<ApiVersionsRequestData, ApiVersionsResponseData>
 {
@@ -49,6 +51,15 @@ public sealed partial class ApiVersionsHandler(Func<HandlerTable> table) : ApiHa
                 MinVersion = handler.Versions.Lowest,
                 MaxVersion = handler.Versions.Highest,
             });
+        }
+        response.FinalizedFeaturesEpoch = BrokerFeatures.FinalizedEpoch;
+        foreach (var feature in BrokerFeatures.All)
+        {
+            response.SupportedFeatures.Add(new ApiVersionsResponseData.SupportedFeatureKey { Name = feature.Name, MinVersion = feature.Level, MaxVersion = feature.Level });
+            if (feature.Level > 0)
+            {
+                response.FinalizedFeatures.Add(new ApiVersionsResponseData.FinalizedFeatureKey { Name = feature.Name, MinVersionLevel = feature.Level, MaxVersionLevel = feature.Level });
+            }
         }
         return response;
     }

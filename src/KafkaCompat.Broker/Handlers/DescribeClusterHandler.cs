@@ -4,9 +4,11 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// DescribeCluster (key 60), versions 0-1.
+/// DescribeCluster (key 60), versions 0-2.
 /// This node is every broker and the controller. v1 may ask for controllers
 /// (EndpointType 2, KIP-919): a broker answers MISMATCHED_ENDPOINT_TYPE, as Kafka's do.
+/// v2 (KIP-1073) may ask for fenced brokers too and marks each broker's fencing: this node answers
+/// requests, so it is registered and unfenced, and there is no other broker to list.
 /// </summary>
 public sealed class DescribeClusterHandler(BrokerState broker) : ApiHandler<DescribeClusterRequestData, DescribeClusterResponseData>
 {
@@ -16,7 +18,7 @@ public sealed class DescribeClusterHandler(BrokerState broker) : ApiHandler<Desc
 
     public override ApiKey ApiKey => ApiKey.DescribeCluster;
 
-    public override VersionRange Versions => new(0, 1);
+    public override VersionRange Versions => new(0, 2);
 
     protected override ValueTask<DescribeClusterResponseData?> HandleAsync(RequestContext context, DescribeClusterRequestData request, CancellationToken cancellationToken)
     {
@@ -34,7 +36,7 @@ public sealed class DescribeClusterHandler(BrokerState broker) : ApiHandler<Desc
         var advertised = broker.AdvertisedFor(context.ListenerName);
         if (advertised is not null)
         {
-            response.Brokers.Add(new DescribeClusterResponseData.DescribeClusterBroker { BrokerId = broker.NodeId, Host = advertised.Host, Port = advertised.Port });
+            response.Brokers.Add(new DescribeClusterResponseData.DescribeClusterBroker { BrokerId = broker.NodeId, Host = advertised.Host, Port = advertised.Port, IsFenced = false });
         }
         return ValueTask.FromResult<DescribeClusterResponseData?>(response);
     }

@@ -3,12 +3,13 @@ using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Records;
 using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// Fetch (key 1), versions 4-17.
+/// Fetch (key 1), versions 0-18; v0-3 get legacy message sets (<see cref="FetchDownConversion"/>).
 /// Long poll: when fewer than MinBytes are available the request waits, up
 /// to MaxWaitMs, as a <see cref="DelayedFetch"/> registered on its partitions
 /// before they are first read; each append to one of them wakes it, and only
@@ -18,7 +19,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// consumer can always make progress (KIP-74). Reads stop at the high
 /// watermark (read_uncommitted) or the last stable offset (read_committed).
 /// v7+ fetch sessions (KIP-227); v13+ topics by id (KIP-516). Follower
-/// fetches are not served: this is a single-node broker.
+/// fetches are not served: this is a single-node broker. v18 only adds the
+/// follower's high watermark as a tagged field (KIP-1166), which a consumer
+/// leaves at its default: a consumer's v18 fetch is answered as v17's.
 /// </summary>
 public sealed class FetchHandler(ReplicaManager replicas, MetadataController metadata, FetchSessionCache sessions, BrokerState broker, TimeProvider time)
     : TypedApiHandler<FetchRequestData, FetchResponseData>
@@ -27,7 +30,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
 
     public override ApiKey ApiKey => ApiKey.Fetch;
 
-    public override VersionRange Versions => new(4, 17);
+    public override VersionRange Versions => new(0, 18);
 
     public override async ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage message, CancellationToken cancellationToken)
     {
@@ -86,6 +89,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
             foreach (var read in reads)
             {
                 read?.Result?.Dispose();
+                read?.Converted?.Dispose();
             }
             throw;
         }
@@ -99,7 +103,10 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         public Partition? Partition { get; } = partition;
         public ErrorCode Error { get; set; }
         public LogReadResult? Result { get; set; }
-        public int Bytes => Result?.Records.Length ?? 0;
+        /// <summary>The read down-converted for Fetch v0-3.</summary>
+        public PooledBufferWriter? Converted { get; set; }
+        public ReadOnlyMemory<byte> Records => Converted?.WrittenMemory ?? Result?.Records ?? ReadOnlyMemory<byte>.Empty;
+        public int Bytes => Records.Length;
     }
 
     private static bool Satisfied(PartitionRead[] reads, int totalBytes, int minBytes) =>
@@ -115,6 +122,8 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         var before = read.Bytes;
         read.Result?.Dispose();
         read.Result = null;
+        read.Converted?.Dispose();
+        read.Converted = null;
         var target = read.Target;
         // A deleted topic's partition is gone from the replica manager: its waiters wake and find out here.
         var partition = target.Topic is null ? null : replicas.GetPartition(target.Topic, target.Partition);
@@ -126,6 +135,18 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
         var budget = Math.Max(0, Math.Min(target.PartitionMaxBytes, limits.MaxBytes - others));
         read.Result = partition.Read(target.FetchOffset, budget, limits.Isolation, minOneBatch: others == 0);
         read.Error = read.Result.Error;
+        if (version <= FetchDownConversion.LastLegacyVersion && read.Error == ErrorCode.None)
+        {
+            var enabled = FetchDownConversion.Enabled(broker.Config, metadata.Image.Topic(target.Topic!));
+            read.Converted = FetchDownConversion.Convert(read.Result, target.FetchOffset, version, budget, others == 0, partition.Config, enabled, out var error);
+            read.Error = error;
+            if (error != ErrorCode.None)
+            {
+                // Kafka's answer for a partition that cannot be converted carries no offsets either.
+                read.Result.Dispose();
+                read.Result = null;
+            }
+        }
         return read.Bytes - before;
     }
 
@@ -140,14 +161,18 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
             var result = read.Result;
             if (result is not null)
             {
-                answer.Own(result, read.Error == ErrorCode.None ? result.Records.Length : 0);
+                answer.Own(result, read.Error == ErrorCode.None && read.Converted is null ? result.Records.Length : 0);
+            }
+            if (read.Converted is { } converted)
+            {
+                answer.Own(converted, converted.WrittenCount);
             }
             var hw = result?.HighWatermark ?? -1;
             var lso = result?.LastStableOffset ?? -1;
             var logStart = result?.LogStartOffset ?? -1;
             var target = read.Target;
             // An incremental response leaves out partitions with nothing new (KIP-227).
-            if (fetch.Incremental && read.Error == ErrorCode.None && result!.Records.IsEmpty
+            if (fetch.Incremental && read.Error == ErrorCode.None && read.Records.IsEmpty
                 && hw == target.SentHighWatermark && lso == target.SentLastStableOffset && logStart == target.SentLogStartOffset)
             {
                 continue;
@@ -170,7 +195,7 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                 LastStableOffset = lso,
                 LogStartOffset = logStart,
                 AbortedTransactions = isolation == ReadCommitted ? [] : null,
-                Records = read.Error == ErrorCode.None ? result!.Records : ReadOnlyMemory<byte>.Empty,
+                Records = read.Error == ErrorCode.None ? read.Records : ReadOnlyMemory<byte>.Empty,
             });
         }
         return answer;

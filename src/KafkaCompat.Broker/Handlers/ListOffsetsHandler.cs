@@ -6,12 +6,15 @@ using KafkaCompat.Storage;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// ListOffsets (key 2), versions 1-9.
+/// ListOffsets (key 2), versions 0-11 (v0 lists offsets: <see cref="ListOffsetsV0"/>).
 /// Special timestamps: -1 latest (the high watermark, or the last stable
 /// offset for read_committed, v2+), -2 earliest (log start offset),
 /// -3 the record with the largest timestamp (v7+, KIP-734), -4 earliest
 /// local (v8+, KIP-405: the log start offset, as nothing is tiered), -5
-/// latest tiered (v9+, KIP-1005: none, so -1). Any other timestamp finds the
+/// latest tiered (v9+, KIP-1005: none, so -1), -6 earliest pending upload (v11+,
+/// KIP-1023: nothing is tiered, so none either, -1 as Kafka answers for a topic
+/// without remote storage). v10 adds TimeoutMs (KIP-1075), the time a lookup in
+/// remote storage may take: every lookup here is local and immediate. Any other timestamp finds the
 /// first offset whose timestamp is at least that, through the time index;
 /// none gives offset -1 and timestamp -1. Nothing at or above the high
 /// watermark (or last stable offset) is ever returned.
@@ -22,7 +25,7 @@ public sealed class ListOffsetsHandler(ReplicaManager replicas) : ApiHandler<Lis
 
     public override ApiKey ApiKey => ApiKey.ListOffsets;
 
-    public override VersionRange Versions => new(1, 9);
+    public override VersionRange Versions => new(0, 11);
 
     protected override ValueTask<ListOffsetsResponseData?> HandleAsync(RequestContext context, ListOffsetsRequestData request, CancellationToken cancellationToken)
     {
@@ -48,11 +51,17 @@ public sealed class ListOffsetsHandler(ReplicaManager replicas) : ApiHandler<Lis
             response.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
             return response;
         }
+        if (version == 0)
+        {
+            ListOffsetsV0.Lookup(partition, request, response);
+            return response;
+        }
         // Special timestamps newer than the request's version are not understood by it: none found.
         var understood = request.Timestamp switch
         {
             ListOffsetsTimestamp.MaxTimestamp => version >= 7,
             ListOffsetsTimestamp.LatestTiered => version >= 9,
+            ListOffsetsTimestamp.EarliestPendingUpload => version >= 11,
             _ => true,
         };
         var upTo = isolation == ReadCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark;

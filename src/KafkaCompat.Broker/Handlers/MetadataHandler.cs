@@ -5,7 +5,7 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// Metadata (key 3), versions 0-12.
+/// Metadata (key 3), versions 0-13.
 /// Brokers are the advertised listener matching the listener the request
 /// came in on. A null topic list (v1+) or an empty one in v0 means every
 /// topic. Unknown topics are created when auto.create.topics.enable is on and
@@ -13,6 +13,7 @@ namespace KafkaCompat.Broker.Handlers;
 /// creation is synchronous here, so the answer already describes the new
 /// topic. v10+ may name topics by id (KIP-516); v8+ can ask for authorized
 /// operations (KIP-430; without an authorizer every operation is allowed).
+/// v13 adds a top-level error code (KIP-1102, for REBOOTSTRAP_REQUIRED): 0 in an answer, the error in an error response.
 /// </summary>
 public sealed class MetadataHandler(MetadataController metadata, BrokerState broker) : ApiHandler<MetadataRequestData, MetadataResponseData>
 {
@@ -26,7 +27,7 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
 
     public override ApiKey ApiKey => ApiKey.Metadata;
 
-    public override VersionRange Versions => new(0, 12);
+    public override VersionRange Versions => new(0, 13);
 
     protected override ValueTask<MetadataResponseData?> HandleAsync(RequestContext context, MetadataRequestData request, CancellationToken cancellationToken)
     {
@@ -111,7 +112,8 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
 
     protected override MetadataResponseData ErrorResponse(MetadataRequestData request, short version, ErrorCode error, string message)
     {
-        var response = new MetadataResponseData();
+        // Before v13 the error has nowhere to go but the topics asked for.
+        var response = new MetadataResponseData { ErrorCode = version >= 13 ? (short)error : (short)0 };
         foreach (var topic in request.Topics ?? [])
         {
             response.Topics.Add(new MetadataResponseData.MetadataResponseTopic { Name = topic.Name, TopicId = topic.TopicId, ErrorCode = (short)error });

@@ -1,22 +1,25 @@
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// OffsetFetch (key 9), versions 0-9.
+/// OffsetFetch (key 9), versions 0-10.
 /// Partitions without a committed offset answer offset -1 and metadata "". v2+ may ask for every
 /// committed offset of the group (null topics) and has a group-level error (v0-1 get it per
 /// partition); v5+ answers the leader epoch (KIP-320); v7+ has require_stable (KIP-447: nothing is
 /// pending without transactions, so every offset is stable); v8+ asks for several groups at once
-/// (KIP-709); v9+ names the member (KIP-848 consumer groups, not used by classic groups).
+/// (KIP-709); v9+ names the member (KIP-848 consumer groups, not used by classic groups); v10 names
+/// topics by id (Kafka 4.2): an unknown id answers UNKNOWN_TOPIC_ID for its partitions, and asked for
+/// every offset, topics that no longer exist (no id to name them by) are left out.
 /// </summary>
-public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandler<OffsetFetchRequestData, OffsetFetchResponseData>
+public sealed class OffsetFetchHandler(GroupCoordinator coordinator, MetadataController metadata) : ApiHandler<OffsetFetchRequestData, OffsetFetchResponseData>
 {
     public override ApiKey ApiKey => ApiKey.OffsetFetch;
 
-    public override VersionRange Versions => new(0, 9);
+    public override VersionRange Versions => new(0, 10);
 
     protected override async ValueTask<OffsetFetchResponseData?> HandleAsync(RequestContext context, OffsetFetchRequestData request, CancellationToken cancellationToken)
     {
@@ -24,14 +27,22 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
         var response = new OffsetFetchResponseData();
         if (version >= 8)
         {
+            var byId = version >= 10;
+            var image = metadata.Image;
             foreach (var group in request.Groups)
             {
-                var topics = group.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList();
+                var names = group.Topics is null ? [] : TopicsById.Names(group.Topics.Select(t => (t.Name, t.TopicId)), byId, image);
+                var topics = group.Topics?.Zip(names).Where(t => t.Second is not null).Select(t => (t.Second!, (IReadOnlyList<int>)t.First.PartitionIndexes)).ToList();
                 var result = await coordinator.FetchOffsetsAsync(group.GroupId, topics);
                 var groupResponse = new OffsetFetchResponseData.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)result.Error };
                 foreach (var byTopic in result.Offsets.GroupBy(o => o.Topic))
                 {
-                    var topicResponse = new OffsetFetchResponseData.OffsetFetchResponseTopics { Name = byTopic.Key };
+                    var id = image.Topic(byTopic.Key)?.Id;
+                    if (byId && id is null)
+                    {
+                        continue;
+                    }
+                    var topicResponse = new OffsetFetchResponseData.OffsetFetchResponseTopics { Name = byId ? "" : byTopic.Key, TopicId = byId ? id!.Value : Uuid.Zero };
                     foreach (var o in byTopic)
                     {
                         topicResponse.Partitions.Add(new OffsetFetchResponseData.OffsetFetchResponsePartitions
@@ -44,6 +55,13 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
                         });
                     }
                     groupResponse.Topics.Add(topicResponse);
+                }
+                if (result.Error == ErrorCode.None)
+                {
+                    foreach (var (topic, _) in (group.Topics ?? []).Zip(names).Where(t => t.Second is null))
+                    {
+                        groupResponse.Topics.Add(UnknownTopicId(topic));
+                    }
                 }
                 response.Groups.Add(groupResponse);
             }
@@ -75,6 +93,16 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
             response.Topics.Add(topicResponse);
         }
         return response;
+    }
+
+    private static OffsetFetchResponseData.OffsetFetchResponseTopics UnknownTopicId(OffsetFetchRequestData.OffsetFetchRequestTopics topic)
+    {
+        var answer = new OffsetFetchResponseData.OffsetFetchResponseTopics { TopicId = topic.TopicId };
+        answer.Partitions.AddRange(topic.PartitionIndexes.Select(p => new OffsetFetchResponseData.OffsetFetchResponsePartitions
+        {
+            PartitionIndex = p, CommittedOffset = -1, Metadata = "", ErrorCode = (short)ErrorCode.UnknownTopicId,
+        }));
+        return answer;
     }
 
     protected override OffsetFetchResponseData ErrorResponse(OffsetFetchRequestData request, short version, ErrorCode error, string message)

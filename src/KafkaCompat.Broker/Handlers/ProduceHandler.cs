@@ -1,14 +1,19 @@
 using System.Runtime.InteropServices;
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Records;
+using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// Produce (key 0), versions 3-11 (record batch v2 only; v0-2 carry legacy message sets).
+/// Produce (key 0), versions 0-13. v0-2 carry legacy message sets (magic 0/1), up-converted to
+/// record batch v2 first (<see cref="LegacyProduce"/>). Kafka 4 advertises v0-2 and refuses them
+/// (KAFKA-18659: librdkafka would not start without them); this broker serves them for real, for
+/// the old clients that still send them (sarama at its defaults, kafka-node, pinned kafka-python).
 /// Batches are validated in place (<see cref="LogValidator"/>), get their
 /// offsets written into the request buffer and go to the log as they arrived;
 /// only a topic whose compression.type differs from the producer's codec has
@@ -17,12 +22,17 @@ namespace KafkaCompat.Broker.Handlers;
 /// acks=-1 is answered at once: this single node is the whole ISR.
 /// v8+ carries record errors (every invalid record) and an error message (KIP-467); v7+ allows zstd (KIP-110).
 /// Transactional produce arrives with the transactions issue.
+/// v12 (KIP-890 part 2) tells the broker that a transactional producer adds partitions to its transaction
+/// implicitly; a non-transactional request is the same as v11, and a transactional one is refused at every
+/// version until transactions are served, so v12 is served for what it means without them.
+/// v13 (KIP-516) names topics by id: an id this cluster does not know is UNKNOWN_TOPIC_ID for each of its
+/// partitions, and the answer names topics by id too.
 /// </summary>
-public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) : ApiHandler<ProduceRequestData, ProduceResponseData>
+public sealed class ProduceHandler(ReplicaManager replicas, MetadataController metadata, TimeProvider time) : ApiHandler<ProduceRequestData, ProduceResponseData>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
-    public override VersionRange Versions => new(3, 11);
+    public override VersionRange Versions => new(0, 13);
 
     protected override ValueTask<ProduceResponseData?> HandleAsync(RequestContext context, ProduceRequestData request, CancellationToken cancellationToken)
     {
@@ -36,12 +46,15 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         }
         var response = new ProduceResponseData();
         var failed = false;
-        foreach (var topic in request.TopicData)
+        var names = TopicsById.Names(request.TopicData.Select(t => (t.Name, t.TopicId)), context.ApiVersion >= 13, metadata.Image);
+        foreach (var (topic, name) in request.TopicData.Zip(names))
         {
-            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
             foreach (var partitionData in topic.PartitionData)
             {
-                var partitionResponse = Append(topic.Name, partitionData, context.ApiVersion);
+                var partitionResponse = name is null
+                    ? Fail(new ProduceResponseData.PartitionProduceResponse { Index = partitionData.Index }, ErrorCode.UnknownTopicId, $"This server does not host a topic with id {topic.TopicId}")
+                    : Append(name, partitionData, context.ApiVersion);
                 failed |= partitionResponse.ErrorCode != 0;
                 topicResponse.PartitionResponses.Add(partitionResponse);
             }
@@ -69,9 +82,12 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
             return Fail(response, ErrorCode.CorruptMessage, "the partition's records are null");
         }
         var config = partition.Config;
+        ProduceValidationError? refused = null;
+        using var upConverted = version <= 2 ? LegacyProduce.UpConvert(ref records, config, out refused) : null;
         PooledBufferWriter? recompressed = null;
-        var invalid = LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds());
-        var stored = invalid is null ? TopicCompression.Apply(records, config, out recompressed, out invalid) : records;
+        var appendInfo = default(LogAppendInfo);
+        var invalid = refused ?? LogValidator.Validate(records, config, version, time.GetUtcNow().ToUnixTimeMilliseconds(), out appendInfo);
+        var stored = invalid is null ? TopicCompression.Apply(records, config, ref appendInfo, out recompressed, out invalid) : records;
         using var _ = recompressed;
         if (invalid is not null)
         {
@@ -84,7 +100,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
             return Fail(response, invalid.Error, invalid.Message);
         }
         // The request buffer (or the re-encoded copy) belongs to this request: offsets are assigned in it, in place.
-        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(stored));
+        var result = partition.AppendAsLeader(MemoryMarshal.AsMemory(stored), appendInfo);
         response.ErrorCode = (short)result.Error;
         response.ErrorMessage = result.ErrorMessage;
         response.BaseOffset = result.Error == ErrorCode.None ? result.FirstOffset : -1;
@@ -108,7 +124,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, TimeProvider time) :
         var response = new ProduceResponseData();
         foreach (var topic in request.TopicData)
         {
-            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name };
+            var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
             foreach (var p in topic.PartitionData)
             {
                 topicResponse.PartitionResponses.Add(Fail(new ProduceResponseData.PartitionProduceResponse { Index = p.Index }, error, message));

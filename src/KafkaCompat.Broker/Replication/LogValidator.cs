@@ -21,6 +21,9 @@ public sealed record ProduceValidationError(ErrorCode Error, string Message, int
 /// from clients; then each record: keys on compacted topics, CreateTime timestamps within
 /// message.timestamp.before.max.ms / after.max.ms of now (KIP-937). Records are iterated in place
 /// (decompressed into a pooled buffer when compressed) and nothing is allocated per valid record.
+/// The same walk fills the <see cref="LogAppendInfo"/> the log appends with (offsets to take, max
+/// timestamp, producer fields per batch), so the log reads no header again; max.message.bytes is
+/// checked there (<see cref="LogAppendInfo.TryAdd"/>), the one place every append goes through.
 /// </summary>
 public static class LogValidator
 {
@@ -30,8 +33,13 @@ public static class LogValidator
     /// </summary>
     public static int MaxDecompressedBytes(LogConfig config) => (int)Math.Min(Math.Max(config.MaxMessageBytes, 1) * 64L, int.MaxValue);
 
-    public static ProduceValidationError? Validate(ReadOnlyMemory<byte> records, LogConfig config, short produceVersion, long nowMs)
+    public static ProduceValidationError? Validate(ReadOnlyMemory<byte> records, LogConfig config, short produceVersion, long nowMs) =>
+        Validate(records, config, produceVersion, nowMs, out _);
+
+    /// <summary>Validates, and describes the batches for the log in <paramref name="appendInfo"/> (complete only when no error is returned).</summary>
+    public static ProduceValidationError? Validate(ReadOnlyMemory<byte> records, LogConfig config, short produceVersion, long nowMs, out LogAppendInfo appendInfo)
     {
+        appendInfo = default;
         var recordErrors = new RecordErrorCollector(config, nowMs);
         var batchIndex = 0;
         var enumerator = new RecordBatchEnumerator(records);
@@ -40,7 +48,7 @@ public static class LogValidator
             while (enumerator.MoveNext())
             {
                 var batch = enumerator.Current;
-                if (Check(batch, batchIndex, config, produceVersion, recordErrors) is { } error)
+                if (Check(batch, batchIndex, config, produceVersion, ref recordErrors, ref appendInfo) is { } error)
                 {
                     return error;
                 }
@@ -70,15 +78,15 @@ public static class LogValidator
         return batchIndex == 0 ? new(ErrorCode.CorruptMessage, "the produce request holds no record batch") : recordErrors.ToError();
     }
 
-    private static ProduceValidationError? Check(RecordBatch batch, int batchIndex, LogConfig config, short produceVersion, RecordErrorCollector recordErrors)
+    private static ProduceValidationError? Check(RecordBatch batch, int batchIndex, LogConfig config, short produceVersion, ref RecordErrorCollector recordErrors, ref LogAppendInfo appendInfo)
     {
         if (batch.Magic != 2)
         {
             return new(ErrorCode.InvalidRecord, $"Produce requests with version {produceVersion} are only allowed to contain record batches with magic version 2", batchIndex);
         }
-        if (batch.SizeInBytes > config.MaxMessageBytes)
+        if (!appendInfo.TryAdd(batch.Span, config, out var tooLarge))
         {
-            return new(ErrorCode.MessageTooLarge, $"The record batch size in the append ({batch.SizeInBytes} bytes) exceeds max.message.bytes ({config.MaxMessageBytes})", batchIndex);
+            return new(ErrorCode.MessageTooLarge, tooLarge, batchIndex);
         }
         if (!batch.IsValidCrc())
         {
@@ -101,14 +109,14 @@ public static class LogValidator
         {
             return new(ErrorCode.InvalidRecord, $"Batch has {batch.RecordCount} records but last offset delta {batch.LastOffsetDelta}", batchIndex);
         }
-        return CheckRecords(batch, batchIndex, config, recordErrors);
+        return CheckRecords(batch, batchIndex, config, ref recordErrors);
     }
 
-    private static ProduceValidationError? CheckRecords(RecordBatch batch, int batchIndex, LogConfig config, RecordErrorCollector recordErrors)
+    private static ProduceValidationError? CheckRecords(RecordBatch batch, int batchIndex, LogConfig config, ref RecordErrorCollector recordErrors)
     {
         try
         {
-            return CheckRecordStructure(batch, batchIndex, config, recordErrors);
+            return CheckRecordStructure(batch, batchIndex, config, ref recordErrors);
         }
         catch (Exception e) when (e is CorruptRecordException or InvalidRecordException or DecompressionLimitExceededException)
         {
@@ -117,7 +125,7 @@ public static class LogValidator
         }
     }
 
-    private static ProduceValidationError? CheckRecordStructure(RecordBatch batch, int batchIndex, LogConfig config, RecordErrorCollector recordErrors)
+    private static ProduceValidationError? CheckRecordStructure(RecordBatch batch, int batchIndex, LogConfig config, ref RecordErrorCollector recordErrors)
     {
         using var reader = batch.OpenRecords(MaxDecompressedBytes(config));
         var expectedDelta = 0;
@@ -135,8 +143,11 @@ public static class LogValidator
             : new(ErrorCode.InvalidRecord, $"Batch {batchIndex} declares {batch.RecordCount} records but holds {expectedDelta}", batchIndex);
     }
 
-    /// <summary>Collects every invalid record of a partition's batches, numbering records across them.</summary>
-    private sealed class RecordErrorCollector(LogConfig config, long nowMs)
+    /// <summary>
+    /// Collects every invalid record of a partition's batches, numbering records across them. A
+    /// struct passed by reference: a valid request allocates nothing for it.
+    /// </summary>
+    private struct RecordErrorCollector(LogConfig config, long nowMs)
     {
         private List<RecordError>? _errors;
         private bool _timestamps;
@@ -164,13 +175,13 @@ public static class LogValidator
         }
 
         /// <summary>Kafka answers INVALID_TIMESTAMP when any record's timestamp is out of range, else INVALID_RECORD.</summary>
-        public ProduceValidationError? ToError() => _errors is null ? null : _timestamps
+        public readonly ProduceValidationError? ToError() => _errors is null ? null : _timestamps
             ? new(ErrorCode.InvalidTimestamp, $"{_errors.Count} record(s) rejected for a timestamp out of range; first: {_errors[0].Message}", RecordErrors: _errors)
             : new(ErrorCode.InvalidRecord, $"{_errors.Count} record(s) rejected; first: {_errors[0].Message}", RecordErrors: _errors);
 
         private void Add(RecordError error) => (_errors ??= []).Add(error);
 
-        private long Bound(long offset) => offset switch
+        private readonly long Bound(long offset) => offset switch
         {
             long.MaxValue => long.MaxValue,
             long.MinValue + 1 => long.MinValue,

@@ -71,16 +71,22 @@ public sealed class Partition
     }
 
     /// <summary>
-    /// Appends validated batches as the leader (offsets and leader epoch written in place) and
-    /// moves the high watermark; then wakes the operations waiting on this partition.
+    /// Appends batches as the leader (offsets and leader epoch written in place) and moves the high
+    /// watermark; then wakes the operations waiting on this partition. For the coordinators' own
+    /// batches: the log walks their headers itself.
     /// </summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records)
+    public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, null);
+
+    /// <summary>A Produce's batches, with what <see cref="LogValidator"/> found in its one walk of them: the log reads no header again.</summary>
+    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo);
+
+    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo)
     {
         LogAppendResult result;
         bool moved;
         lock (_lock)
         {
-            result = _log.Append(records, LeaderEpoch);
+            result = appendInfo is { } info ? _log.Append(records, in info, LeaderEpoch) : _log.Append(records, LeaderEpoch);
             // The ISR is this broker alone: the appended records are committed at once.
             moved = result.Error == ErrorCode.None && !result.IsDuplicate && _log.MaybeIncrementHighWatermark(result.LastOffset + 1);
         }

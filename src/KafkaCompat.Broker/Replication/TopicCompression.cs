@@ -12,38 +12,42 @@ namespace KafkaCompat.Broker.Replication;
 public static class TopicCompression
 {
     /// <summary>
-    /// The bytes to append: <paramref name="records"/> themselves when nothing needs re-encoding
-    /// (then <paramref name="owner"/> is null), else the re-encoded batches in a pooled buffer that
-    /// the caller disposes once they are appended. A re-encoded batch larger than max.message.bytes
-    /// is refused, as Kafka refuses it.
+    /// The bytes to append and what the log needs to know of them: <paramref name="records"/> and
+    /// <paramref name="appendInfo"/> themselves when nothing needs re-encoding (then
+    /// <paramref name="owner"/> is null), else the re-encoded batches in a pooled buffer that the
+    /// caller disposes once they are appended, with a new <paramref name="appendInfo"/> read from
+    /// them. A re-encoded batch larger than max.message.bytes is refused, as Kafka refuses it.
     /// </summary>
-    public static ReadOnlyMemory<byte> Apply(ReadOnlyMemory<byte> records, LogConfig config, out PooledBufferWriter? owner, out ProduceValidationError? error)
+    public static ReadOnlyMemory<byte> Apply(ReadOnlyMemory<byte> records, LogConfig config, ref LogAppendInfo appendInfo, out PooledBufferWriter? owner, out ProduceValidationError? error)
     {
         error = null;
         owner = null;
-        if (config.Compression is not { } target || !NeedsRewrite(records, target))
+        if (config.Compression is not { } target || !NeedsRewrite(in appendInfo, target))
         {
             return records;
         }
         var output = owner = new PooledBufferWriter(records.Length);
-        foreach (var batch in new RecordBatchSet(records))
+        var rewritten = new LogAppendInfo();
+        for (var i = 0; i < appendInfo.BatchCount; i++)
         {
-            var size = RecordBatchRewriter.Recompress(batch, target, output, LogValidator.MaxDecompressedBytes(config));
-            if (size > config.MaxMessageBytes)
+            var source = appendInfo[i];
+            var start = output.WrittenCount;
+            RecordBatchRewriter.Recompress(new RecordBatch(records.Slice(source.Position, source.Size)), target, output, LogValidator.MaxDecompressedBytes(config));
+            if (!rewritten.TryAdd(output.WrittenSpan[start..], config, out var tooLarge))
             {
-                error = new(ErrorCode.MessageTooLarge,
-                    $"The record batch re-encoded with the topic's compression.type is {size} bytes, more than max.message.bytes ({config.MaxMessageBytes})");
+                error = new(ErrorCode.MessageTooLarge, $"Re-encoded with the topic's compression.type: {tooLarge}", i);
                 return ReadOnlyMemory<byte>.Empty;
             }
         }
+        appendInfo = rewritten;
         return output.WrittenMemory;
     }
 
-    private static bool NeedsRewrite(ReadOnlyMemory<byte> records, CompressionType target)
+    private static bool NeedsRewrite(in LogAppendInfo appendInfo, CompressionType target)
     {
-        foreach (var batch in new RecordBatchSet(records))
+        for (var i = 0; i < appendInfo.BatchCount; i++)
         {
-            if (batch.Compression != target)
+            if (appendInfo[i].CompressionCodecId != (int)target)
             {
                 return true;
             }

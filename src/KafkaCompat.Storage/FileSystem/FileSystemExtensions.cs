@@ -5,15 +5,20 @@ internal static class FileSystemExtensions
     /// <summary>
     /// Replaces a small file atomically: write a temporary file, fsync it, rename it over the old one,
     /// so a crash leaves either the old content or the new, never a mix (as Kafka's checkpoint files).
+    /// Without <paramref name="durable"/> the fsync is skipped: a crash may then leave the old
+    /// content, or an unreadable file, which the reader must be able to rebuild from the log.
     /// </summary>
-    public static void WriteAllAtomic(this IFileSystem fileSystem, string path, ReadOnlySpan<byte> content)
+    public static void WriteAllAtomic(this IFileSystem fileSystem, string path, ReadOnlySpan<byte> content, bool durable = true)
     {
         string temporary = path + ".tmp";
         using (ILogFile file = fileSystem.Open(temporary, create: true))
         {
             file.Truncate(0);
             file.Append(content);
-            file.Flush();
+            if (durable)
+            {
+                file.Flush();
+            }
         }
 
         fileSystem.Rename(temporary, path);

@@ -182,7 +182,7 @@ internal sealed class LogSegment : IDisposable
                     break;
                 }
 
-                IndexBatch(header, scanner.Position, scanner.BatchSize, indexIntervalBytes);
+                IndexBatch(header.BaseOffset, header.LastOffset, header.MaxTimestamp, scanner.Position, scanner.BatchSize, indexIntervalBytes);
                 validEnd = scanner.NextPosition;
             }
         }
@@ -193,7 +193,7 @@ internal sealed class LogSegment : IDisposable
 
     /// <summary>
     /// Appends batches whose offsets are already assigned, with one write, then indexes them from
-    /// their headers (in memory, no record is touched).
+    /// their headers (in memory, no record is touched). For the cleaner, whose batches nobody analysed.
     /// </summary>
     public void Append(ReadOnlySpan<byte> batches, int indexIntervalBytes, long nowMs)
     {
@@ -204,11 +204,74 @@ internal sealed class LogSegment : IDisposable
         {
             var header = new RecordBatchHeader(batches[position..]);
             int size = (int)header.SizeInBytes;
-            IndexBatch(header, physicalPosition + position, size, indexIntervalBytes);
+            IndexBatch(header.BaseOffset, header.LastOffset, header.MaxTimestamp, physicalPosition + position, size, indexIntervalBytes);
             position += size;
         }
 
         LastModifiedMs = nowMs;
+    }
+
+    /// <summary>
+    /// Appends the batches of an analysed append, given offsets from <paramref name="firstOffset"/>,
+    /// with one write, and indexes them from <paramref name="info"/> without reading a header;
+    /// <paramref name="logAppendTime"/> (else -1) is their max timestamp on a LogAppendTime topic.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> batches, in LogAppendInfo info, long firstOffset, long logAppendTime, int indexIntervalBytes, long nowMs)
+    {
+        long physicalPosition = _log.Length;
+        _log.Append(batches);
+        for (int i = 0; i < info.BatchCount; i++)
+        {
+            BatchInfo batch = info[i];
+            long baseOffset = firstOffset + batch.RelativeOffset;
+            IndexBatch(baseOffset, baseOffset + batch.LastOffsetDelta, logAppendTime >= 0 ? logAppendTime : batch.MaxTimestamp, physicalPosition + batch.Position, batch.Size, indexIntervalBytes);
+        }
+
+        LastModifiedMs = nowMs;
+    }
+
+    /// <summary>
+    /// Removes every batch whose last offset is at least <paramref name="offset"/> from the file and
+    /// both indexes, and recomputes what the segment knows of itself (next offset, max timestamp and
+    /// its offset) from what is left: the last time index entry that survives, then the few batches
+    /// after the last surviving offset index entry. A batch holding <paramref name="offset"/> goes
+    /// whole (the segment keeps whole batches), so the segment may end before <paramref name="offset"/>.
+    /// Returns the bytes removed.
+    /// </summary>
+    public long TruncateTo(long offset)
+    {
+        if (offset >= NextOffset || TranslateOffset(offset) is not { } first)
+        {
+            return 0;
+        }
+
+        long removed = Size - first.Position;
+        _log.Truncate(first.Position);
+        _offsetIndex.TruncateTo(first.BaseOffset);
+        _timeIndex.TruncateTo(first.BaseOffset);
+        (long timestamp, long offsetOfTimestamp) = _timeIndex.LastEntry ?? (-1, -1);
+        _maxTimestamp = timestamp;
+        _offsetOfMaxTimestamp = offsetOfTimestamp;
+        long scanFrom = _offsetIndex.LastEntry?.Position ?? 0;
+        _nextOffset = BaseOffset;
+        _rollingBaseTimestamp = first.Position == 0 ? -1 : _rollingBaseTimestamp;
+        using (var scanner = new BatchScanner(_log, scanFrom, first.Position, 64 * 1024))
+        {
+            while (scanner.MoveNext() == ScanStatus.Batch)
+            {
+                RecordBatchHeader header = scanner.Header;
+                if (header.MaxTimestamp > _maxTimestamp)
+                {
+                    _maxTimestamp = header.MaxTimestamp;
+                    _offsetOfMaxTimestamp = header.LastOffset;
+                }
+
+                _nextOffset = header.NextOffset;
+            }
+        }
+
+        _bytesSinceLastIndexEntry = first.Position - scanFrom;
+        return removed;
     }
 
     /// <summary>Kafka's roll rules: size, age (segment.ms minus jitter), full indexes, relative offset overflow.</summary>
@@ -399,29 +462,29 @@ internal sealed class LogSegment : IDisposable
         return scanner.MoveNext() == ScanStatus.Batch ? scanner.Header.MaxTimestamp : -1;
     }
 
-    private void IndexBatch(RecordBatchHeader header, long position, int size, int indexIntervalBytes)
+    private void IndexBatch(long baseOffset, long lastOffset, long maxTimestamp, long position, int size, int indexIntervalBytes)
     {
-        if (header.MaxTimestamp > _maxTimestamp)
+        if (maxTimestamp > _maxTimestamp)
         {
-            Volatile.Write(ref _maxTimestamp, header.MaxTimestamp);
-            Volatile.Write(ref _offsetOfMaxTimestamp, header.LastOffset);
+            Volatile.Write(ref _maxTimestamp, maxTimestamp);
+            Volatile.Write(ref _offsetOfMaxTimestamp, lastOffset);
         }
 
         if (position == 0)
         {
-            _rollingBaseTimestamp = header.MaxTimestamp;
+            _rollingBaseTimestamp = maxTimestamp;
         }
 
         // As Kafka: an entry once more than index.interval.bytes were appended since the last one.
         if (_bytesSinceLastIndexEntry > indexIntervalBytes && !_offsetIndex.IsFull && !_timeIndex.IsFull)
         {
-            _offsetIndex.Append(header.BaseOffset, (int)position);
+            _offsetIndex.Append(baseOffset, (int)position);
             _timeIndex.MaybeAppend(_maxTimestamp, _offsetOfMaxTimestamp);
             _bytesSinceLastIndexEntry = 0;
         }
 
         _bytesSinceLastIndexEntry += size;
-        Volatile.Write(ref _nextOffset, header.NextOffset);
+        Volatile.Write(ref _nextOffset, lastOffset + 1);
     }
 }
 

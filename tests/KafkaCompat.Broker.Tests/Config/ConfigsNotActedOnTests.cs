@@ -30,11 +30,11 @@ public class ConfigsNotActedOnTests
     [Test]
     public void Only_the_configs_not_acted_on_are_named_each_once()
     {
-        var warnings = ConfigsNotActedOn.ForTopicConfigs(["retention.ms", "preallocate", "max.message.bytes", "preallocate", "message.downconversion.enable", "no.such.config"]).ToList();
+        var warnings = ConfigsNotActedOn.ForTopicConfigs(["retention.ms", "preallocate", "max.message.bytes", "preallocate", "message.format.version", "no.such.config"]).ToList();
 
         Assert.That(warnings, Has.Count.EqualTo(2));
         Assert.That(warnings[0], Is.EqualTo("The configuration 'preallocate' is accepted but not acted on yet: segment files are not preallocated."));
-        Assert.That(warnings[1], Does.StartWith("The configuration 'message.downconversion.enable' is accepted but not acted on yet: "));
+        Assert.That(warnings[1], Does.StartWith("The configuration 'message.format.version' is accepted but not acted on yet: "));
     }
 
     [Test]

@@ -161,4 +161,18 @@ public class GroupOffsetsTests
         Assert.That((await _h.Coordinator.ListGroupsAsync(new HashSet<ClassicGroupState> { ClassicGroupState.Empty })).Groups, Is.Empty);
         Assert.That((await _h.Coordinator.ListGroupsAsync(new HashSet<ClassicGroupState> { ClassicGroupState.Stable })).Groups.Single().GroupId, Is.EqualTo(GroupHarness.Group));
     }
+
+    [Test]
+    public async Task AMemberThatRejoinsFromAnotherClientIdKeepsTheClientIdAndHostOfItsFirstJoin()
+    {
+        var a = await _h.StableSingleMemberAsync();
+        // The leader of a stable group rejoins (a rebalance) with another client id and host: Kafka updates protocols and timeouts only.
+        var rejoined = await _h.Coordinator.JoinGroupAsync(new JoinGroupParams(GroupHarness.Group, a, null, "renamed-client", "/10.0.0.9",
+            GroupHarness.SessionTimeoutMs, GroupHarness.RebalanceTimeoutMs, "consumer", [new MemberProtocol("range", GroupHarness.Subscription("t"))], false, SupportsSkippingAssignment: true));
+        Assert.That((ErrorCode)rejoined.ErrorCode, Is.EqualTo(ErrorCode.None));
+        Assert.That(rejoined.GenerationId, Is.EqualTo(2));
+
+        var member = (await _h.Coordinator.DescribeGroupAsync(GroupHarness.Group)).Members.Single();
+        Assert.That((member.ClientId, member.ClientHost), Is.EqualTo(("client", "/127.0.0.1")));
+    }
 }

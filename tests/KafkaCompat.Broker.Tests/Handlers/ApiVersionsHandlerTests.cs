@@ -27,6 +27,28 @@ public class ApiVersionsHandlerTests
     }
 
     [Test]
+    [HandlerVersionTest(ApiKey.ApiVersions, 4)]
+    public async Task ReportsFeatureLevelsOnlyAsFarAsTheBrokerImplementsThem()
+    {
+        await using var harness = new GroupHarness();
+        var request = new ApiVersionsRequestData { ClientSoftwareName = "handler-test", ClientSoftwareVersion = "1.0.0" };
+
+        var response = await harness.SendAsync<ApiVersionsResponseData>(4, request);
+
+        // Kafka 4.x's features. Only metadata.version is above 0, at 4.0-IV3 (feature level 25): transactions,
+        // KIP-848, share and streams groups, ELR and a dynamic quorum are not served, so their levels stay 0.
+        Assert.That(response.SupportedFeatures.Select(f => (f.Name, f.MinVersion, f.MaxVersion)), Is.EquivalentTo(new[]
+        {
+            ("metadata.version", (short)25, (short)25), ("kraft.version", (short)0, (short)0), ("transaction.version", (short)0, (short)0),
+            ("group.version", (short)0, (short)0), ("eligible.leader.replicas.version", (short)0, (short)0), ("share.version", (short)0, (short)0),
+            ("streams.version", (short)0, (short)0),
+        }));
+        // As Kafka, a feature at level 0 is not finalized at all: only metadata.version is listed.
+        Assert.That(response.FinalizedFeatures.Select(f => (f.Name, f.MinVersionLevel, f.MaxVersionLevel)), Is.EqualTo(new[] { ("metadata.version", (short)25, (short)25) }));
+        Assert.That(response.FinalizedFeaturesEpoch, Is.GreaterThanOrEqualTo(0L), "-1 would tell the client the finalized features are unknown");
+    }
+
+    [Test]
     public async Task AnInvalidClientSoftwareNameIsInvalidRequest()
     {
         await using var harness = new GroupHarness();

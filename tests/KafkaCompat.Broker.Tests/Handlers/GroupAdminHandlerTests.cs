@@ -20,8 +20,10 @@ public class GroupAdminHandlerTests
 
     [TestCase((short)0)]
     [TestCase((short)5)]
+    [TestCase((short)6)]
     [HandlerVersionTest(ApiKey.DescribeGroups, 0)]
     [HandlerVersionTest(ApiKey.DescribeGroups, 5)]
+    [HandlerVersionTest(ApiKey.DescribeGroups, 6)]
     public async Task DescribeGroupsShowsAStableGroupsMembersAndAssignments(short version)
     {
         await using var harness = new GroupHarness();
@@ -36,8 +38,11 @@ public class GroupAdminHandlerTests
         Assert.That((described.MemberId, described.ClientId, described.ClientHost), Is.EqualTo((member, "client", "/127.0.0.1")));
         Assert.That(described.MemberMetadata.ToArray(), Is.EqualTo(GroupHarness.Subscription("t")));
         Assert.That(described.MemberAssignment.ToArray(), Is.EqualTo(new byte[] { 9, 8, 7 }));
-        // Kafka describes a group it does not know as Dead, without an error (before v6).
-        Assert.That((response.Groups[1].GroupId, response.Groups[1].ErrorCode, response.Groups[1].GroupState), Is.EqualTo(("unknown-group", (short)0, "Dead")));
+        // Kafka describes a group it does not know as Dead: without an error before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043).
+        var unknown = response.Groups[1];
+        Assert.That((unknown.GroupId, (ErrorCode)unknown.ErrorCode, unknown.GroupState, unknown.ErrorMessage),
+            Is.EqualTo(version >= 6 ? ("unknown-group", ErrorCode.GroupIdNotFound, "Dead", "Group unknown-group not found.") : ("unknown-group", ErrorCode.None, "Dead", (string?)null)));
+        Assert.That(group.ErrorMessage, Is.Null);
         if (version >= 3)
         {
             // Without an authorizer every group operation is allowed: READ(3), DELETE(6), DESCRIBE(8).

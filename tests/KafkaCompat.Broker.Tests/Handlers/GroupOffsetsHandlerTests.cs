@@ -104,6 +104,41 @@ public class GroupOffsetsHandlerTests
         Assert.That(answers, Is.EqualTo(new[] { (0, 42L, "at 42", (short)0), (1, -1L, "", (short)0), (2, 7L, "at 7", (short)0) }));
     }
 
+    [Test]
+    [HandlerVersionTest(ApiKey.OffsetCommit, 10)]
+    [HandlerVersionTest(ApiKey.OffsetFetch, 10)]
+    public async Task OffsetCommitAndFetchV10NameTopicsByIdAndAnswerUnknownTopicIdForAnIdNotKnown()
+    {
+        await using var harness = new GroupHarness();
+        var t = harness.Metadata.Image.Topic("t")!.Id;
+        var unknown = Uuid.NewRandom();
+        var commit = CommitRequest(10, -1, "", ("t", 0, 42), ("t", 2, 7), ("gone", 0, 1));
+        // v10 names topics by id only: the name field is gone.
+        commit.Topics[0].TopicId = t;
+        commit.Topics[1].TopicId = unknown;
+        commit.Topics.ForEach(topic => topic.Name = "");
+
+        var committed = await harness.SendAsync<OffsetCommitResponseData>(10, commit);
+
+        Assert.That(committed.Topics.SelectMany(topic => topic.Partitions.Select(p => (topic.TopicId, topic.Name, p.PartitionIndex, (ErrorCode)p.ErrorCode))),
+            Is.EqualTo(new[] { (t, "", 0, ErrorCode.None), (t, "", 2, ErrorCode.None), (unknown, "", 0, ErrorCode.UnknownTopicId) }));
+        Assert.That(await harness.CommittedAsync("t", 0), Is.EqualTo(42L), "kept by topic name, as Kafka keeps offsets");
+
+        var fetch = new OffsetFetchRequestData
+        {
+            Groups = [new() { GroupId = Group, Topics = [new() { TopicId = t, PartitionIndexes = [0, 1] }, new() { TopicId = unknown, PartitionIndexes = [3] }] }],
+        };
+        var fetched = (await harness.SendAsync<OffsetFetchResponseData>(10, fetch)).Groups.Single();
+
+        Assert.That(fetched.ErrorCode, Is.Zero);
+        Assert.That(fetched.Topics.SelectMany(topic => topic.Partitions.Select(p => (topic.TopicId, topic.Name, p.PartitionIndex, p.CommittedOffset, (ErrorCode)p.ErrorCode))),
+            Is.EqualTo(new[] { (t, "", 0, 42L, ErrorCode.None), (t, "", 1, -1L, ErrorCode.None), (unknown, "", 3, -1L, ErrorCode.UnknownTopicId) }));
+
+        var every = (await harness.SendAsync<OffsetFetchResponseData>(10, new OffsetFetchRequestData { Groups = [new() { GroupId = Group, Topics = null }] })).Groups.Single();
+        Assert.That(every.Topics.SelectMany(topic => topic.Partitions.Select(p => (topic.TopicId, p.PartitionIndex, p.CommittedOffset))),
+            Is.EquivalentTo(new[] { (t, 0, 42L), (t, 2, 7L) }));
+    }
+
     [TestCase((short)2)]
     [TestCase((short)9)]
     [HandlerVersionTest(ApiKey.OffsetFetch, 9)]

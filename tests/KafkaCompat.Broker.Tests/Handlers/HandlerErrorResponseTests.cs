@@ -47,6 +47,8 @@ public class HandlerErrorResponseTests
         ApiKey.Fetch => version < 7,
         ApiKey.OffsetFetch => version is < 2 or >= 8,
         ApiKey.FindCoordinator => version >= 4,
+        // KIP-1102 gave Metadata a top-level error in v13.
+        ApiKey.Metadata => version < 13,
         // Kafka's own error response for v0-2 has nowhere to put the error either.
         ApiKey.DescribeLogDirs => version < 3,
         _ => false,

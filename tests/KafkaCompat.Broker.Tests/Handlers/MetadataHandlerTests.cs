@@ -11,8 +11,10 @@ public class MetadataHandlerTests
 
     [TestCase((short)0)]
     [TestCase((short)12)]
+    [TestCase((short)13)]
     [HandlerVersionTest(ApiKey.Metadata, 0)]
     [HandlerVersionTest(ApiKey.Metadata, 12)]
+    [HandlerVersionTest(ApiKey.Metadata, 13)]
     public async Task MetadataAnswersTheTopicsPartitionsAndTheirLeader(short version)
     {
         await using var harness = new GroupHarness();
@@ -37,6 +39,24 @@ public class MetadataHandlerTests
         {
             Assert.That(topic.TopicId, Is.Not.EqualTo(Uuid.Zero));
         }
+        // KIP-1102's top-level error: none in an answer.
+        Assert.That(response.ErrorCode, Is.Zero);
+    }
+
+    [Test]
+    [HandlerVersionTest(ApiKey.Metadata, 13)]
+    public async Task MetadataV13ErrorResponseCarriesTheErrorAtTheTopAndOnTheTopicsAsked()
+    {
+        await using var harness = new GroupHarness();
+        var request = new MetadataRequestData { Topics = [new MetadataRequestData.MetadataRequestTopic { Name = "t" }] };
+        var handler = harness.Handlers.Handlers.Single(h => h.ApiKey == ApiKey.Metadata);
+
+        var response = (MetadataResponseData)handler.ErrorResponse(request, 13, ErrorCode.UnknownServerError, "failed");
+
+        Assert.That((ErrorCode)response.ErrorCode, Is.EqualTo(ErrorCode.UnknownServerError));
+        Assert.That(response.Topics.Select(t => (t.Name, (ErrorCode)t.ErrorCode)), Is.EqualTo(new[] { ("t", ErrorCode.UnknownServerError) }));
+        // Before v13 the field does not exist: the error response leaves it at its default so that v12 can encode it.
+        Assert.That(((MetadataResponseData)handler.ErrorResponse(request, 12, ErrorCode.UnknownServerError, "failed")).ErrorCode, Is.Zero);
     }
 
     [Test]
@@ -93,19 +113,22 @@ public class MetadataHandlerTests
 
     [TestCase((short)0)]
     [TestCase((short)1)]
+    [TestCase((short)2)]
     [HandlerVersionTest(ApiKey.DescribeCluster, 0)]
     [HandlerVersionTest(ApiKey.DescribeCluster, 1)]
+    [HandlerVersionTest(ApiKey.DescribeCluster, 2)]
     public async Task DescribeClusterNamesThisNodeAsBrokerAndController(short version)
     {
         await using var harness = new GroupHarness();
-        var request = new DescribeClusterRequestData { IncludeClusterAuthorizedOperations = true };
+        // v2 (KIP-1073) may ask for fenced brokers as well: this node is the only broker, and unfenced.
+        var request = new DescribeClusterRequestData { IncludeClusterAuthorizedOperations = true, IncludeFencedBrokers = version >= 2 };
 
         var response = await harness.SendAsync<DescribeClusterResponseData>(version, request);
 
         Assert.That(response.ErrorCode, Is.Zero);
         Assert.That((response.ClusterId, response.ControllerId), Is.EqualTo(("test-cluster", NodeId)));
         var broker = response.Brokers.Single();
-        Assert.That((broker.BrokerId, broker.Host, broker.Port), Is.EqualTo((NodeId, "localhost", 9092)));
+        Assert.That((broker.BrokerId, broker.Host, broker.Port, broker.IsFenced), Is.EqualTo((NodeId, "localhost", 9092, false)));
         // Without an authorizer every cluster operation is allowed: CREATE(5), ALTER(7), DESCRIBE(8), ... and never READ(3).
         Assert.That(response.ClusterAuthorizedOperations & (1 << 8), Is.Not.Zero);
         Assert.That(response.ClusterAuthorizedOperations & (1 << 3), Is.Zero);

@@ -26,19 +26,26 @@ public class PartitionAdminHandlerTests
 
     [TestCase((short)1)]
     [TestCase((short)9)]
+    [TestCase((short)11)]
     [HandlerVersionTest(ApiKey.ListOffsets, 1)]
-    [HandlerVersionTest(ApiKey.ListOffsets, 9)]
+    [HandlerVersionTest(ApiKey.ListOffsets, 11)]
     public async Task ListOffsetsFindsOffsetsByTimestamp(short version)
     {
         await using var harness = new GroupHarness();
         FillPartition(harness);
-        // -1 latest, -2 earliest, then plain timestamps; from v7 -3 (KIP-734), v8 -4 (KIP-405), v9 -5 (KIP-1005).
+        // -1 latest, -2 earliest, then plain timestamps; from v7 -3 (KIP-734), v8 -4 (KIP-405), v9 -5 (KIP-1005), v11 -6.
         var asked = new List<long> { -1, -2, 1_500, 3_000, 3_001 };
         var expected = new List<(long Offset, long Timestamp)> { (3, -1), (0, -1), (1, 2_000), (2, 3_000), (-1, -1) };
         if (version >= 9)
         {
             asked.AddRange([-3, -4, -5]);
             expected.AddRange([(2, 3_000), (0, -1), (-1, -1)]);
+        }
+        if (version >= 11)
+        {
+            // KIP-1023's earliest pending upload: nothing is tiered, so none, as Kafka answers without remote storage.
+            asked.Add(-6);
+            expected.Add((-1, -1));
         }
         var request = new ListOffsetsRequestData
         {

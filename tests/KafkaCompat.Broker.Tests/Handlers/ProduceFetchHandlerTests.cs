@@ -25,19 +25,35 @@ public class ProduceFetchHandlerTests
         ],
     };
 
+    /// <summary>From v13 (KIP-516) a request names its topics by id, and the name field is gone.</summary>
+    private static ProduceRequestData ForVersion(GroupHarness harness, short version, ProduceRequestData request)
+    {
+        if (version >= 13)
+        {
+            foreach (var topic in request.TopicData)
+            {
+                topic.TopicId = harness.Metadata.Image.Topic(topic.Name)!.Id;
+                topic.Name = "";
+            }
+        }
+        return request;
+    }
+
     [TestCase((short)3)]
     [TestCase((short)11)]
+    [TestCase((short)12)]
+    [TestCase((short)13)]
     [HandlerVersionTest(ApiKey.Produce, 3)]
-    [HandlerVersionTest(ApiKey.Produce, 11)]
+    [HandlerVersionTest(ApiKey.Produce, 13)]
     public async Task ProduceAppendsAndAnswersEachBatchsFirstOffset(short version)
     {
         await using var harness = new GroupHarness();
 
-        var first = await harness.SendAsync<ProduceResponseData>(version, ProduceRequest(harness.Time.NowMs, 1, "a", "b"));
-        var second = await harness.SendAsync<ProduceResponseData>(version, ProduceRequest(harness.Time.NowMs, 1, "c"));
+        var first = await harness.SendAsync<ProduceResponseData>(version, ForVersion(harness, version, ProduceRequest(harness.Time.NowMs, 1, "a", "b")));
+        var second = await harness.SendAsync<ProduceResponseData>(version, ForVersion(harness, version, ProduceRequest(harness.Time.NowMs, 1, "c")));
 
         var answer = first.Responses.Single();
-        Assert.That(answer.Name, Is.EqualTo("t"));
+        Assert.That((answer.Name, answer.TopicId), Is.EqualTo(version >= 13 ? ("", harness.Metadata.Image.Topic("t")!.Id) : ("t", Uuid.Zero)));
         var p = answer.PartitionResponses.Single();
         Assert.That((p.Index, p.ErrorCode, p.BaseOffset), Is.EqualTo((1, (short)0, 0L)));
         Assert.That(second.Responses.Single().PartitionResponses.Single().BaseOffset, Is.EqualTo(2L), "after the first batch's two records");
@@ -51,22 +67,46 @@ public class ProduceFetchHandlerTests
     }
 
     [TestCase((short)3)]
-    [TestCase((short)11)]
+    [TestCase((short)13)]
     [HandlerVersionTest(ApiKey.Produce, 3)]
-    [HandlerVersionTest(ApiKey.Produce, 11)]
+    [HandlerVersionTest(ApiKey.Produce, 13)]
     public async Task ProduceToAPartitionThatDoesNotExistIsUnknownTopicOrPartition(short version)
     {
         await using var harness = new GroupHarness();
 
-        var p = (await harness.SendAsync<ProduceResponseData>(version, ProduceRequest(harness.Time.NowMs, 7, "a"))).Responses.Single().PartitionResponses.Single();
+        var p = (await harness.SendAsync<ProduceResponseData>(version, ForVersion(harness, version, ProduceRequest(harness.Time.NowMs, 7, "a")))).Responses.Single().PartitionResponses.Single();
 
         Assert.That(((ErrorCode)p.ErrorCode, p.BaseOffset), Is.EqualTo((ErrorCode.UnknownTopicOrPartition, -1L)));
     }
 
+    [Test]
+    [HandlerVersionTest(ApiKey.Produce, 13)]
+    public async Task ProduceV13ToATopicIdTheClusterDoesNotKnowIsUnknownTopicIdAndAppendsNothing()
+    {
+        await using var harness = new GroupHarness();
+        var request = ForVersion(harness, 13, ProduceRequest(harness.Time.NowMs, 0, "a"));
+        var unknownId = Uuid.NewRandom();
+        request.TopicData.Add(new ProduceRequestData.TopicProduceData
+        {
+            TopicId = unknownId,
+            PartitionData = [new ProduceRequestData.PartitionProduceData { Index = 0, Records = ReplicaHarness.Batch(harness.Time.NowMs, "b") }],
+        });
+
+        var response = await harness.SendAsync<ProduceResponseData>(13, request);
+
+        Assert.That(response.Responses.Select(t => t.TopicId), Is.EqualTo(new[] { harness.Metadata.Image.Topic("t")!.Id, unknownId }));
+        var known = response.Responses[0].PartitionResponses.Single();
+        var unknown = response.Responses[1].PartitionResponses.Single();
+        Assert.That(((ErrorCode)known.ErrorCode, known.BaseOffset), Is.EqualTo((ErrorCode.None, 0L)));
+        Assert.That(((ErrorCode)unknown.ErrorCode, unknown.BaseOffset), Is.EqualTo((ErrorCode.UnknownTopicId, -1L)));
+        Assert.That(harness.Replicas.GetPartition("t", 0)!.HighWatermark, Is.EqualTo(1L), "only the known topic's batch was appended");
+    }
+
     [TestCase((short)4)]
     [TestCase((short)17)]
+    [TestCase((short)18)]
     [HandlerVersionTest(ApiKey.Fetch, 4)]
-    [HandlerVersionTest(ApiKey.Fetch, 17)]
+    [HandlerVersionTest(ApiKey.Fetch, 18)]
     public async Task FetchReturnsTheProducedRecordsFromTheOffsetAsked(short version)
     {
         await using var harness = new GroupHarness();

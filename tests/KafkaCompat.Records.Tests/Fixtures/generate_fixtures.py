@@ -8,6 +8,7 @@ import json
 
 from kafka.codec import snappy_encode
 from kafka.record.default_records import DefaultRecordBatchBuilder
+from kafka.record.legacy_records import LegacyRecordBatchBuilder
 
 
 def write_input():
@@ -44,7 +45,22 @@ def write_batches():
             f.write(bytes(builder.build()))
 
 
+def write_legacy_message_sets():
+    # Magic 0 and 1 as kafka-python's producer writes them when pinned to an old api_version.
+    codecs = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3}
+    for magic in (0, 1):
+        for name, codec in codecs.items():
+            builder = LegacyRecordBatchBuilder(magic=magic, compression_type=codec, batch_size=1 << 20)
+            for i in range(20):
+                key = None if i % 10 == 3 else ("key-%d" % i).encode()
+                value = None if i % 10 == 5 else ("value-%d-%s" % (i, "xyz" * i)).encode()
+                builder.append(i, timestamp=1700000000000 + i * 10, key=key, value=value)
+            with open("kafka-python-legacy-v%d-%s.bin" % (magic, name), "wb") as f:
+                f.write(bytes(builder.build()))
+
+
 data = write_input()
 with open("input.txt.xerial-snappy", "wb") as f:
     f.write(snappy_encode(data, xerial_compatible=True, xerial_blocksize=32 * 1024))
 write_batches()
+write_legacy_message_sets()

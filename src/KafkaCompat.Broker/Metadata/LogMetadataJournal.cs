@@ -116,7 +116,7 @@ public sealed class LogMetadataJournal : IMetadataJournal, IDisposable
         {
             if (_offline is { } offline)
             {
-                throw new MetadataJournalException(ErrorCode.UnknownServerError, $"The metadata log is offline: {offline.Message}", offline);
+                throw new MetadataJournalException(ErrorCode.KafkaStorageError, $"The metadata log is offline: {offline.Message}", offline);
             }
             if (_closing || _writer is null)
             {
@@ -293,13 +293,15 @@ public sealed class LogMetadataJournal : IMetadataJournal, IDisposable
                 if (result.Error != ErrorCode.None)
                 {
                     failure = new MetadataJournalException(result.Error, $"The metadata log refused the batch at offset {append.BaseOffset}: {result.ErrorMessage}");
+                    // A storage error fails the log for good; anything else refused this batch alone.
+                    offline = result.Error == ErrorCode.KafkaStorageError;
                     break;
                 }
                 written.Add(append);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
-                failure = e;
+                failure = new MetadataJournalException(ErrorCode.KafkaStorageError, $"Writing the metadata log failed: {e.Message}", e);
                 offline = true;
                 break;
             }
@@ -313,7 +315,7 @@ public sealed class LogMetadataJournal : IMetadataJournal, IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
                 // The batches are in the log but not known durable: none of them is committed.
-                failure = e;
+                failure = new MetadataJournalException(ErrorCode.KafkaStorageError, $"Flushing the metadata log failed: {e.Message}", e);
                 offline = true;
                 written.Clear();
             }

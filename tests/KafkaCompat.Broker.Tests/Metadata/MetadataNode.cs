@@ -22,7 +22,8 @@ internal sealed class MetadataNode : IDisposable
         {
             Journal.Register(observer);
         }
-        Controller = new MetadataController(Journal, 1);
+        Counted = new CountingJournal(Journal);
+        Controller = new MetadataController(Counted, 1);
         Loader.Install(new SnapshotGenerator(Journal, config, time, NullLogger.Instance));
         Journal.Start();
     }
@@ -34,6 +35,9 @@ internal sealed class MetadataNode : IDisposable
     }
 
     public LogMetadataJournal Journal { get; }
+
+    /// <summary>The journal as the controller sees it, counting its appends.</summary>
+    public CountingJournal Counted { get; }
 
     public MetadataLoader Loader { get; }
 

@@ -30,7 +30,7 @@ public static class BrokerHandlers
             new InitProducerIdHandler(new ProducerIdManager(controller)),
             new CreateTopicsHandler(controller, broker, loggerFactory.CreateLogger<CreateTopicsHandler>()),
             new DeleteTopicsHandler(controller, broker),
-            new CreatePartitionsHandler(controller, broker),
+            new CreatePartitionsHandler(controller),
             new DeleteRecordsHandler(replicas),
             new DescribeConfigsHandler(controller, broker),
             new AlterConfigsHandler(configAdmin),

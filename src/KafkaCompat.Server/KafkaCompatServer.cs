@@ -22,14 +22,18 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     private readonly LogManager _logs;
     private readonly KafkaServerHost _host;
     private readonly GroupCoordinator _groups;
+    private readonly LogMetadataJournal _journal;
+    private readonly MetadataController _controller;
     private readonly ILogger _logger;
     private int _stopped;
 
-    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, BrokerState broker, ILogger logger)
+    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, LogMetadataJournal journal, MetadataController controller, BrokerState broker, ILogger logger)
     {
         _logs = logs;
         _host = host;
         _groups = groups;
+        _journal = journal;
+        _controller = controller;
         Broker = broker;
         _logger = logger;
     }
@@ -75,11 +79,20 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             "Cleaned {TopicPartition} up to offset {EndOffset}: {Segments} segments, {BytesRead} bytes read, {BytesWritten} bytes written in {ElapsedMs} ms",
             topicPartition, stats.EndOffset, stats.SegmentsCleaned, stats.BytesRead, stats.BytesWritten, (long)stats.Elapsed.TotalMilliseconds);
         logs.BackgroundError += (topicPartition, e) => logger.LogError(e, "A background task on {TopicPartition} failed", topicPartition);
+        LogMetadataJournal? journal = null;
         try
         {
-            var controller = new MetadataController(new LogMetadataJournal(logs, time), config.NodeId);
+            // The metadata path: the journal replays its latest snapshot and the log after it to the
+            // broker's loader first, then to the controller; the loader's publishers see only committed images.
+            var metadataConfig = MetadataLogConfig.From(config);
+            journal = new LogMetadataJournal(logs, fileSystem, metadataConfig, time, loggerFactory.CreateLogger<LogMetadataJournal>());
+            var loader = new MetadataLoader();
+            journal.Register(loader);
+            var controller = new MetadataController(journal, config.NodeId, loggerFactory.CreateLogger<MetadataController>());
+            loader.Install(new SnapshotGenerator(journal, metadataConfig, time, loggerFactory.CreateLogger<SnapshotGenerator>()));
+            journal.Start();
             var broker = new BrokerState(config, clusterId);
-            broker.Apply(controller.Image);
+            broker.Apply(loader.Image);
             // Dynamic broker configs come back from the metadata log: name those not acted on, as the
             // static ones are named when they are loaded.
             foreach (var warning in ConfigsNotActedOn.ForBrokerConfigs(broker.Config.DynamicDefaultConfigs.Keys.Concat(broker.Config.DynamicBrokerConfigs.Keys).Order(StringComparer.Ordinal)))
@@ -87,12 +100,12 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 logger.LogWarning("{Warning}", warning);
             }
             var replicas = new ReplicaManager(logs, broker, loggerFactory.CreateLogger<ReplicaManager>());
-            replicas.Sync(controller.Image);
-            controller.Changed += image =>
+            replicas.Sync(loader.Image);
+            loader.Install(image =>
             {
                 broker.Apply(image);
                 replicas.Sync(image);
-            };
+            });
 
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
             groups.Start();
@@ -108,7 +121,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var host = new KafkaServerHost(network, dispatcher, loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, groups, broker, logger);
+            var server = new KafkaCompatServer(logs, host, groups, journal, controller, broker, logger);
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -116,6 +129,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         }
         catch
         {
+            journal?.Dispose();
             logs.Shutdown();
             throw;
         }
@@ -149,6 +163,9 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             _logger.LogWarning("Connections still open after 10 s were closed");
         }
         await _groups.DisposeAsync();
+        // Queued metadata changes are written before the logs close.
+        _journal.Dispose();
+        await _controller.StopAsync();
         _logs.Shutdown();
         _logger.LogInformation("KafkaCompat node {NodeId} shut down cleanly", Broker.NodeId);
     }

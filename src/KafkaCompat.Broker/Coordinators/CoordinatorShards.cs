@@ -54,7 +54,8 @@ public sealed class CoordinatorShards<TShard>(CoordinatorTopic topic, MetadataCo
             }
             if (metadata.Image.Topic(topic.Name) is null)
             {
-                var created = metadata.CreateTopic(topic.Name, topic.PartitionCount(), topic.Configs());
+                // Once per internal topic; the shards are created from the committed topic, so this waits for the commit.
+                var created = metadata.CreateTopic(topic.Name, topic.PartitionCount(), topic.Configs()).GetAwaiter().GetResult();
                 if (!created.IsOk && created.Error != ErrorCode.TopicAlreadyExists)
                 {
                     logger.LogWarning("Creating {Topic} failed: {Error} {Message}", topic.Name, created.Error, created.Message);

@@ -15,12 +15,12 @@ public sealed class AlterConfigsHandler(ConfigAdmin configs) : ApiHandler<AlterC
 
     public override VersionRange Versions => new(0, 2);
 
-    protected override ValueTask<AlterConfigsResponseData?> HandleAsync(RequestContext context, AlterConfigsRequestData request, CancellationToken cancellationToken)
+    protected override async ValueTask<AlterConfigsResponseData?> HandleAsync(RequestContext context, AlterConfigsRequestData request, CancellationToken cancellationToken)
     {
         var response = new AlterConfigsResponseData();
         foreach (var resource in request.Resources)
         {
-            var result = configs.Alter(resource.ResourceType, resource.ResourceName, resource.Configs.ToDictionary(c => c.Name, c => c.Value), request.ValidateOnly);
+            var result = await configs.Alter(resource.ResourceType, resource.ResourceName, resource.Configs.ToDictionary(c => c.Name, c => c.Value), request.ValidateOnly);
             response.Responses.Add(new AlterConfigsResponseData.AlterConfigsResourceResponse
             {
                 ResourceType = resource.ResourceType,
@@ -29,7 +29,7 @@ public sealed class AlterConfigsHandler(ConfigAdmin configs) : ApiHandler<AlterC
                 ErrorMessage = result.Message,
             });
         }
-        return ValueTask.FromResult<AlterConfigsResponseData?>(response);
+        return response;
     }
 
     protected override AlterConfigsResponseData ErrorResponse(AlterConfigsRequestData request, short version, ErrorCode error, string message)

@@ -7,15 +7,15 @@ namespace KafkaCompat.Broker.Handlers;
 /// <summary>
 /// CreatePartitions (key 37), versions 0-3.
 /// Grows a topic to Count partitions (never shrinks: INVALID_PARTITIONS).
-/// Manual assignments may only name this broker.
+/// The controller refuses manual assignments that name another broker.
 /// </summary>
-public sealed class CreatePartitionsHandler(MetadataController metadata, BrokerState broker) : ApiHandler<CreatePartitionsRequestData, CreatePartitionsResponseData>
+public sealed class CreatePartitionsHandler(MetadataController metadata) : ApiHandler<CreatePartitionsRequestData, CreatePartitionsResponseData>
 {
     public override ApiKey ApiKey => ApiKey.CreatePartitions;
 
     public override VersionRange Versions => new(0, 3);
 
-    protected override ValueTask<CreatePartitionsResponseData?> HandleAsync(RequestContext context, CreatePartitionsRequestData request, CancellationToken cancellationToken)
+    protected override async ValueTask<CreatePartitionsResponseData?> HandleAsync(RequestContext context, CreatePartitionsRequestData request, CancellationToken cancellationToken)
     {
         var response = new CreatePartitionsResponseData();
         var duplicates = request.Topics.GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
@@ -26,13 +26,9 @@ public sealed class CreatePartitionsHandler(MetadataController metadata, BrokerS
             {
                 outcome = new(ErrorCode.InvalidRequest, "Duplicate topic in request.");
             }
-            else if (topic.Assignments is { } assignments && assignments.Any(a => a.BrokerIds.Any(id => id != broker.NodeId)))
-            {
-                outcome = new(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes a broker other than {broker.NodeId}.");
-            }
             else
             {
-                outcome = metadata.CreatePartitions(topic.Name, topic.Count, request.ValidateOnly);
+                outcome = await metadata.CreatePartitions(topic.Name, topic.Count, topic.Assignments?.Select(a => (IReadOnlyList<int>)a.BrokerIds).ToList(), request.ValidateOnly);
             }
             response.Results.Add(new CreatePartitionsResponseData.CreatePartitionsTopicResult
             {
@@ -41,7 +37,7 @@ public sealed class CreatePartitionsHandler(MetadataController metadata, BrokerS
                 ErrorMessage = outcome.Message,
             });
         }
-        return ValueTask.FromResult<CreatePartitionsResponseData?>(response);
+        return response;
     }
 
     protected override CreatePartitionsResponseData ErrorResponse(CreatePartitionsRequestData request, short version, ErrorCode error, string message)

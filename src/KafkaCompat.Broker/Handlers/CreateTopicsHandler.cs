@@ -23,16 +23,19 @@ public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState
 
     public override VersionRange Versions => new(0, 7);
 
-    protected override ValueTask<CreateTopicsResponseData?> HandleAsync(RequestContext context, CreateTopicsRequestData request, CancellationToken cancellationToken)
+    protected override async ValueTask<CreateTopicsResponseData?> HandleAsync(RequestContext context, CreateTopicsRequestData request, CancellationToken cancellationToken)
     {
         var response = new CreateTopicsResponseData();
         var duplicates = request.Topics.GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
-        foreach (var topic in request.Topics)
+        // Every topic is handed to the controller before any is awaited, so their records are committed together.
+        var creations = request.Topics.Select(topic => duplicates.Contains(topic.Name)
+            ? Task.FromResult(new CreateTopicResult(new MetadataResult(ErrorCode.InvalidRequest, $"Create topics request from client `{context.ClientId}` contains multiple entries for the following topics: {topic.Name}")))
+            : Create(topic, request.ValidateOnly)).ToList();
+        foreach (var (topic, creation) in request.Topics.Zip(creations))
         {
             var result = new CreateTopicsResponseData.CreatableTopicResult { Name = topic.Name };
-            var outcome = duplicates.Contains(topic.Name)
-                ? new MetadataResult(ErrorCode.InvalidRequest, $"Create topics request from client `{context.ClientId}` contains multiple entries for the following topics: {topic.Name}")
-                : Create(topic, request.ValidateOnly);
+            var created = await creation;
+            var outcome = created.Result;
             result.ErrorCode = (short)outcome.Error;
             result.ErrorMessage = outcome.Message;
             if (outcome.IsOk)
@@ -44,14 +47,14 @@ public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState
             }
             if (outcome.IsOk && context.ApiVersion >= 5)
             {
-                Describe(result, topic);
+                Describe(result, topic, created);
             }
             response.Topics.Add(result);
         }
-        return ValueTask.FromResult<CreateTopicsResponseData?>(response);
+        return response;
     }
 
-    private MetadataResult Create(CreateTopicsRequestData.CreatableTopic topic, bool validateOnly) =>
+    private Task<CreateTopicResult> Create(CreateTopicsRequestData.CreatableTopic topic, bool validateOnly) =>
         metadata.CreateTopic(
             new NewTopic(topic.Name, topic.NumPartitions, topic.ReplicationFactor,
                 [.. topic.Assignments.Select(a => (a.PartitionIndex, (IReadOnlyList<int>)a.BrokerIds))],
@@ -59,13 +62,13 @@ public sealed class CreateTopicsHandler(MetadataController metadata, BrokerState
             new TopicDefaults(broker.Config.NumPartitions, (short)broker.Config.DefaultReplicationFactor),
             validateOnly);
 
-    private void Describe(CreateTopicsResponseData.CreatableTopicResult result, CreateTopicsRequestData.CreatableTopic request)
+    /// <summary>The topic as the controller created it (or would have, under validateOnly), with its configs described as DescribeConfigs would.</summary>
+    private void Describe(CreateTopicsResponseData.CreatableTopicResult result, CreateTopicsRequestData.CreatableTopic request, CreateTopicResult created)
     {
-        var image = metadata.Image.Topic(request.Name);
-        var overrides = image?.Configs ?? (IReadOnlyDictionary<string, string>)request.Configs.ToDictionary(c => c.Name, c => c.Value ?? "");
-        result.TopicId = image?.Id ?? Uuid.Zero;
-        result.NumPartitions = image?.Partitions.Length ?? (request.NumPartitions == -1 ? broker.Config.NumPartitions : request.NumPartitions);
-        result.ReplicationFactor = 1;
+        var overrides = request.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!);
+        result.TopicId = created.TopicId;
+        result.NumPartitions = created.NumPartitions;
+        result.ReplicationFactor = created.ReplicationFactor;
         result.Configs = [.. TopicConfigs.Describe(broker.Config, overrides, includeSynonyms: false).Select(e => new CreateTopicsResponseData.CreatableTopicConfigs
         {
             Name = e.Name,

@@ -16,49 +16,31 @@ public sealed class DeleteTopicsHandler(MetadataController metadata, BrokerState
 
     public override VersionRange Versions => new(0, 6);
 
-    protected override ValueTask<DeleteTopicsResponseData?> HandleAsync(RequestContext context, DeleteTopicsRequestData request, CancellationToken cancellationToken)
+    protected override async ValueTask<DeleteTopicsResponseData?> HandleAsync(RequestContext context, DeleteTopicsRequestData request, CancellationToken cancellationToken)
     {
         var response = new DeleteTopicsResponseData();
-        foreach (var (name, id) in Targets(request, context.ApiVersion))
+        // Every topic is handed to the controller before any is awaited, so their records are committed together.
+        var deletions = Targets(request, context.ApiVersion).Select(t => Delete(t.Name, t.Id)).ToList();
+        foreach (var deletion in deletions)
         {
-            response.Responses.Add(Delete(name, id));
+            var deleted = await deletion;
+            response.Responses.Add(new DeleteTopicsResponseData.DeletableTopicResult
+            {
+                Name = deleted.Name,
+                TopicId = deleted.TopicId,
+                ErrorCode = (short)deleted.Result.Error,
+                ErrorMessage = deleted.Result.Message,
+            });
         }
-        return ValueTask.FromResult<DeleteTopicsResponseData?>(response);
+        return response;
     }
 
     private static IEnumerable<(string? Name, Uuid Id)> Targets(DeleteTopicsRequestData request, short version) =>
         version >= 6 ? request.Topics.Select(t => (t.Name, t.TopicId)) : request.TopicNames.Select(n => ((string?)n, Uuid.Zero));
 
-    private DeleteTopicsResponseData.DeletableTopicResult Delete(string? name, Uuid id)
-    {
-        var result = new DeleteTopicsResponseData.DeletableTopicResult { Name = name, TopicId = id };
-        var image = metadata.Image;
-        var topic = name is not null ? image.Topic(name) : image.Topic(id);
-        MetadataResult outcome;
-        if (!broker.Config.DeleteTopicEnable)
-        {
-            outcome = new(ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled.");
-        }
-        else if (topic is null)
-        {
-            outcome = name is not null
-                ? new(ErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.")
-                : new(ErrorCode.UnknownTopicId, $"This server does not host topic id {id}.");
-        }
-        else if (name is not null && id != Uuid.Zero && topic.Id != id)
-        {
-            outcome = new(ErrorCode.InvalidRequest, $"Topic {name} has id {topic.Id}, not {id}.");
-        }
-        else
-        {
-            result.Name = topic.Name;
-            result.TopicId = topic.Id;
-            outcome = metadata.DeleteTopic(topic.Id);
-        }
-        result.ErrorCode = (short)outcome.Error;
-        result.ErrorMessage = outcome.Message;
-        return result;
-    }
+    private Task<DeleteTopicResult> Delete(string? name, Uuid id) => broker.Config.DeleteTopicEnable
+        ? metadata.DeleteTopic(name, id)
+        : Task.FromResult(new DeleteTopicResult(new MetadataResult(ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled."), name, id));
 
     protected override DeleteTopicsResponseData ErrorResponse(DeleteTopicsRequestData request, short version, ErrorCode error, string message)
     {

@@ -16,14 +16,14 @@ public sealed class IncrementalAlterConfigsHandler(ConfigAdmin configs) : ApiHan
 
     public override VersionRange Versions => new(0, 1);
 
-    protected override ValueTask<IncrementalAlterConfigsResponseData?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequestData request, CancellationToken cancellationToken)
+    protected override async ValueTask<IncrementalAlterConfigsResponseData?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequestData request, CancellationToken cancellationToken)
     {
         var response = new IncrementalAlterConfigsResponseData();
         foreach (var resource in request.Resources)
         {
             var result = resource.Configs.Any(c => c.ConfigOperation is < 0 or > 3)
                 ? ConfigResult.InvalidRequest("Unknown config operation")
-                : configs.IncrementalAlter(resource.ResourceType, resource.ResourceName,
+                : await configs.IncrementalAlter(resource.ResourceType, resource.ResourceName,
                     [.. resource.Configs.Select(c => new AlterConfigOp(c.Name, (ConfigOperation)c.ConfigOperation, c.Value))], request.ValidateOnly);
             response.Responses.Add(new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse
             {
@@ -33,7 +33,7 @@ public sealed class IncrementalAlterConfigsHandler(ConfigAdmin configs) : ApiHan
                 ErrorMessage = result.Message,
             });
         }
-        return ValueTask.FromResult<IncrementalAlterConfigsResponseData?>(response);
+        return response;
     }
 
     protected override IncrementalAlterConfigsResponseData ErrorResponse(IncrementalAlterConfigsRequestData request, short version, ErrorCode error, string message)

@@ -29,7 +29,7 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
 
     public override VersionRange Versions => new(0, 13);
 
-    protected override ValueTask<MetadataResponseData?> HandleAsync(RequestContext context, MetadataRequestData request, CancellationToken cancellationToken)
+    protected override async ValueTask<MetadataResponseData?> HandleAsync(RequestContext context, MetadataRequestData request, CancellationToken cancellationToken)
     {
         var version = context.ApiVersion;
         var config = broker.Config;
@@ -53,7 +53,7 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
             {
                 response.Topics.Add(Describe(topic, request));
             }
-            return ValueTask.FromResult<MetadataResponseData?>(response);
+            return response;
         }
         var autoCreate = config.AutoCreateTopicsEnable && (version < 4 || request.AllowAutoTopicCreation);
         foreach (var wanted in request.Topics!)
@@ -69,7 +69,7 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
             var error = TopicNames.ErrorFor(wanted.Name);
             if (topic is null && error == ErrorCode.None && autoCreate)
             {
-                var created = metadata.CreateTopic(wanted.Name, config.NumPartitions, new Dictionary<string, string>());
+                var created = await metadata.CreateTopic(wanted.Name, config.NumPartitions, new Dictionary<string, string>());
                 topic = metadata.Image.Topic(wanted.Name);
                 error = topic is null ? created.Error : ErrorCode.None;
             }
@@ -82,7 +82,7 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
                     TopicAuthorizedOperations = OperationsNotRequested,
                 });
         }
-        return ValueTask.FromResult<MetadataResponseData?>(response);
+        return response;
     }
 
     private static MetadataResponseData.MetadataResponseTopic Describe(TopicImage topic, MetadataRequestData request)

@@ -1,5 +1,4 @@
 using KafkaCompat.Broker.Config;
-using KafkaCompat.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Metadata;
@@ -7,7 +6,7 @@ namespace KafkaCompat.Broker.Metadata;
 /// <summary>
 /// Config changes for AlterConfigs and IncrementalAlterConfigs alike: the
 /// resource's current overrides, validation by the config layer, and the
-/// ConfigRecords that make a change durable (through the controller). A config
+/// ConfigRecords that make a change durable (computed and written by the controller). A config
 /// that is set but not acted on yet is named in a warning once the change is accepted.
 /// </summary>
 public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker, ILogger<ConfigAdmin> logger)
@@ -15,24 +14,24 @@ public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker,
     public const sbyte TopicResource = MetadataImage.TopicResource;
     public const sbyte BrokerResource = MetadataImage.BrokerResource;
 
-    public ConfigResult IncrementalAlter(sbyte resourceType, string resourceName, IReadOnlyList<AlterConfigOp> ops, bool validateOnly)
+    public async Task<ConfigResult> IncrementalAlter(sbyte resourceType, string resourceName, IReadOnlyList<AlterConfigOp> ops, bool validateOnly)
     {
         var result = resourceType switch
         {
-            TopicResource => ForTopic(resourceName, overrides => TopicConfigValidator.IncrementalAlter(overrides, ops), validateOnly),
-            BrokerResource => Commit(DynamicBrokerConfigUpdater.IncrementalAlter(broker.Config, resourceName, ops), resourceType, resourceName, validateOnly),
+            TopicResource => await Commit(resourceType, resourceName, image => TopicConfigValidator.IncrementalAlter(image.Topic(resourceName)!.Configs, ops), validateOnly),
+            BrokerResource => await Commit(resourceType, resourceName, _ => DynamicBrokerConfigUpdater.IncrementalAlter(broker.Config, resourceName, ops), validateOnly),
             _ => Unsupported(resourceType),
         };
         WarnIfNotActedOn(result, resourceType, resourceName, ops.Where(o => o.Operation is ConfigOperation.Set or ConfigOperation.Append && o.Value is not null).Select(o => o.Name));
         return result;
     }
 
-    public ConfigResult Alter(sbyte resourceType, string resourceName, IReadOnlyDictionary<string, string?> configs, bool validateOnly)
+    public async Task<ConfigResult> Alter(sbyte resourceType, string resourceName, IReadOnlyDictionary<string, string?> configs, bool validateOnly)
     {
         var result = resourceType switch
         {
-            TopicResource => ForTopic(resourceName, overrides => TopicConfigValidator.Alter(overrides, configs), validateOnly),
-            BrokerResource => Commit(DynamicBrokerConfigUpdater.Alter(broker.Config, resourceName, configs), resourceType, resourceName, validateOnly),
+            TopicResource => await Commit(resourceType, resourceName, image => TopicConfigValidator.Alter(image.Topic(resourceName)!.Configs, configs), validateOnly),
+            BrokerResource => await Commit(resourceType, resourceName, _ => DynamicBrokerConfigUpdater.Alter(broker.Config, resourceName, configs), validateOnly),
             _ => Unsupported(resourceType),
         };
         WarnIfNotActedOn(result, resourceType, resourceName, configs.Where(c => c.Value is not null).Select(c => c.Key));
@@ -53,18 +52,18 @@ public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker,
         }
     }
 
-    private ConfigResult ForTopic<T>(string topic, Func<IReadOnlyDictionary<string, string>, ConfigAlterResult<T>> alter, bool validateOnly) where T : class =>
-        metadata.Image.Topic(topic) is { } image
-            ? Commit(alter(image.Configs), TopicResource, topic, validateOnly)
-            : new ConfigResult(ErrorCode.UnknownTopicOrPartition, $"The topic '{topic}' does not exist.");
-
-    private ConfigResult Commit<T>(ConfigAlterResult<T> result, sbyte resourceType, string resourceName, bool validateOnly) where T : class
+    /// <summary>
+    /// The new overrides are computed on the controller's event queue from its latest image (the
+    /// controller finds the topic first), so concurrent changes of one resource do not lose each other.
+    /// </summary>
+    private async Task<ConfigResult> Commit<T>(sbyte resourceType, string resourceName, Func<MetadataImage, ConfigAlterResult<T>> alter, bool validateOnly) where T : class
     {
-        if (!result.Result.IsOk || validateOnly)
+        var written = await metadata.AlterConfigs(resourceType, resourceName, image =>
         {
-            return result.Result;
-        }
-        var written = metadata.AlterConfigs(resourceType, resourceName, result.Changes.Select(c => KeyValuePair.Create(c.Name, c.Value)).ToList());
+            var result = alter(image);
+            return (result.Result.IsOk ? MetadataResult.Ok : new MetadataResult(result.Result.Error, result.Result.Message),
+                [.. result.Changes.Select(c => KeyValuePair.Create(c.Name, c.Value))]);
+        }, validateOnly);
         return written.IsOk ? ConfigResult.Ok : new ConfigResult(written.Error, written.Message);
     }
 

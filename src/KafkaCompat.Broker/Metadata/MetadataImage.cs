@@ -64,6 +64,57 @@ public sealed record MetadataImage(
         _ => this,
     };
 
+    public MetadataImage ApplyAll(IEnumerable<IKafkaMessage> records)
+    {
+        var image = this;
+        foreach (var record in records)
+        {
+            image = image.Apply(record);
+        }
+        return image;
+    }
+
+    /// <summary>
+    /// The records that rebuild this image from <see cref="Empty"/>: what a snapshot holds (Kafka's
+    /// image writer). Configs are written in name order, so equal images give equal records.
+    /// </summary>
+    public IEnumerable<IKafkaMessage> ToRecords()
+    {
+        foreach (var topic in Topics.Values)
+        {
+            yield return new TopicRecord { Name = topic.Name, TopicId = topic.Id };
+            foreach (var p in topic.Partitions)
+            {
+                yield return new PartitionRecord
+                {
+                    TopicId = topic.Id,
+                    PartitionId = p.Partition,
+                    Replicas = [.. p.Replicas],
+                    Isr = [.. p.Isr],
+                    Leader = p.Leader,
+                    LeaderEpoch = p.LeaderEpoch,
+                    PartitionEpoch = p.PartitionEpoch,
+                };
+            }
+            foreach (var config in topic.Configs.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                yield return new ConfigRecord { ResourceType = TopicResource, ResourceName = topic.Name, Name = config.Key, Value = config.Value };
+            }
+        }
+        foreach (var (broker, configs) in BrokerConfigs.OrderBy(b => b.Key, StringComparer.Ordinal))
+        {
+            foreach (var config in configs.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                yield return new ConfigRecord { ResourceType = BrokerResource, ResourceName = broker, Name = config.Key, Value = config.Value };
+            }
+        }
+        if (NextProducerId > 0)
+        {
+            // The image keeps only the next free id; -1 names no broker, as the block's owner no longer matters.
+            yield return new ProducerIdsRecord { BrokerId = -1, BrokerEpoch = -1, NextProducerId = NextProducerId };
+        }
+    }
+
     private static ImmutableDictionary<string, string> Change(ImmutableDictionary<string, string> configs, ConfigRecord record) =>
         record.Value is null ? configs.Remove(record.Name) : configs.SetItem(record.Name, record.Value);
 

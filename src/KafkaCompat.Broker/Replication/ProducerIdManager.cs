@@ -18,7 +18,8 @@ public sealed class ProducerIdManager(MetadataController metadata, int blockSize
         {
             if (_next >= _end)
             {
-                var (first, count) = metadata.AllocateProducerIds(blockSize);
+                // Once per block: InitProducerId waits for the reservation to be committed, as Kafka's does.
+                var (first, count) = metadata.AllocateProducerIds(blockSize).GetAwaiter().GetResult();
                 _next = first;
                 _end = first + count;
             }

@@ -1,6 +1,7 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -16,6 +17,7 @@ public class ConfigHandlerWarningTests
     private const sbyte TopicResource = 2;
     private const sbyte BrokerResource = 4;
 
+    private MetadataNode _metadata = null!;
     private MetadataController _controller = null!;
     private BrokerState _broker = null!;
     private ListLogger<ConfigAdmin> _adminLog = null!;
@@ -24,14 +26,18 @@ public class ConfigHandlerWarningTests
     [SetUp]
     public void CreateBroker()
     {
-        _controller = new MetadataController(new MemoryJournal(), nodeId: 1);
+        _metadata = MetadataNode.Open();
+        _controller = _metadata.Controller;
         _broker = new BrokerState(BrokerConfig.Default, "cluster");
-        _broker.Apply(_controller.Image);
-        _controller.Changed += _broker.Apply;
-        Assert.That(_controller.CreateTopic(Topic, 1, new Dictionary<string, string>()).IsOk);
+        _broker.Apply(_metadata.Loader.Image);
+        _metadata.Loader.Install(_broker.Apply);
+        Assert.That(_controller.CreateTopic(Topic, 1, new Dictionary<string, string>()).GetAwaiter().GetResult().IsOk);
         _adminLog = new ListLogger<ConfigAdmin>();
         _admin = new ConfigAdmin(_controller, _broker, _adminLog);
     }
+
+    [TearDown]
+    public void StopBroker() => _metadata.Dispose();
 
     private static Task<T> Handle<T>(IApiHandler handler, IApiMessage request, short version) where T : class =>
         HandlerCalls.HandleAsync<T>(handler, request, version);

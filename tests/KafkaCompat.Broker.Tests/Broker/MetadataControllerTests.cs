@@ -1,108 +1,151 @@
 using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Protocol;
+using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Tests.Broker;
 
 public class MetadataControllerTests
 {
+    private static readonly Dictionary<string, string> NoConfigs = [];
+
     [Test]
-    public void ATopicIsRecordedAndReplayedIntoTheSameImage()
+    public async Task ATopicIsRecordedAndReplayedIntoTheSameImage()
     {
-        var journal = new MemoryJournal();
-        var controller = new MetadataController(journal, nodeId: 1);
-        Assert.That(controller.CreateTopic("orders", 3, new Dictionary<string, string> { ["retention.ms"] = "1000" }).IsOk);
+        var files = new MemoryFileSystem();
+        TopicImage topic;
+        using (var node = MetadataNode.Open(files))
+        {
+            Assert.That((await node.Controller.CreateTopic("orders", 3, new Dictionary<string, string> { ["retention.ms"] = "1000" })).IsOk);
+            topic = node.Controller.Image.Topic("orders")!;
+            Assert.That(topic.Partitions.Select(p => p.Partition), Is.EqualTo(new[] { 0, 1, 2 }));
+            Assert.That(topic.Partitions.All(p => p.Leader == 1 && p.Isr.SequenceEqual([1])));
+            Assert.That(topic.Configs["retention.ms"], Is.EqualTo("1000"));
+            // TopicRecord + 3 PartitionRecords + 1 ConfigRecord.
+            Assert.That(node.Journal.LogEndOffset, Is.EqualTo(5));
+        }
 
-        var topic = controller.Image.Topic("orders")!;
-        Assert.That(topic.Partitions.Select(p => p.Partition), Is.EqualTo(new[] { 0, 1, 2 }));
-        Assert.That(topic.Partitions.All(p => p.Leader == 1 && p.Isr.SequenceEqual([1])));
-        Assert.That(topic.Configs["retention.ms"], Is.EqualTo("1000"));
-        // TopicRecord + 3 PartitionRecords + 1 ConfigRecord.
-        Assert.That(journal.Count, Is.EqualTo(5));
-
-        var restarted = new MetadataController(journal, nodeId: 1);
-        var replayed = restarted.Image.Topic("orders")!;
+        using var restarted = MetadataNode.Open(files);
+        var replayed = restarted.Controller.Image.Topic("orders")!;
         Assert.That(replayed.Id, Is.EqualTo(topic.Id), "topic ids are stable across restarts");
         Assert.That(replayed.Partitions, Has.Length.EqualTo(3));
         Assert.That(replayed.Configs, Is.EquivalentTo(topic.Configs));
     }
 
     [Test]
-    public void TheControllerAppliesCreateTopicsRules()
+    public async Task TheControllerAppliesCreateTopicsRules()
     {
-        var journal = new MemoryJournal();
-        var controller = new MetadataController(journal, nodeId: 1);
+        using var node = MetadataNode.Open();
+        var controller = node.Controller;
         var defaults = new TopicDefaults(NumPartitions: 4, ReplicationFactor: 1);
         NewTopic Topic(string name, int partitions = -1, short replicationFactor = -1, (int, IReadOnlyList<int>)[]? assignments = null, Dictionary<string, string?>? configs = null) =>
             new(name, partitions, replicationFactor, assignments ?? [], configs ?? []);
 
+        var refused = new[]
+        {
+            await controller.CreateTopic(Topic("rf2", replicationFactor: 2), defaults),
+            await controller.CreateTopic(Topic("elsewhere", assignments: [(0, [2])]), defaults),
+            await controller.CreateTopic(Topic("gap", assignments: [(0, [1]), (2, [1])]), defaults),
+            await controller.CreateTopic(Topic("both", partitions: 2, assignments: [(0, [1])]), defaults),
+            await controller.CreateTopic(Topic("badconfig", configs: new() { ["retention.ms"] = "soon" }), defaults),
+        };
+        var validated = await controller.CreateTopic(Topic("checked"), defaults, validateOnly: true);
         Assert.Multiple(() =>
         {
-            Assert.That(controller.CreateTopic(Topic("rf2", replicationFactor: 2), defaults).Error, Is.EqualTo(ErrorCode.InvalidReplicationFactor), "one broker");
-            Assert.That(controller.CreateTopic(Topic("elsewhere", assignments: [(0, [2])]), defaults).Error, Is.EqualTo(ErrorCode.InvalidReplicaAssignment), "a broker that is not this one");
-            Assert.That(controller.CreateTopic(Topic("gap", assignments: [(0, [1]), (2, [1])]), defaults).Error, Is.EqualTo(ErrorCode.InvalidReplicaAssignment), "partitions 0-based and consecutive");
-            Assert.That(controller.CreateTopic(Topic("both", partitions: 2, assignments: [(0, [1])]), defaults).Error, Is.EqualTo(ErrorCode.InvalidRequest));
-            Assert.That(controller.CreateTopic(Topic("badconfig", configs: new() { ["retention.ms"] = "soon" }), defaults).Error, Is.EqualTo(ErrorCode.InvalidConfig));
-            Assert.That(controller.CreateTopic(Topic("checked"), defaults, validateOnly: true).IsOk, Is.True);
+            Assert.That(refused.Select(r => r.Result.Error), Is.EqualTo(new[]
+            {
+                ErrorCode.InvalidReplicationFactor, ErrorCode.InvalidReplicaAssignment, ErrorCode.InvalidReplicaAssignment, ErrorCode.InvalidRequest, ErrorCode.InvalidConfig,
+            }), "one broker; a broker that is not this one; partitions 0-based and consecutive; both ways at once; a bad config value");
+            Assert.That((validated.Result.IsOk, validated.NumPartitions, validated.ReplicationFactor, validated.TopicId), Is.EqualTo((true, 4, (short)1, Uuid.Zero)));
         });
-        Assert.That(journal.Count, Is.Zero, "nothing refused or only validated was recorded");
+        Assert.That(node.Journal.LogEndOffset, Is.Zero, "nothing refused or only validated was recorded");
 
-        Assert.That(controller.CreateTopic(Topic("defaults"), defaults).IsOk, Is.True);
-        Assert.That(controller.CreateTopic(Topic("assigned", assignments: [(1, [1]), (0, [1])]), defaults).IsOk, Is.True);
+        var created = await controller.CreateTopic(Topic("defaults"), defaults);
+        Assert.That(created.Result.IsOk, Is.True);
+        Assert.That((await controller.CreateTopic(Topic("assigned", assignments: [(1, [1]), (0, [1])]), defaults)).Result.IsOk, Is.True);
         Assert.That(controller.Image.Topic("defaults")!.Partitions, Has.Length.EqualTo(4), "num.partitions for -1");
+        Assert.That(created.TopicId, Is.EqualTo(controller.Image.Topic("defaults")!.Id), "the answer names the topic created");
         Assert.That(controller.Image.Topic("assigned")!.Partitions, Has.Length.EqualTo(2), "one partition per assignment");
     }
 
     [Test]
-    public void KafkaErrorsForBadTopics()
+    public async Task KafkaErrorsForBadTopics()
     {
-        var controller = new MetadataController(new MemoryJournal(), 1);
-        controller.CreateTopic("a.b", 1, new Dictionary<string, string>());
-        Assert.Multiple(() =>
+        using var node = MetadataNode.Open();
+        var controller = node.Controller;
+        await controller.CreateTopic("a.b", 1, NoConfigs);
+        var errors = new[]
         {
-            Assert.That(controller.CreateTopic("a.b", 1, new Dictionary<string, string>()).Error, Is.EqualTo(ErrorCode.TopicAlreadyExists));
-            Assert.That(controller.CreateTopic("a_b", 1, new Dictionary<string, string>()).Error, Is.EqualTo(ErrorCode.InvalidTopicException), "collides with a.b");
-            Assert.That(controller.CreateTopic("bad name", 1, new Dictionary<string, string>()).Error, Is.EqualTo(ErrorCode.InvalidTopicException));
-            Assert.That(controller.CreateTopic(new string('x', 250), 1, new Dictionary<string, string>()).Error, Is.EqualTo(ErrorCode.InvalidTopicException));
-            Assert.That(controller.CreateTopic("zero", 0, new Dictionary<string, string>()).Error, Is.EqualTo(ErrorCode.InvalidPartitions));
-            Assert.That(controller.CreatePartitions("a.b", 1).Error, Is.EqualTo(ErrorCode.InvalidPartitions), "cannot stay at 1");
-            Assert.That(controller.CreatePartitions("nope", 4).Error, Is.EqualTo(ErrorCode.UnknownTopicOrPartition));
-            Assert.That(controller.DeleteTopic(Uuid.NewRandom()).Error, Is.EqualTo(ErrorCode.UnknownTopicId));
-        });
+            (await controller.CreateTopic("a.b", 1, NoConfigs)).Error,
+            (await controller.CreateTopic("a_b", 1, NoConfigs)).Error,
+            (await controller.CreateTopic("bad name", 1, NoConfigs)).Error,
+            (await controller.CreateTopic(new string('x', 250), 1, NoConfigs)).Error,
+            (await controller.CreateTopic("zero", 0, NoConfigs)).Error,
+            (await controller.CreatePartitions("a.b", 1)).Error,
+            (await controller.CreatePartitions("nope", 4)).Error,
+            (await controller.CreatePartitions("a.b", 2, assignments: [[2]])).Error,
+            (await controller.DeleteTopic(null, Uuid.NewRandom())).Result.Error,
+            (await controller.DeleteTopic("nope", Uuid.Zero)).Result.Error,
+            (await controller.DeleteTopic("a.b", Uuid.NewRandom())).Result.Error,
+        };
+        Assert.That(errors, Is.EqualTo(new[]
+        {
+            ErrorCode.TopicAlreadyExists,
+            ErrorCode.InvalidTopicException, // collides with a.b
+            ErrorCode.InvalidTopicException,
+            ErrorCode.InvalidTopicException,
+            ErrorCode.InvalidPartitions,
+            ErrorCode.InvalidPartitions, // cannot stay at 1
+            ErrorCode.UnknownTopicOrPartition,
+            ErrorCode.InvalidReplicaAssignment, // another broker
+            ErrorCode.UnknownTopicId,
+            ErrorCode.UnknownTopicOrPartition,
+            ErrorCode.InvalidRequest, // name and id disagree
+        }));
     }
 
     [Test]
-    public void ValidateOnlyChangesNothing()
+    public async Task ValidateOnlyChangesNothing()
     {
-        var journal = new MemoryJournal();
-        var controller = new MetadataController(journal, 1);
-        Assert.That(controller.CreateTopic("t", 2, new Dictionary<string, string>(), validateOnly: true).IsOk);
-        Assert.That(controller.Image.Topic("t"), Is.Null);
-        Assert.That(journal.Count, Is.Zero);
+        using var node = MetadataNode.Open();
+        Assert.That((await node.Controller.CreateTopic("t", 2, NoConfigs, validateOnly: true)).IsOk);
+        Assert.That((await node.Controller.CreatePartitions("t", 4, validateOnly: true)).Error, Is.EqualTo(ErrorCode.UnknownTopicOrPartition));
+        Assert.That(node.Controller.Image.Topic("t"), Is.Null);
+        Assert.That(node.Journal.LogEndOffset, Is.Zero);
     }
 
     [Test]
-    public void DeleteAndGrowAreReplayedToo()
+    public async Task DeleteAndGrowAreReplayedToo()
     {
-        var journal = new MemoryJournal();
-        var controller = new MetadataController(journal, 1);
-        controller.CreateTopic("keep", 1, new Dictionary<string, string>());
-        controller.CreateTopic("drop", 1, new Dictionary<string, string>());
-        controller.CreatePartitions("keep", 4);
-        controller.DeleteTopic(controller.Image.Topic("drop")!.Id);
-        controller.AlterConfigs(MetadataImage.BrokerResource, "1", [KeyValuePair.Create("log.retention.ms", (string?)"5")]);
+        var files = new MemoryFileSystem();
+        using (var node = MetadataNode.Open(files))
+        {
+            var controller = node.Controller;
+            await controller.CreateTopic("keep", 1, NoConfigs);
+            await controller.CreateTopic("drop", 1, NoConfigs);
+            await controller.CreatePartitions("keep", 4);
+            await controller.DeleteTopic("drop", Uuid.Zero);
+            await controller.AlterConfigs(MetadataImage.BrokerResource, "1", [KeyValuePair.Create("log.retention.ms", (string?)"5")]);
+        }
 
-        var replayed = new MetadataController(journal, 1).Image;
+        using var restarted = MetadataNode.Open(files);
+        var replayed = restarted.Controller.Image;
         Assert.That(replayed.Topics.Keys, Is.EqualTo(new[] { "keep" }));
         Assert.That(replayed.Topic("keep")!.Partitions, Has.Length.EqualTo(4));
         Assert.That(replayed.BrokerConfigsOf(1)["log.retention.ms"], Is.EqualTo("5"));
     }
 
     [Test]
-    public void ProducerIdBlocksNeverOverlapAcrossRestarts()
+    public async Task ProducerIdBlocksNeverOverlapAcrossRestarts()
     {
-        var journal = new MemoryJournal();
-        var first = new MetadataController(journal, 1).AllocateProducerIds(1000);
-        var second = new MetadataController(journal, 1).AllocateProducerIds(1000);
+        var files = new MemoryFileSystem();
+        (long First, long Count) first;
+        using (var node = MetadataNode.Open(files))
+        {
+            first = await node.Controller.AllocateProducerIds(1000);
+        }
+        using var restarted = MetadataNode.Open(files);
+        var second = await restarted.Controller.AllocateProducerIds(1000);
         Assert.That(second.First, Is.GreaterThanOrEqualTo(first.First + first.Count));
     }
 }

@@ -1,9 +1,9 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Handlers;
-using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Tests.Groups;
 using KafkaCompat.Broker.Tests.Handlers;
+using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -54,7 +54,8 @@ public class UnservedFeatureHandlerTests
     [TestCase((short)5)]
     public async Task InitProducerIdRefusesATransactionalIdAndStillServesIdempotentProducers(short version)
     {
-        var handler = new InitProducerIdHandler(new ProducerIdManager(new MetadataController(new MemoryJournal(), 1)));
+        using var metadata = MetadataNode.Open();
+        var handler = new InitProducerIdHandler(new ProducerIdManager(metadata.Controller));
 
         var transactional = await Handle<InitProducerIdResponseData>(handler, new InitProducerIdRequestData { TransactionalId = "tx-1", TransactionTimeoutMs = 60_000 }, version);
         var idempotent = await Handle<InitProducerIdResponseData>(handler, new InitProducerIdRequestData { TransactionalId = null, TransactionTimeoutMs = -1 }, version);

@@ -39,7 +39,7 @@ public class CoordinatorRuntimeTests
         await using var h = new GroupHarness();
         Assert.That(await h.CommitAsync(10), Is.EqualTo(new[] { ErrorCode.None }));
         // From now on every batch is larger than the partition accepts: the append fails.
-        Assert.That(h.Metadata.AlterConfigs(MetadataImage.TopicResource, TopicNames.ConsumerOffsets, [new("max.message.bytes", "70")]).IsOk, Is.True);
+        Assert.That((await h.Metadata.AlterConfigs(MetadataImage.TopicResource, TopicNames.ConsumerOffsets, [new("max.message.bytes", "70")])).IsOk, Is.True);
 
         Assert.That(await h.CommitAsync(20), Is.EqualTo(new[] { ErrorCode.InvalidCommitOffsetSize }));
         Assert.That(await h.CommittedAsync(), Is.EqualTo(10), "the refused commit was never applied");

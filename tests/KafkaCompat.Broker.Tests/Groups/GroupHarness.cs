@@ -5,7 +5,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
-using KafkaCompat.Broker.Tests.Broker;
+using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Storage;
@@ -24,9 +24,9 @@ internal sealed class GroupHarness : IAsyncDisposable
     public const int RebalanceTimeoutMs = 30_000;
 
     private readonly MemoryFileSystem _files = new();
-    private readonly MemoryJournal _journal = new();
     private readonly Dictionary<string, string> _configs;
     private LogManager _logs = null!;
+    private MetadataNode _metadata = null!;
 
     public GroupHarness(Dictionary<string, string>? configs = null)
     {
@@ -60,14 +60,15 @@ internal sealed class GroupHarness : IAsyncDisposable
     {
         var broker = new BrokerState(BrokerConfig.Create(_configs), "test-cluster");
         _logs = LogManager.Start(_files, new LogManagerConfig { LogDirs = broker.Config.LogDirs, NodeId = 1, ClusterId = "test-cluster" }, Time);
-        Metadata = new MetadataController(_journal, 1);
+        _metadata = new MetadataNode(_logs, _files, Time);
+        Metadata = _metadata.Controller;
         Replicas = new ReplicaManager(_logs, broker, NullLogger<ReplicaManager>.Instance);
-        Replicas.Sync(Metadata.Image);
-        Metadata.Changed += Replicas.Sync;
+        Replicas.Sync(_metadata.Loader.Image);
+        _metadata.Loader.Install(Replicas.Sync);
         if (Metadata.Image.Topic("t") is null)
         {
-            Metadata.CreateTopic("t", 3, new Dictionary<string, string>());
-            Metadata.CreateTopic("other", 1, new Dictionary<string, string>());
+            Metadata.CreateTopic("t", 3, new Dictionary<string, string>()).GetAwaiter().GetResult();
+            Metadata.CreateTopic("other", 1, new Dictionary<string, string>()).GetAwaiter().GetResult();
         }
         Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance) { HoldLoading = hold };
         Coordinator.Start();
@@ -83,6 +84,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     public async Task RestartAsync(ManualResetEventSlim? hold = null)
     {
         await Coordinator.DisposeAsync();
+        _metadata.Dispose();
         _logs.Shutdown();
         Open(hold);
         if (hold is null)
@@ -173,6 +175,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Coordinator.DisposeAsync();
+        _metadata.Dispose();
         _logs.Shutdown();
     }
 }

@@ -19,7 +19,7 @@ public class ConfigHandlerTests
     private static async Task<GroupHarness> HarnessWithTopicAsync(Dictionary<string, string> overrides)
     {
         var harness = new GroupHarness();
-        harness.Metadata.CreateTopic("configured", 1, overrides);
+        await harness.Metadata.CreateTopic("configured", 1, overrides);
         await harness.SettleAsync();
         return harness;
     }

@@ -199,7 +199,7 @@ public class LegacyFormatHandlerTests
     public async Task FetchV3OfATopicWithDownConversionDisabled_IsUnsupportedVersion(string enabled, ErrorCode expected)
     {
         await using var harness = new GroupHarness();
-        harness.Metadata.CreateTopic("old", 1, new Dictionary<string, string> { ["message.downconversion.enable"] = enabled });
+        await harness.Metadata.CreateTopic("old", 1, new Dictionary<string, string> { ["message.downconversion.enable"] = enabled });
         var request = Fetch(0, 0);
         request.Topics[0].Topic = "old";
         await harness.SendAsync<ProduceResponseData>(8, new ProduceRequestData

@@ -58,12 +58,12 @@ public class PartitionTests
     }
 
     [Test]
-    public void DeletingTheTopicWakesItsWatchers()
+    public async Task DeletingTheTopicWakesItsWatchers()
     {
         using var harness = new ReplicaHarness(new FakeTime());
         var watcher = new CountingWatcher();
         harness.Partition().Watch(watcher);
-        harness.Metadata.DeleteTopic(harness.Metadata.Image.Topic(ReplicaHarness.Topic)!.Id);
+        await harness.Metadata.DeleteTopic(null, harness.Metadata.Image.Topic(ReplicaHarness.Topic)!.Id);
         Assert.That(watcher.Count, Is.EqualTo(1));
         Assert.That(harness.Replicas.GetPartition(ReplicaHarness.Topic, 0), Is.Null);
     }

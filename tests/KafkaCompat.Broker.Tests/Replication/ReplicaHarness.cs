@@ -1,7 +1,7 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
-using KafkaCompat.Broker.Tests.Broker;
+using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
@@ -16,17 +16,20 @@ internal sealed class ReplicaHarness : IDisposable
 {
     public const string Topic = "t";
 
+    private readonly MemoryFileSystem _files = new();
     private readonly LogManager _logs;
+    private readonly MetadataNode _metadata;
 
     public ReplicaHarness(TimeProvider time, int partitions = 1)
     {
         Time = time;
-        _logs = LogManager.Start(new MemoryFileSystem(), new LogManagerConfig { LogDirs = ["/data"], NodeId = 1, ClusterId = "test-cluster" }, time);
-        Metadata = new MetadataController(new MemoryJournal(), 1);
+        _logs = LogManager.Start(_files, new LogManagerConfig { LogDirs = ["/data"], NodeId = 1, ClusterId = "test-cluster" }, time);
+        _metadata = new MetadataNode(_logs, _files, time);
+        Metadata = _metadata.Controller;
         Broker = new BrokerState(BrokerConfig.Create(new Dictionary<string, string>()), "test-cluster");
         Replicas = new ReplicaManager(_logs, Broker, NullLogger<ReplicaManager>.Instance);
-        Metadata.Changed += Replicas.Sync;
-        Metadata.CreateTopic(Topic, partitions, new Dictionary<string, string>());
+        _metadata.Loader.Install(Replicas.Sync);
+        Metadata.CreateTopic(Topic, partitions, new Dictionary<string, string>()).GetAwaiter().GetResult();
     }
 
     public TimeProvider Time { get; }
@@ -56,5 +59,9 @@ internal sealed class ReplicaHarness : IDisposable
         new(new RequestHeaderData { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = 1, ClientId = "test" },
             new ConnectionSession("c1", "PLAINTEXT", "PLAINTEXT", "127.0.0.1:1"));
 
-    public void Dispose() => _logs.Shutdown();
+    public void Dispose()
+    {
+        _metadata.Dispose();
+        _logs.Shutdown();
+    }
 }

@@ -213,7 +213,7 @@ public class TransactionCoordinatorTests
         await using var h = new TransactionHarness();
         var producer = await h.InitAsync();
         // From now on every batch is larger than the partition accepts: the write fails.
-        Assert.That(h.Metadata.AlterConfigs(MetadataImage.TopicResource, TopicNames.TransactionState, [new("max.message.bytes", "70")]).IsOk, Is.True);
+        Assert.That((await h.Metadata.AlterConfigs(MetadataImage.TopicResource, TopicNames.TransactionState, [new("max.message.bytes", "70")])).IsOk, Is.True);
 
         Assert.That(await h.AddAsync(producer, T0), Is.EqualTo(ErrorCode.UnknownServerError));
         Assert.That(h.State()!.State, Is.EqualTo(TransactionState.Empty));

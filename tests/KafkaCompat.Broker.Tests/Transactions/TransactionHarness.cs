@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
-using KafkaCompat.Broker.Tests.Broker;
 using KafkaCompat.Broker.Tests.Groups;
+using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Storage;
@@ -22,9 +22,9 @@ internal sealed class TransactionHarness : IAsyncDisposable
     public const int TimeoutMs = 60_000;
 
     private readonly MemoryFileSystem _files = new();
-    private readonly MemoryJournal _journal = new();
     private readonly Dictionary<string, string> _configs;
     private LogManager _logs = null!;
+    private MetadataNode _metadata = null!;
 
     public TransactionHarness(Dictionary<string, string>? configs = null)
     {
@@ -56,10 +56,11 @@ internal sealed class TransactionHarness : IAsyncDisposable
     {
         var broker = new BrokerState(BrokerConfig.Create(_configs), "test-cluster");
         _logs = LogManager.Start(_files, new LogManagerConfig { LogDirs = broker.Config.LogDirs, NodeId = 1, ClusterId = "test-cluster" }, Time);
-        Metadata = new MetadataController(_journal, 1);
+        _metadata = new MetadataNode(_logs, _files, Time);
+        Metadata = _metadata.Controller;
         var replicas = new ReplicaManager(_logs, broker, NullLogger<ReplicaManager>.Instance);
-        replicas.Sync(Metadata.Image);
-        Metadata.Changed += replicas.Sync;
+        replicas.Sync(_metadata.Loader.Image);
+        _metadata.Loader.Install(replicas.Sync);
         var producerIds = new ProducerIdManager(Metadata);
         var context = new TransactionCoordinatorContext(Time, () => broker.Config, replicas, NullLogger.Instance, producerIds.NextProducerId, Markers, () => 0);
         Coordinator = new TransactionCoordinator(Metadata, context);
@@ -71,6 +72,7 @@ internal sealed class TransactionHarness : IAsyncDisposable
     public async Task RestartAsync()
     {
         await Coordinator.DisposeAsync();
+        _metadata.Dispose();
         _logs.Shutdown();
         Open();
         await SettleAsync();
@@ -101,6 +103,7 @@ internal sealed class TransactionHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Coordinator.DisposeAsync();
+        _metadata.Dispose();
         _logs.Shutdown();
     }
 }

@@ -1,7 +1,12 @@
 using System.Buffers;
+using ZstdSharp.Unsafe;
 
 namespace KafkaCompat.Records;
 
+/// <summary>
+/// zstd through ZstdSharp.Port, a C# port of libzstd that keeps zstd's own C API (the
+/// <see cref="Methods"/> class), so no native library has to be installed next to the broker.
+/// </summary>
 internal static unsafe class ZstdCodec
 {
     // Kafka's default zstd level (and zstd's own default).
@@ -9,7 +14,7 @@ internal static unsafe class ZstdCodec
 
     public static int Compress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {
-        nuint bound = ZstdNative.CompressBound((nuint)input.Length);
+        nuint bound = Methods.ZSTD_compressBound((nuint)input.Length);
         if (bound > int.MaxValue)
         {
             throw new ArgumentException("Input is too large for one zstd frame.", nameof(input));
@@ -20,12 +25,12 @@ internal static unsafe class ZstdCodec
         fixed (byte* source = input)
         fixed (byte* target = destination)
         {
-            written = ZstdNative.Compress(target, (nuint)destination.Length, source, (nuint)input.Length, CompressionLevel);
+            written = Methods.ZSTD_compress(target, (nuint)destination.Length, source, (nuint)input.Length, CompressionLevel);
         }
 
-        if (ZstdNative.IsError(written) != 0)
+        if (Methods.ZSTD_isError(written))
         {
-            throw new InvalidOperationException($"ZSTD_compress failed: {ZstdNative.ErrorName(written)}");
+            throw new InvalidOperationException($"ZSTD_compress failed: {Methods.ZSTD_getErrorName(written)}");
         }
 
         output.Advance((int)written);
@@ -39,14 +44,14 @@ internal static unsafe class ZstdCodec
         ZstdDecompressionStream stream = ZstdDecompressionStream.Rent();
         try
         {
-            nint handle = stream.DangerousGetHandle();
-            nuint reset = ZstdNative.InitDStream(handle);
-            if (ZstdNative.IsError(reset) != 0)
+            ZSTD_DCtx_s* context = stream.Context;
+            nuint reset = Methods.ZSTD_initDStream(context);
+            if (Methods.ZSTD_isError(reset))
             {
-                throw new InvalidOperationException($"ZSTD_initDStream failed: {ZstdNative.ErrorName(reset)}");
+                throw new InvalidOperationException($"ZSTD_initDStream failed: {Methods.ZSTD_getErrorName(reset)}");
             }
 
-            return DecompressFrames(handle, input, output, maxDecompressedBytes);
+            return DecompressFrames(context, input, output, maxDecompressedBytes);
         }
         finally
         {
@@ -54,12 +59,12 @@ internal static unsafe class ZstdCodec
         }
     }
 
-    private static int DecompressFrames(nint stream, ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxDecompressedBytes)
+    private static int DecompressFrames(ZSTD_DCtx_s* stream, ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxDecompressedBytes)
     {
         long total = 0;
         fixed (byte* source = input)
         {
-            var inBuffer = new ZstdNative.InBuffer { Source = source, Size = (nuint)input.Length };
+            var inBuffer = new ZSTD_inBuffer_s { src = source, size = (nuint)input.Length };
             while (true)
             {
                 int room = CompressionCodecs.NextChunk(total, maxDecompressedBytes);
@@ -68,14 +73,14 @@ internal static unsafe class ZstdCodec
                 nuint produced;
                 fixed (byte* target = destination)
                 {
-                    var outBuffer = new ZstdNative.OutBuffer { Destination = target, Size = (nuint)room };
-                    result = ZstdNative.DecompressStream(stream, &outBuffer, &inBuffer);
-                    produced = outBuffer.Position;
+                    var outBuffer = new ZSTD_outBuffer_s { dst = target, size = (nuint)room };
+                    result = Methods.ZSTD_decompressStream(stream, &outBuffer, &inBuffer);
+                    produced = outBuffer.pos;
                 }
 
-                if (ZstdNative.IsError(result) != 0)
+                if (Methods.ZSTD_isError(result))
                 {
-                    throw new CorruptRecordException($"Invalid zstd data: {ZstdNative.ErrorName(result)}");
+                    throw new CorruptRecordException($"Invalid zstd data: {Methods.ZSTD_getErrorName(result)}");
                 }
 
                 total += (long)produced;
@@ -85,7 +90,7 @@ internal static unsafe class ZstdCodec
                 }
 
                 output.Advance((int)produced);
-                bool inputConsumed = inBuffer.Position == inBuffer.Size;
+                bool inputConsumed = inBuffer.pos == inBuffer.size;
                 if (result == 0 && inputConsumed)
                 {
                     return (int)total;

@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
+using ZstdSharp.Unsafe;
 
 namespace KafkaCompat.Records;
 
 /// <summary>
-/// A ZSTD_DStream, cached one per thread: creating one allocates a large native context, far more
-/// work than decoding a small batch. The finalizer frees it when its thread ends.
+/// A ZSTD_DStream, cached one per thread: creating one allocates a large context (ZstdSharp, like
+/// libzstd, takes it from unmanaged memory), far more work than decoding a small batch. The
+/// finalizer frees it when its thread ends.
 /// </summary>
-internal sealed class ZstdDecompressionStream : SafeHandle
+internal sealed unsafe class ZstdDecompressionStream : SafeHandle
 {
     [ThreadStatic]
     private static ZstdDecompressionStream? _cached;
@@ -14,16 +16,18 @@ internal sealed class ZstdDecompressionStream : SafeHandle
     private ZstdDecompressionStream()
         : base(0, ownsHandle: true)
     {
-        nint stream = ZstdNative.CreateDStream();
-        if (stream == 0)
+        ZSTD_DCtx_s* stream = Methods.ZSTD_createDStream();
+        if (stream == null)
         {
             throw new InvalidOperationException("ZSTD_createDStream failed.");
         }
 
-        SetHandle(stream);
+        SetHandle((nint)stream);
     }
 
     public override bool IsInvalid => handle == 0;
+
+    public ZSTD_DCtx_s* Context => (ZSTD_DCtx_s*)handle;
 
     public static ZstdDecompressionStream Rent()
     {
@@ -46,7 +50,7 @@ internal sealed class ZstdDecompressionStream : SafeHandle
 
     protected override bool ReleaseHandle()
     {
-        ZstdNative.FreeDStream(handle);
+        Methods.ZSTD_freeDStream((ZSTD_DCtx_s*)handle);
         return true;
     }
 }

@@ -10,9 +10,9 @@ COPY . .
 RUN dotnet publish src/KafkaCompat.Server/KafkaCompat.Server.csproj -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
-# The lz4 codec is called through its native library (zstd and snappy are managed packages).
+# The lz4 and zstd codecs are called through their native libraries.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends liblz4-1 \
+ && apt-get install -y --no-install-recommends liblz4-1 libzstd1 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .

@@ -10,10 +10,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
-# liblz4, the one native codec library used through P/Invoke (on the Debian base image, but not
-# on every machine); zstd and snappy are managed packages.
+# Native codec libraries used through P/Invoke (on the Debian base image, but not on every machine).
 missing=()
 ldconfig -p | grep -q 'liblz4\.so\.1 ' || missing+=(liblz4-1)
+ldconfig -p | grep -q 'libzstd\.so\.1 ' || missing+=(libzstd1)
 # Real clients for tests/KafkaCompat.IntegrationTests: kcat, and kafka-python with its codecs
 # (Debian's modules, run with /usr/bin/python3).
 for package in kcat python3-kafka python3-snappy python3-lz4 python3-zstandard python3-xxhash; do

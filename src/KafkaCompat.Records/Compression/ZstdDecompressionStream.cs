@@ -1,14 +1,12 @@
 using System.Runtime.InteropServices;
-using ZstdSharp.Unsafe;
 
 namespace KafkaCompat.Records;
 
 /// <summary>
-/// A ZSTD_DStream, cached one per thread: creating one allocates a large context (ZstdSharp, like
-/// libzstd, takes it from unmanaged memory), far more work than decoding a small batch. The
-/// finalizer frees it when its thread ends.
+/// A ZSTD_DStream, cached one per thread: creating one allocates a large native context, far more
+/// work than decoding a small batch. The finalizer frees it when its thread ends.
 /// </summary>
-internal sealed unsafe class ZstdDecompressionStream : SafeHandle
+internal sealed class ZstdDecompressionStream : SafeHandle
 {
     [ThreadStatic]
     private static ZstdDecompressionStream? _cached;
@@ -16,18 +14,16 @@ internal sealed unsafe class ZstdDecompressionStream : SafeHandle
     private ZstdDecompressionStream()
         : base(0, ownsHandle: true)
     {
-        ZSTD_DCtx_s* stream = Methods.ZSTD_createDStream();
-        if (stream == null)
+        nint stream = ZstdNative.CreateDStream();
+        if (stream == 0)
         {
             throw new InvalidOperationException("ZSTD_createDStream failed.");
         }
 
-        SetHandle((nint)stream);
+        SetHandle(stream);
     }
 
     public override bool IsInvalid => handle == 0;
-
-    public ZSTD_DCtx_s* Context => (ZSTD_DCtx_s*)handle;
 
     public static ZstdDecompressionStream Rent()
     {
@@ -50,7 +46,7 @@ internal sealed unsafe class ZstdDecompressionStream : SafeHandle
 
     protected override bool ReleaseHandle()
     {
-        Methods.ZSTD_freeDStream((ZSTD_DCtx_s*)handle);
+        ZstdNative.FreeDStream(handle);
         return true;
     }
 }

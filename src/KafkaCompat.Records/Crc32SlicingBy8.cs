@@ -4,8 +4,7 @@ namespace KafkaCompat.Records;
 
 /// <summary>
 /// Table-driven CRC-32 for any reflected polynomial, eight bytes per step ("slicing-by-8"): the
-/// software path of <see cref="Crc32C"/> and the only path of <see cref="Crc32Ieee"/>, which x86
-/// has no instruction for.
+/// software path of <see cref="Crc32C"/>, for machines without a CRC32C instruction.
 /// </summary>
 internal static class Crc32SlicingBy8
 {

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using IronSnappy;
+using Snappier;
 
 namespace KafkaCompat.Records;
 
@@ -8,7 +8,9 @@ namespace KafkaCompat.Records;
 /// Snappy as Kafka clients write it. librdkafka writes one raw snappy block; the Java client and
 /// kafka-python write snappy-java's "xerial" framing: a 16-byte header (magic, version, minimum
 /// compatible version) followed by blocks each prefixed with a big-endian int32 length. Both must be
-/// read; we write raw blocks like librdkafka, which every client accepts.
+/// read; we write raw blocks like librdkafka, which every client accepts. Snappier does the raw
+/// blocks (its stream is the snappy project's own framing format, not xerial), straight into the
+/// caller's buffer.
 /// </summary>
 internal static class SnappyCodec
 {
@@ -19,10 +21,10 @@ internal static class SnappyCodec
 
     public static int Compress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {
-        // IronSnappy 1.3.0 only offers array-returning encode/decode.
-        byte[] encoded = Snappy.Encode(input);
-        output.Write(encoded);
-        return encoded.Length;
+        Span<byte> destination = output.GetSpan(Snappy.GetMaxCompressedLength(input.Length));
+        int written = Snappy.Compress(input, destination);
+        output.Advance(written);
+        return written;
     }
 
     public static int Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxDecompressedBytes)
@@ -85,24 +87,27 @@ internal static class SnappyCodec
             throw new CorruptRecordException($"Snappy block of {block.Length} bytes cannot decode to the declared {declared} bytes.");
         }
 
-        byte[] decoded;
+        // Checked against the limit and the input's size above, so reserving it up front is safe.
+        Span<byte> destination = output.GetSpan((int)declared)[..(int)declared];
+        int decoded;
         try
         {
-            decoded = Snappy.Decode(block);
+            decoded = Snappy.Decompress(block, destination);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // IronSnappy reports bad input with several exception types (its own, IndexOutOfRange...).
+            // Snappier reports bad input as InvalidDataException (ArgumentException for a destination
+            // shorter than the declared length, which this one never is): the batch is corrupt.
             throw new CorruptRecordException($"Invalid snappy data: {e.Message}", e);
         }
 
-        if (decoded.Length != declared)
+        if (decoded != declared)
         {
-            throw new CorruptRecordException($"Snappy block declared {declared} bytes but decoded to {decoded.Length}.");
+            throw new CorruptRecordException($"Snappy block declared {declared} bytes but decoded to {decoded}.");
         }
 
-        output.Write(decoded);
-        return decoded.Length;
+        output.Advance(decoded);
+        return decoded;
     }
 
     private static long ReadDecodedLength(ReadOnlySpan<byte> block)

@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+
 namespace KafkaCompat.Records;
 
 /// <summary>
@@ -30,7 +32,7 @@ internal static class Lz4LegacyFrame
     }
 
     // The second byte of the XXH32 of the hashed bytes.
-    private static byte HeaderChecksum(ReadOnlySpan<byte> hashed) => (byte)(XxHash32.Compute(hashed) >> 8);
+    private static byte HeaderChecksum(ReadOnlySpan<byte> hashed) => (byte)(XxHash32.HashToUInt32(hashed) >> 8);
 
     private static int ChecksumOffset(ReadOnlySpan<byte> frame)
     {

@@ -64,7 +64,7 @@ internal static class LogLoader
                 // As Kafka: data after a corrupt batch cannot be trusted to follow on, so later segments go.
                 foreach (long later in baseOffsets.Skip(i + 1))
                 {
-                    foreach (string extension in (string[])[LogSegment.LogExtension, LogSegment.IndexExtension, LogSegment.TimeIndexExtension])
+                    foreach (string extension in LogSegment.Extensions)
                     {
                         string path = LogSegment.PathFor(directory, later, extension);
                         if (fileSystem.FileExists(path))

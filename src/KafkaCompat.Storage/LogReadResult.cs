@@ -12,8 +12,10 @@ public sealed class LogReadResult : IDisposable
 {
     private byte[]? _buffer;
 
-    internal LogReadResult(ErrorCode error, byte[]? buffer, int length, long logStartOffset, long highWatermark, long lastStableOffset, long logEndOffset)
+    internal LogReadResult(ErrorCode error, byte[]? buffer, int length, long logStartOffset, long highWatermark, long lastStableOffset, long logEndOffset,
+        IReadOnlyList<AbortedTxn>? abortedTransactions = null)
     {
+        AbortedTransactions = abortedTransactions ?? [];
         Error = error;
         _buffer = buffer;
         Records = buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, length);
@@ -35,6 +37,9 @@ public sealed class LogReadResult : IDisposable
     public long LastStableOffset { get; }
 
     public long LogEndOffset { get; }
+
+    /// <summary>For a read_committed read: the aborted transactions overlapping the batches returned, in marker order; else empty.</summary>
+    public IReadOnlyList<AbortedTxn> AbortedTransactions { get; }
 
     public void Dispose()
     {

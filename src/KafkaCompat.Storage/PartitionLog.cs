@@ -1,3 +1,4 @@
+using System.Buffers;
 using KafkaCompat.Protocol;
 using KafkaCompat.Records;
 
@@ -8,7 +9,8 @@ namespace KafkaCompat.Storage;
 /// and the one face the broker sees of it: offsets (log start, high watermark, log end), appends,
 /// reads, lookups, truncation, retention and flushing. The work is done by one type per concern:
 /// <see cref="LogSegments"/> (the segment files), <see cref="ProducerStateManager"/> (idempotent
-/// producers), <see cref="LeaderEpochFileCache"/> (where each leader epoch starts),
+/// producers and their transactions, which hold the last stable offset back),
+/// <see cref="LeaderEpochFileCache"/> (where each leader epoch starts),
 /// <see cref="LogRetention"/> (the log start offset) and <see cref="LogFlusher"/> (the recovery point). Everything that changes the log is serialized by one append lock; reads run
 /// concurrently with it, bounded by offsets the appender has published.
 /// </summary>
@@ -26,6 +28,7 @@ public sealed class PartitionLog : IDisposable
     private LogConfig _config;
     private long _logEndOffset;
     private long _highWatermark;
+    private long _lastStableOffset;
     private bool _offline;
 
     private PartitionLog(IFileSystem fileSystem, string directory, TopicPartition topicPartition, LogConfig config, TimeProvider time,
@@ -40,10 +43,11 @@ public sealed class PartitionLog : IDisposable
         _segments = new LogSegments(fileSystem, directory, segments);
         _logEndOffset = segments[^1].NextOffset;
         _highWatermark = _logEndOffset;
+        _producers = producers;
+        _lastStableOffset = ComputeLastStableOffset();
         _retention = new LogRetention(fileSystem, directory, topicPartition, _segments, logStartOffset);
         _flusher = new LogFlusher(_segments, time, _logEndOffset);
         _currentLogEndOffset = () => LogEndOffset;
-        _producers = producers;
         LoadInfo = loadInfo;
     }
 
@@ -62,8 +66,24 @@ public sealed class PartitionLog : IDisposable
 
     public long HighWatermark => Volatile.Read(ref _highWatermark);
 
-    /// <summary>The end of what read_committed consumers may see; the high watermark until transactions exist.</summary>
-    public long LastStableOffset => HighWatermark;
+    /// <summary>
+    /// The end of what read_committed consumers may see (KIP-98): the high watermark, or the first
+    /// offset of the earliest transaction not yet resolved below it, whichever is smaller. It moves
+    /// only forward, except when the log is truncated.
+    /// </summary>
+    public long LastStableOffset => Volatile.Read(ref _lastStableOffset);
+
+    /// <summary>The first offset of the earliest unresolved transaction (ongoing, or its marker not yet below the high watermark), or -1.</summary>
+    public long FirstUnstableOffset
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _producers.FirstUnstableOffset;
+            }
+        }
+    }
 
     /// <summary>Everything below this offset is known to be on disk (fsynced).</summary>
     public long RecoveryPoint => _flusher.RecoveryPoint;
@@ -155,43 +175,80 @@ public sealed class PartitionLog : IDisposable
 
             if (check.Error != ErrorCode.None)
             {
-                BatchInfo refused = info[batchIndex];
-                return LogAppendResult.Failed(check.Error, logStartOffset, check.Error == ErrorCode.InvalidProducerEpoch
-                    ? $"Producer {refused.ProducerId} epoch {refused.ProducerEpoch} is older than the current epoch of {TopicPartition}."
-                    : $"Out of order sequence {refused.BaseSequence} from producer {refused.ProducerId} (epoch {refused.ProducerEpoch}) on {TopicPartition}.");
+                return LogAppendResult.Failed(check.Error, logStartOffset, RefusalMessage(check.Error, info[batchIndex]));
             }
 
             long nowMs = NowMs();
             long logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime ? nowMs : -1;
-            long firstOffset = _logEndOffset;
-            long lastOffset = firstOffset + info.OffsetCount - 1;
-            try
+            if (!TryWrite(records, in info, leaderEpoch, logAppendTime, nowMs, config, out long firstOffset, out LogSegment? _))
             {
-                LogSegment segment = _segments.Active;
-                if (segment.ShouldRoll(records.Length, logAppendTime >= 0 ? nowMs : info.MaxTimestamp, lastOffset, nowMs, config))
-                {
-                    segment = Roll(nowMs);
-                }
-
-                AssignInPlace(records.Span, in info, firstOffset, leaderEpoch, logAppendTime);
-                segment.Append(records.Span, in info, firstOffset, logAppendTime, config.IndexIntervalBytes, nowMs);
-            }
-            catch (IOException e)
-            {
-                // As Kafka takes a log dir offline on an I/O error: nothing more is written to this log.
-                _offline = true;
-                return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"Writing to {TopicPartition} failed: {e.Message}");
+                return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"Writing to {TopicPartition} failed.");
             }
 
             _producers.Update(in info, firstOffset, logAppendTime);
-            _epochs.Assign(leaderEpoch, firstOffset);
-            Volatile.Write(ref _logEndOffset, lastOffset + 1);
-            if (lastOffset + 1 - RecoveryPoint >= config.FlushMessages)
+            return Appended(firstOffset, firstOffset + info.OffsetCount - 1, leaderEpoch, logAppendTime, logStartOffset, config);
+        }
+    }
+
+    /// <summary>
+    /// WriteTxnMarkers: appends a COMMIT or ABORT marker for the producer's transaction (Kafka's
+    /// appendAsLeader of an end-transaction marker, KIP-98), after Kafka's checks: a producer epoch
+    /// older than the producer's is INVALID_PRODUCER_EPOCH, a coordinator epoch older than the last
+    /// marker's TRANSACTION_COORDINATOR_FENCED. A marker for a producer with no transaction here is
+    /// written too (the coordinator marks every partition it added). An ABORT of a transaction
+    /// that wrote data adds its entry to the active segment's <c>.txnindex</c>.
+    /// </summary>
+    public LogAppendResult AppendEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit, int leaderEpoch)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_segments.IsClosed, this);
+            long logStartOffset = LogStartOffset;
+            if (_offline)
             {
-                Flush();
+                return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"The log of {TopicPartition} failed an earlier write.");
             }
 
-            return new LogAppendResult(ErrorCode.None, firstOffset, lastOffset, logAppendTime, logStartOffset);
+            ErrorCode error = _producers.CheckEndTxnMarker(producerId, producerEpoch, coordinatorEpoch);
+            if (error != ErrorCode.None)
+            {
+                ProducerStateEntry current = _producers.Get(producerId)!;
+                return LogAppendResult.Failed(error, logStartOffset, error == ErrorCode.InvalidProducerEpoch
+                    ? $"The marker's epoch {producerEpoch} of producer {producerId} is older than its current epoch {current.ProducerEpoch} on {TopicPartition}."
+                    : $"The marker's coordinator epoch {coordinatorEpoch} for producer {producerId} is older than the last one seen, {current.CoordinatorEpoch}, on {TopicPartition}.");
+            }
+
+            long nowMs = NowMs();
+            var marker = new EndTransactionMarker(commit ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch);
+            var buffer = new ArrayBufferWriter<byte>(128);
+            marker.WriteBatch(buffer, producerId, producerEpoch, nowMs);
+            Memory<byte> records = buffer.WrittenMemory.ToArray();
+            LogConfig config = Config;
+            if (!LogAppendInfo.TryAnalyze(records.Span, config, TopicPartition, out LogAppendInfo info, out LogAppendResult failure))
+            {
+                return failure with { LogStartOffset = logStartOffset };
+            }
+
+            long logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime ? nowMs : -1;
+            if (!TryWrite(records, in info, leaderEpoch, logAppendTime, nowMs, config, out long offset, out LogSegment? segment))
+            {
+                return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"Writing to {TopicPartition} failed.");
+            }
+
+            if (_producers.CompleteTxn(producerId, producerEpoch, marker, offset, logAppendTime >= 0 ? logAppendTime : nowMs) is { IsAborted: true } aborted)
+            {
+                try
+                {
+                    segment!.TxnIndex.Append(aborted.ToAbortedTxn());
+                }
+                catch (IOException e)
+                {
+                    _offline = true;
+                    return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"Writing the transaction index of {TopicPartition} failed: {e.Message}");
+                }
+            }
+
+            return Appended(offset, offset, leaderEpoch, logAppendTime, logStartOffset, config);
         }
     }
 
@@ -200,7 +257,15 @@ public sealed class PartitionLog : IDisposable
     /// <paramref name="maxBytes"/> (the first batch even when larger, if <paramref name="minOneBatch"/>),
     /// never a batch reaching <paramref name="maxOffsetExclusive"/> (the high watermark for consumers).
     /// </summary>
-    public LogReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch)
+    public LogReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch) =>
+        Read(fetchOffset, maxBytes, maxOffsetExclusive, minOneBatch, abortedTransactions: false);
+
+    /// <summary>
+    /// As <see cref="Read(long, int, long, bool)"/>; with <paramref name="abortedTransactions"/>
+    /// (read_committed) the result also lists the aborted transactions overlapping the batches
+    /// returned, from the segments' <c>.txnindex</c> (Kafka's collectAbortedTransactions).
+    /// </summary>
+    public LogReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch, bool abortedTransactions)
     {
         // Offsets are taken under the segments' shared lock, so no cleaner swap falls between them and the read.
         _segments.EnterRead();
@@ -209,18 +274,23 @@ public sealed class PartitionLog : IDisposable
             long logStartOffset = LogStartOffset;
             long logEndOffset = LogEndOffset;
             long highWatermark = HighWatermark;
+            long lastStableOffset = LastStableOffset;
             if (fetchOffset < logStartOffset || fetchOffset > logEndOffset)
             {
-                return new LogReadResult(ErrorCode.OffsetOutOfRange, null, 0, logStartOffset, highWatermark, LastStableOffset, logEndOffset);
+                return new LogReadResult(ErrorCode.OffsetOutOfRange, null, 0, logStartOffset, highWatermark, lastStableOffset, logEndOffset);
             }
 
             long limit = Math.Min(maxOffsetExclusive, logEndOffset);
-            (byte[] Buffer, int Length)? read = fetchOffset >= limit || (maxBytes <= 0 && !minOneBatch)
+            (byte[] Buffer, int Length, long NextOffset)? read = fetchOffset >= limit || (maxBytes <= 0 && !minOneBatch)
                 ? null
                 : _segments.Read(fetchOffset, maxBytes, limit, minOneBatch);
-            return read is { } batches
-                ? new LogReadResult(ErrorCode.None, batches.Buffer, batches.Length, logStartOffset, highWatermark, LastStableOffset, logEndOffset)
-                : new LogReadResult(ErrorCode.None, null, 0, logStartOffset, highWatermark, LastStableOffset, logEndOffset);
+            if (read is not { } batches)
+            {
+                return new LogReadResult(ErrorCode.None, null, 0, logStartOffset, highWatermark, lastStableOffset, logEndOffset);
+            }
+
+            List<AbortedTxn>? aborted = abortedTransactions ? _segments.CollectAbortedTxns(fetchOffset, batches.NextOffset) : null;
+            return new LogReadResult(ErrorCode.None, batches.Buffer, batches.Length, logStartOffset, highWatermark, lastStableOffset, logEndOffset, aborted);
         }
         finally
         {
@@ -239,6 +309,8 @@ public sealed class PartitionLog : IDisposable
         {
             long clamped = Math.Clamp(offset, LogStartOffset, LogEndOffset);
             Volatile.Write(ref _highWatermark, clamped);
+            _producers.OnHighWatermarkUpdated(clamped);
+            Volatile.Write(ref _lastStableOffset, ComputeLastStableOffset());
             return clamped;
         }
     }
@@ -258,6 +330,8 @@ public sealed class PartitionLog : IDisposable
             }
 
             Volatile.Write(ref _highWatermark, target);
+            _producers.OnHighWatermarkUpdated(target);
+            AdvanceLastStableOffset();
             return true;
         }
     }
@@ -302,6 +376,9 @@ public sealed class PartitionLog : IDisposable
                 Volatile.Write(ref _highWatermark, Math.Clamp(HighWatermark, LogStartOffset, logEndOffset));
                 _flusher.TruncateTo(logEndOffset);
                 (_producers, _) = ProducerStateManager.Load(_fileSystem, Directory, _segments.All, logEndOffset);
+                _producers.OnHighWatermarkUpdated(HighWatermark);
+                // The one way back: what was stable may have been cut.
+                Volatile.Write(ref _lastStableOffset, ComputeLastStableOffset());
                 _epochs.TruncateFromEnd(logEndOffset);
                 return logEndOffset;
             }
@@ -387,7 +464,7 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>Forgets idempotent producers idle for <paramref name="producerIdExpirationMs"/> (producer.id.expiration.ms).</summary>
+    /// <summary>Forgets idempotent producers idle for <paramref name="producerIdExpirationMs"/> (producer.id.expiration.ms), except those in a transaction.</summary>
     public int RemoveExpiredProducers(long nowMs, long producerIdExpirationMs)
     {
         lock (_lock)
@@ -490,6 +567,75 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes an analysed append at the log end (rolling first when due), with offsets, leader
+    /// epoch and LogAppendTime assigned in place. False when the write failed: the log is then offline.
+    /// </summary>
+    private bool TryWrite(Memory<byte> records, in LogAppendInfo info, int leaderEpoch, long logAppendTime, long nowMs, LogConfig config, out long firstOffset, out LogSegment? segment)
+    {
+        firstOffset = _logEndOffset;
+        segment = null;
+        long lastOffset = firstOffset + info.OffsetCount - 1;
+        try
+        {
+            segment = _segments.Active;
+            if (segment.ShouldRoll(records.Length, logAppendTime >= 0 ? nowMs : info.MaxTimestamp, lastOffset, nowMs, config))
+            {
+                segment = Roll(nowMs);
+            }
+
+            AssignInPlace(records.Span, in info, firstOffset, leaderEpoch, logAppendTime);
+            segment.Append(records.Span, in info, firstOffset, logAppendTime, config.IndexIntervalBytes, nowMs);
+            return true;
+        }
+        catch (IOException)
+        {
+            // As Kafka takes a log dir offline on an I/O error: nothing more is written to this log.
+            _offline = true;
+            return false;
+        }
+    }
+
+    /// <summary>What follows a written append: the epoch cache, the log end, the last stable offset and flush.messages.</summary>
+    private LogAppendResult Appended(long firstOffset, long lastOffset, int leaderEpoch, long logAppendTime, long logStartOffset, LogConfig config)
+    {
+        _epochs.Assign(leaderEpoch, firstOffset);
+        Volatile.Write(ref _logEndOffset, lastOffset + 1);
+        AdvanceLastStableOffset();
+        if (lastOffset + 1 - RecoveryPoint >= config.FlushMessages)
+        {
+            Flush();
+        }
+
+        return new LogAppendResult(ErrorCode.None, firstOffset, lastOffset, logAppendTime, logStartOffset);
+    }
+
+    private string RefusalMessage(ErrorCode error, BatchInfo refused) => error switch
+    {
+        ErrorCode.InvalidProducerEpoch => $"Producer {refused.ProducerId} epoch {refused.ProducerEpoch} is older than the current epoch of {TopicPartition}.",
+        ErrorCode.InvalidTxnState => $"Producer {refused.ProducerId} wrote a non-transactional batch while its transaction is ongoing on {TopicPartition}.",
+        ErrorCode.InvalidRecord => $"Transaction markers are written by the transaction coordinator only, not appended with data, on {TopicPartition}.",
+        _ => $"Out of order sequence {refused.BaseSequence} from producer {refused.ProducerId} (epoch {refused.ProducerEpoch}) on {TopicPartition}.",
+    };
+
+    /// <summary>min(high watermark, first unstable offset), Kafka's definition of the last stable offset.</summary>
+    private long ComputeLastStableOffset()
+    {
+        long firstUnstable = _producers.FirstUnstableOffset;
+        long highWatermark = HighWatermark;
+        return firstUnstable < 0 ? highWatermark : Math.Min(highWatermark, firstUnstable);
+    }
+
+    /// <summary>Moves the last stable offset forward to what the high watermark and the open transactions allow, never back.</summary>
+    private void AdvanceLastStableOffset()
+    {
+        long computed = ComputeLastStableOffset();
+        if (computed > _lastStableOffset)
+        {
+            Volatile.Write(ref _lastStableOffset, computed);
+        }
+    }
+
     /// <summary>Writes the offsets, leader epoch and (LogAppendTime) timestamp into each batch where it lies in the request buffer.</summary>
     private static void AssignInPlace(Span<byte> records, in LogAppendInfo info, long firstOffset, int leaderEpoch, long logAppendTime)
     {
@@ -541,6 +687,8 @@ public sealed class PartitionLog : IDisposable
         if (HighWatermark < logStartOffset)
         {
             Volatile.Write(ref _highWatermark, logStartOffset);
+            _producers.OnHighWatermarkUpdated(logStartOffset);
+            AdvanceLastStableOffset();
         }
     }
 

@@ -5,13 +5,15 @@ namespace KafkaCompat.Storage.Tests;
 /// <summary>Record batches as a producer would send them (base offset 0, client CRC).</summary>
 internal static class Batches
 {
-    public static byte[] Make(int records = 1, long timestamp = 1_000, int valueSize = 10, long producerId = -1, short producerEpoch = -1, int baseSequence = -1, CompressionType compression = CompressionType.None)
+    public static byte[] Make(int records = 1, long timestamp = 1_000, int valueSize = 10, long producerId = -1, short producerEpoch = -1, int baseSequence = -1,
+        CompressionType compression = CompressionType.None, bool transactional = false)
     {
         using var builder = new RecordBatchBuilder(compression)
         {
             ProducerId = producerId,
             ProducerEpoch = producerEpoch,
             BaseSequence = baseSequence,
+            IsTransactional = transactional,
         };
         for (int i = 0; i < records; i++)
         {

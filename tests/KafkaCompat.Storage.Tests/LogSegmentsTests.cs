@@ -12,7 +12,7 @@ public class LogSegmentsTests
         using LogSegments segments = Segments(batchesPerSegment: 2, segmentCount: 3);
 
         segments.EnterRead();
-        (byte[] buffer, int length) = segments.Read(fetchOffset: 1, maxBytes: int.MaxValue, limit: 5, minOneBatch: true)!.Value;
+        (byte[] buffer, int length, _) = segments.Read(fetchOffset: 1, maxBytes: int.MaxValue, limit: 5, minOneBatch: true)!.Value;
         bool nothingAtTheLimit = segments.Read(fetchOffset: 5, maxBytes: int.MaxValue, limit: 5, minOneBatch: true) is null;
         segments.ExitRead();
 

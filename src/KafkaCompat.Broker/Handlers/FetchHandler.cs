@@ -194,11 +194,25 @@ public sealed class FetchHandler(ReplicaManager replicas, MetadataController met
                 HighWatermark = hw,
                 LastStableOffset = lso,
                 LogStartOffset = logStart,
-                AbortedTransactions = isolation == ReadCommitted ? [] : null,
+                AbortedTransactions = isolation == ReadCommitted ? AbortedTransactions(result) : null,
                 Records = read.Error == ErrorCode.None ? read.Records : ReadOnlyMemory<byte>.Empty,
             });
         }
         return answer;
+    }
+
+    /// <summary>A read_committed partition's aborted transactions (KIP-98): the consumer skips their records.</summary>
+    private static List<FetchResponseData.AbortedTransaction> AbortedTransactions(LogReadResult? result)
+    {
+        var aborted = new List<FetchResponseData.AbortedTransaction>(result?.AbortedTransactions.Count ?? 0);
+        if (result is not null)
+        {
+            foreach (var txn in result.AbortedTransactions)
+            {
+                aborted.Add(new FetchResponseData.AbortedTransaction { ProducerId = txn.ProducerId, FirstOffset = txn.FirstOffset });
+            }
+        }
+        return aborted;
     }
 
     /// <summary>

@@ -51,8 +51,12 @@ public sealed class Partition
 
     public long HighWatermark => _log.HighWatermark;
 
-    /// <summary>Equal to the high watermark until transactions land (no open transaction holds it back).</summary>
-    public long LastStableOffset => HighWatermark;
+    /// <summary>
+    /// What read_committed consumers may read up to (KIP-98): the high watermark, held back at the
+    /// first offset of the earliest transaction that is still open or whose marker is not yet below
+    /// the high watermark. Only moves forward.
+    /// </summary>
+    public long LastStableOffset => _log.LastStableOffset;
 
     public LogConfig Config => _log.Config;
 
@@ -97,9 +101,34 @@ public sealed class Partition
         return result;
     }
 
-    /// <summary>Reads whole batches from <paramref name="fetchOffset"/>, no further than <paramref name="isolation"/> allows.</summary>
+    /// <summary>
+    /// WriteTxnMarkers for this partition: appends the COMMIT or ABORT marker of the producer's
+    /// transaction as the leader (<see cref="PartitionLog.AppendEndTxnMarker"/> has Kafka's checks)
+    /// and moves the high watermark, which may release the last stable offset.
+    /// </summary>
+    public LogAppendResult AppendEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    {
+        LogAppendResult result;
+        bool moved;
+        lock (_lock)
+        {
+            result = _log.AppendEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch);
+            moved = result.Error == ErrorCode.None && _log.MaybeIncrementHighWatermark(result.LastOffset + 1);
+        }
+        if (moved)
+        {
+            NotifyWatchers();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Reads whole batches from <paramref name="fetchOffset"/>, no further than <paramref name="isolation"/>
+    /// allows; a read_committed read (<see cref="FetchIsolation.TxnCommitted"/>) also gets the aborted
+    /// transactions overlapping what it returns, for the Fetch response.
+    /// </summary>
     public LogReadResult Read(long fetchOffset, int maxBytes, FetchIsolation isolation, bool minOneBatch) =>
-        _log.Read(fetchOffset, maxBytes, MaxOffset(isolation), minOneBatch);
+        _log.Read(fetchOffset, maxBytes, MaxOffset(isolation), minOneBatch, abortedTransactions: isolation == FetchIsolation.TxnCommitted);
 
     /// <summary>ListOffsets: see <see cref="PartitionLog.FetchOffsetByTimestamp(long, long)"/>; latest means the high watermark or the last stable offset.</summary>
     public TimestampAndOffset? FetchOffsetForTimestamp(long timestamp, FetchIsolation isolation) =>

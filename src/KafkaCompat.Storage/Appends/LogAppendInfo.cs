@@ -40,7 +40,7 @@ public struct LogAppendInfo
     /// <summary>Relative to the append's first offset: the last offset of the first batch reaching <see cref="MaxTimestamp"/>, or -1.</summary>
     public readonly long RelativeOffsetOfMaxTimestamp => _hasMaxTimestamp ? _relativeOffsetOfMaxTimestamp : -1;
 
-    /// <summary>Whether any batch comes from an idempotent producer (then the producer state checks the append).</summary>
+    /// <summary>Whether any batch carries a producer id (then the producer state checks the append).</summary>
     public bool HasProducerBatches { readonly get; private set; }
 
     public readonly BatchInfo this[int index] => index == 0 && BatchCount > 0 ? _first
@@ -131,7 +131,7 @@ public struct LogAppendInfo
             _relativeOffsetOfMaxTimestamp = batch.RelativeOffset + batch.LastOffsetDelta;
         }
 
-        HasProducerBatches |= batch.IsTrackedByProducerState;
+        HasProducerBatches |= batch.HasProducerId;
         OffsetCount += batch.OffsetCount;
         Bytes += batch.Size;
         BatchCount++;

@@ -182,6 +182,12 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
 
             stats.BytesWritten += output.WrittenCount;
             cleaned.Append(output.WrittenSpan, config.IndexIntervalBytes, nowMs);
+            // Aborted data and markers are kept as they were, so the aborted transactions still index them.
+            foreach (LogSegment segment in group)
+            {
+                cleaned.TxnIndex.CopyFrom(segment.TxnIndex);
+            }
+
             cleaned.OnBecomeInactive();
             // Durable before the rename to .swap: from then on recovery trusts this file to replace the old ones.
             cleaned.Flush();

@@ -36,7 +36,9 @@ internal sealed class LogCleanerManager(IFileSystem fileSystem)
             : logStartOffset;
 
         // The active segment is never cleaned, nor anything a consumer cannot read yet.
-        long firstUncleanable = Math.Min(segments[^1].BaseOffset, log.HighWatermark);
+        // As Kafka: nothing at or beyond the last stable offset is cleaned, so an open transaction's
+        // records (and the markers that may yet abort them) stay as written until it is resolved.
+        long firstUncleanable = Math.Min(segments[^1].BaseOffset, log.LastStableOffset);
         bool needCompactionNow = false;
         for (int i = 0; i < segments.Length - 1; i++)
         {

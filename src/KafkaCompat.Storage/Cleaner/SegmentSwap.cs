@@ -14,7 +14,7 @@ internal static class SegmentSwap
     public const string DeletedSuffix = ".deleted";
 
     // The log file goes last: its name is what loading goes by, so it must move after its indexes.
-    private static readonly string[] _extensions = [LogSegment.IndexExtension, LogSegment.TimeIndexExtension, LogSegment.LogExtension];
+    private static readonly string[] _extensions = LogSegment.Extensions;
 
     /// <summary>
     /// Puts the cleaned segment at <paramref name="baseOffset"/> in place of <paramref name="replaced"/>

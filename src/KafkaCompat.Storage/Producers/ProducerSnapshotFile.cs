@@ -8,16 +8,20 @@ namespace KafkaCompat.Storage;
 /// <c>&lt;offset&gt;.snapshot</c>: the producer state as of that offset (everything before it applied),
 /// so opening a log replays only the batches after the latest snapshot. Format (big-endian):
 /// version int16, CRC32C uint32 of the rest, producer count int32, then per producer: id int64,
-/// epoch int16, last timestamp int64, batch count int32 and per batch: first sequence int32,
-/// last sequence int32, first offset int64, last offset int64, timestamp int64.
+/// epoch int16, last timestamp int64, coordinator epoch int32, current transaction first offset
+/// int64 (-1 when none: the fields Kafka's snapshots keep for transactions), batch count int32 and
+/// per batch: first sequence int32, last sequence int32, first offset int64, last offset int64,
+/// timestamp int64. Version 1 (written before transactions) lacks the two transaction fields.
 /// </summary>
 internal static class ProducerSnapshotFile
 {
     public const string Extension = ".snapshot";
 
-    private const short Version = 1;
+    private const short Version = 2;
+    private const short VersionWithoutTransactions = 1;
     private const int HeaderSize = 2 + 4 + 4;
-    private const int EntrySize = 8 + 2 + 8 + 4;
+    private const int EntrySize = 8 + 2 + 8 + 4 + 8 + 4;
+    private const int EntrySizeWithoutTransactions = 8 + 2 + 8 + 4;
     private const int BatchSize = 4 + 4 + 8 + 8 + 8;
 
     public static string PathFor(string directory, long offset) =>
@@ -57,7 +61,9 @@ internal static class ProducerSnapshotFile
             BinaryPrimitives.WriteInt64BigEndian(span[position..], entry.ProducerId);
             BinaryPrimitives.WriteInt16BigEndian(span[(position + 8)..], entry.ProducerEpoch);
             BinaryPrimitives.WriteInt64BigEndian(span[(position + 10)..], entry.LastTimestamp);
-            BinaryPrimitives.WriteInt32BigEndian(span[(position + 18)..], entry.Batches.Count);
+            BinaryPrimitives.WriteInt32BigEndian(span[(position + 18)..], entry.CoordinatorEpoch);
+            BinaryPrimitives.WriteInt64BigEndian(span[(position + 22)..], entry.CurrentTxnFirstOffset);
+            BinaryPrimitives.WriteInt32BigEndian(span[(position + 30)..], entry.Batches.Count);
             position += EntrySize;
             foreach (BatchMetadata batch in entry.Batches)
             {
@@ -80,26 +86,31 @@ internal static class ProducerSnapshotFile
         byte[] content = fileSystem.ReadAll(path);
         ReadOnlySpan<byte> span = content;
         if (span.Length < HeaderSize
-            || BinaryPrimitives.ReadInt16BigEndian(span) != Version
+            || BinaryPrimitives.ReadInt16BigEndian(span) is not (Version or VersionWithoutTransactions)
             || BinaryPrimitives.ReadUInt32BigEndian(span[2..]) != Crc32C.Compute(span[6..]))
         {
             return false;
         }
 
+        bool hasTransactions = BinaryPrimitives.ReadInt16BigEndian(span) == Version;
+        int entrySize = hasTransactions ? EntrySize : EntrySizeWithoutTransactions;
+
         int count = BinaryPrimitives.ReadInt32BigEndian(span[6..]);
-        var entries = new List<ProducerStateEntry>(Math.Max(0, Math.Min(count, span.Length / EntrySize)));
+        var entries = new List<ProducerStateEntry>(Math.Max(0, Math.Min(count, span.Length / entrySize)));
         int position = HeaderSize;
         for (int i = 0; i < count; i++)
         {
-            if (span.Length - position < EntrySize)
+            if (span.Length - position < entrySize)
             {
                 return false;
             }
 
             var entry = new ProducerStateEntry(BinaryPrimitives.ReadInt64BigEndian(span[position..]), BinaryPrimitives.ReadInt16BigEndian(span[(position + 8)..]));
             long lastTimestamp = BinaryPrimitives.ReadInt64BigEndian(span[(position + 10)..]);
-            int batchCount = BinaryPrimitives.ReadInt32BigEndian(span[(position + 18)..]);
-            position += EntrySize;
+            int coordinatorEpoch = hasTransactions ? BinaryPrimitives.ReadInt32BigEndian(span[(position + 18)..]) : -1;
+            long currentTxnFirstOffset = hasTransactions ? BinaryPrimitives.ReadInt64BigEndian(span[(position + 22)..]) : -1;
+            int batchCount = BinaryPrimitives.ReadInt32BigEndian(span[(position + entrySize - 4)..]);
+            position += entrySize;
             if (batchCount < 0 || batchCount > ProducerStateEntry.MaxRetainedBatches || span.Length - position < batchCount * BatchSize)
             {
                 return false;
@@ -117,7 +128,7 @@ internal static class ProducerSnapshotFile
                 position += BatchSize;
             }
 
-            entry.Restore(lastTimestamp, batches);
+            entry.Restore(lastTimestamp, coordinatorEpoch, currentTxnFirstOffset, batches);
             entries.Add(entry);
         }
 

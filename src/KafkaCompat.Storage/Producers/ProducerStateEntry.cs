@@ -3,7 +3,9 @@ namespace KafkaCompat.Storage;
 /// <summary>
 /// One idempotent producer's state in a partition: its epoch and its last
 /// <see cref="MaxRetainedBatches"/> batches (Kafka keeps five because a producer has at most five
-/// requests in flight per connection, so a retry always finds its original here).
+/// requests in flight per connection, so a retry always finds its original here); for a
+/// transactional producer also the first offset of its ongoing transaction here and the epoch of
+/// the coordinator that wrote its last marker.
 /// </summary>
 internal sealed class ProducerStateEntry(long producerId, short producerEpoch)
 {
@@ -17,6 +19,12 @@ internal sealed class ProducerStateEntry(long producerId, short producerEpoch)
     public short ProducerEpoch { get; private set; } = producerEpoch;
 
     public long LastTimestamp { get; private set; } = -1;
+
+    /// <summary>The first offset of the producer's ongoing transaction in this partition, or -1 when none.</summary>
+    public long CurrentTxnFirstOffset { get; set; } = -1;
+
+    /// <summary>The coordinator epoch of the last marker written for this producer, or -1: older coordinators are fenced.</summary>
+    public int CoordinatorEpoch { get; private set; } = -1;
 
     public IReadOnlyCollection<BatchMetadata> Batches => _batches;
 
@@ -45,13 +53,7 @@ internal sealed class ProducerStateEntry(long producerId, short producerEpoch)
 
     public void Add(short producerEpoch, BatchMetadata batch)
     {
-        if (producerEpoch != ProducerEpoch)
-        {
-            // A new epoch starts a new sequence space: earlier batches can no longer be retried.
-            _batches.Clear();
-            _last = null;
-            ProducerEpoch = producerEpoch;
-        }
+        UpdateEpoch(producerEpoch);
 
         if (_batches.Count == MaxRetainedBatches)
         {
@@ -63,9 +65,20 @@ internal sealed class ProducerStateEntry(long producerId, short producerEpoch)
         LastTimestamp = Math.Max(LastTimestamp, batch.Timestamp);
     }
 
-    /// <summary>Restores from a snapshot.</summary>
-    public void Restore(long lastTimestamp, IEnumerable<BatchMetadata> batches)
+    /// <summary>A COMMIT or ABORT marker ended the producer's transaction (or found none): Kafka's entry update for a marker.</summary>
+    public void EndTransaction(short producerEpoch, int coordinatorEpoch, long timestamp)
     {
+        UpdateEpoch(producerEpoch);
+        CoordinatorEpoch = coordinatorEpoch;
+        LastTimestamp = timestamp;
+        CurrentTxnFirstOffset = -1;
+    }
+
+    /// <summary>Restores from a snapshot.</summary>
+    public void Restore(long lastTimestamp, int coordinatorEpoch, long currentTxnFirstOffset, IEnumerable<BatchMetadata> batches)
+    {
+        CoordinatorEpoch = coordinatorEpoch;
+        CurrentTxnFirstOffset = currentTxnFirstOffset;
         _batches.Clear();
         foreach (BatchMetadata batch in batches.TakeLast(MaxRetainedBatches))
         {
@@ -74,5 +87,16 @@ internal sealed class ProducerStateEntry(long producerId, short producerEpoch)
         }
 
         LastTimestamp = lastTimestamp;
+    }
+
+    private void UpdateEpoch(short producerEpoch)
+    {
+        if (producerEpoch != ProducerEpoch)
+        {
+            // A new epoch starts a new sequence space: earlier batches can no longer be retried.
+            _batches.Clear();
+            _last = null;
+            ProducerEpoch = producerEpoch;
+        }
     }
 }

@@ -10,9 +10,12 @@ internal readonly record struct ProducerCheck(ErrorCode Error, BatchMetadata? Du
 }
 
 /// <summary>
-/// The idempotent producers of one partition (Kafka's ProducerStateManager): per producer id the
-/// epoch and the last five batches' sequence ranges and offsets, with the snapshots that let a log
-/// open without replaying everything. State changes only by <see cref="Update(long, short, BatchMetadata)"/>
+/// The idempotent and transactional producers of one partition (Kafka's ProducerStateManager):
+/// per producer id the epoch and the last five batches' sequence ranges and offsets, with the
+/// snapshots that let a log open without replaying everything; and the transactions (KIP-98):
+/// those ongoing (a transactional batch was written, no marker yet) and those a marker completed
+/// but the high watermark has not yet passed. The first offset of either kind is the first
+/// unstable offset, below which the last stable offset stays. State changes only by the updates
 /// with batches that were written, so rebuilding from the log after a restart (or a truncation)
 /// runs the same code as appending. The log's append lock serializes every call.
 /// </summary>
@@ -23,11 +26,33 @@ internal sealed class ProducerStateManager
 
     private readonly Dictionary<long, ProducerStateEntry> _producers = [];
 
+    // Ordered by first offset, so the smallest is the first unstable offset.
+    private readonly SortedSet<(long FirstOffset, long ProducerId)> _ongoing = [];
+
+    // Completed transactions whose marker the high watermark has not passed: a read_committed
+    // consumer must not see their data before it can see the marker (and, for an abort, the index entry).
+    private readonly SortedSet<(long FirstOffset, long LastOffset, long ProducerId)> _unreplicated = [];
+
     public int Count => _producers.Count;
 
     public IEnumerable<ProducerStateEntry> Entries => _producers.Values;
 
     public ProducerStateEntry? Get(long producerId) => _producers.GetValueOrDefault(producerId);
+
+    /// <summary>The first offset of the earliest unresolved transaction, or -1 when there is none.</summary>
+    public long FirstUnstableOffset
+    {
+        get
+        {
+            long ongoing = _ongoing.Count == 0 ? long.MaxValue : _ongoing.Min.FirstOffset;
+            long unreplicated = _unreplicated.Count == 0 ? long.MaxValue : _unreplicated.Min.FirstOffset;
+            long first = Math.Min(ongoing, unreplicated);
+            return first == long.MaxValue ? -1 : first;
+        }
+    }
+
+    /// <summary>The transactions without a marker yet, by first offset.</summary>
+    public IReadOnlyCollection<(long FirstOffset, long ProducerId)> OngoingTransactions => _ongoing;
 
     /// <summary>Kafka's sequence rules for a batch against what the partition has stored.</summary>
     public ProducerCheck Check(long producerId, short producerEpoch, int firstSequence, int lastSequence)
@@ -64,14 +89,32 @@ internal sealed class ProducerStateManager
         for (int i = 0; i < info.BatchCount; i++)
         {
             BatchInfo batch = info[i];
-            if (!batch.IsTrackedByProducerState)
+            if (!batch.HasProducerId)
             {
                 continue;
             }
 
-            ProducerCheck check = EarlierInAppend(in info, i) is { } earlier
-                ? CheckNext(earlier.ProducerEpoch, earlier.LastSequence, batch.ProducerEpoch, batch.BaseSequence)
-                : Check(batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, batch.LastSequence);
+            ProducerCheck check;
+            if (batch.IsControl)
+            {
+                // Markers are written by the coordinator's WriteTxnMarkers path only (AppendEndTxnMarker), never with data.
+                check = new ProducerCheck(ErrorCode.InvalidRecord, null);
+            }
+            else if (EarlierInAppend(in info, i) is { } earlier)
+            {
+                check = CheckNext(earlier.ProducerEpoch, earlier.LastSequence, batch.ProducerEpoch, batch.BaseSequence);
+                check = check.Error == ErrorCode.None && !batch.IsTransactional && (earlier.IsTransactional || InTransaction(batch.ProducerId))
+                    ? new ProducerCheck(ErrorCode.InvalidTxnState, null)
+                    : check;
+            }
+            else
+            {
+                check = Check(batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, batch.LastSequence);
+                check = check.Error == ErrorCode.None && check.Duplicate is null && !batch.IsTransactional && InTransaction(batch.ProducerId)
+                    ? new ProducerCheck(ErrorCode.InvalidTxnState, null)
+                    : check;
+            }
+
             if (check.Error != ErrorCode.None || check.Duplicate is not null)
             {
                 batchIndex = i;
@@ -100,18 +143,92 @@ internal sealed class ProducerStateManager
             {
                 long baseOffset = firstOffset + batch.RelativeOffset;
                 Update(batch.ProducerId, batch.ProducerEpoch, new BatchMetadata(
-                    batch.BaseSequence, batch.LastSequence, baseOffset, baseOffset + batch.LastOffsetDelta, logAppendTime >= 0 ? logAppendTime : batch.MaxTimestamp));
+                    batch.BaseSequence, batch.LastSequence, baseOffset, baseOffset + batch.LastOffsetDelta, logAppendTime >= 0 ? logAppendTime : batch.MaxTimestamp),
+                    batch.IsTransactional);
             }
         }
     }
 
-    /// <summary>Replays a stored batch (opening or truncating the log).</summary>
-    public void Replay(RecordBatchHeader header)
+    /// <summary>
+    /// Replays a stored batch (opening or truncating the log). A transaction marker completes its
+    /// transaction as the append did, and an aborted one's entry goes back into the
+    /// <paramref name="segment"/>'s transaction index when a crash or a truncation lost it.
+    /// </summary>
+    public void Replay(ReadOnlyMemory<byte> batch, LogSegment segment)
     {
-        if (header.HasProducerId && !header.IsControl)
+        var header = new RecordBatchHeader(batch.Span);
+        if (!header.HasProducerId)
+        {
+            return;
+        }
+
+        if (!header.IsControl)
         {
             Update(header.ProducerId, header.ProducerEpoch, new BatchMetadata(
-                header.BaseSequence, IncrementSequence(header.BaseSequence, header.LastOffsetDelta), header.BaseOffset, header.LastOffset, header.MaxTimestamp));
+                header.BaseSequence, IncrementSequence(header.BaseSequence, header.LastOffsetDelta), header.BaseOffset, header.LastOffset, header.MaxTimestamp),
+                header.IsTransactional);
+            return;
+        }
+
+        // A control batch the cleaner emptied, or another control type, ends nothing (as Kafka).
+        if (header.RecordCount > 0 && TryReadMarker(batch, out EndTransactionMarker marker)
+            && CompleteTxn(header.ProducerId, header.ProducerEpoch, marker, header.BaseOffset, header.MaxTimestamp) is { IsAborted: true } aborted)
+        {
+            segment.TxnIndex.AppendIfMissing(aborted.ToAbortedTxn());
+        }
+    }
+
+    /// <summary>
+    /// Kafka's checks of a marker against the producer's state: an epoch older than the producer's
+    /// is INVALID_PRODUCER_EPOCH, a coordinator epoch older than the last marker's is
+    /// TRANSACTION_COORDINATOR_FENCED (a coordinator that lost its partition). A marker for a
+    /// producer with no ongoing transaction here (or unknown) is accepted, as Kafka accepts it.
+    /// </summary>
+    public ErrorCode CheckEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch)
+    {
+        if (!_producers.TryGetValue(producerId, out ProducerStateEntry? entry))
+        {
+            return ErrorCode.None;
+        }
+
+        return producerEpoch < entry.ProducerEpoch ? ErrorCode.InvalidProducerEpoch
+            : coordinatorEpoch < entry.CoordinatorEpoch ? ErrorCode.TransactionCoordinatorFenced
+            : ErrorCode.None;
+    }
+
+    /// <summary>
+    /// Applies a marker written at <paramref name="markerOffset"/>: the producer's ongoing transaction
+    /// (if any) becomes completed but unreplicated until the high watermark passes the marker, and
+    /// is returned with the last stable offset its index entry records. Null when the producer had
+    /// no transaction here (Kafka writes such a marker but indexes nothing).
+    /// </summary>
+    public CompletedTxn? CompleteTxn(long producerId, short producerEpoch, EndTransactionMarker marker, long markerOffset, long timestamp)
+    {
+        if (!_producers.TryGetValue(producerId, out ProducerStateEntry? entry))
+        {
+            entry = new ProducerStateEntry(producerId, producerEpoch);
+            _producers[producerId] = entry;
+        }
+
+        long firstOffset = entry.CurrentTxnFirstOffset;
+        entry.EndTransaction(producerEpoch, marker.CoordinatorEpoch, timestamp);
+        if (firstOffset < 0)
+        {
+            return null;
+        }
+
+        var completed = new CompletedTxn(producerId, firstOffset, markerOffset, marker.Type == ControlRecordType.Abort, LastStableOffsetAfter(producerId, markerOffset));
+        _ongoing.Remove((firstOffset, producerId));
+        _unreplicated.Add((firstOffset, markerOffset, producerId));
+        return completed;
+    }
+
+    /// <summary>The high watermark moved to <paramref name="highWatermark"/>: completed transactions whose marker it passed are resolved.</summary>
+    public void OnHighWatermarkUpdated(long highWatermark)
+    {
+        if (_unreplicated.Count > 0)
+        {
+            _unreplicated.RemoveWhere(t => t.LastOffset < highWatermark);
         }
     }
 
@@ -142,10 +259,12 @@ internal sealed class ProducerStateManager
         {
             if (segment.NextOffset > replayFrom)
             {
-                segment.ForEachBatchFrom(replayFrom, producers.Replay);
+                segment.ForEachWholeBatchFrom(replayFrom, batch => producers.Replay(batch, segment));
             }
         }
 
+        // Everything the log holds at open (or after a truncation) is below the high watermark it starts with.
+        producers.OnHighWatermarkUpdated(logEndOffset);
         return (producers, loadedOffset);
     }
 
@@ -184,7 +303,7 @@ internal sealed class ProducerStateManager
     public static int IncrementSequence(int sequence, int increment) =>
         sequence > int.MaxValue - increment ? increment - (int.MaxValue - sequence) - 1 : sequence + increment;
 
-    public void Update(long producerId, short producerEpoch, BatchMetadata batch)
+    public void Update(long producerId, short producerEpoch, BatchMetadata batch, bool isTransactional = false)
     {
         if (!_producers.TryGetValue(producerId, out ProducerStateEntry? entry))
         {
@@ -193,6 +312,12 @@ internal sealed class ProducerStateManager
         }
 
         entry.Add(producerEpoch, batch);
+        if (isTransactional && entry.CurrentTxnFirstOffset < 0)
+        {
+            // The producer's first transactional batch here since its last marker begins a transaction.
+            entry.CurrentTxnFirstOffset = batch.FirstOffset;
+            _ongoing.Add((batch.FirstOffset, producerId));
+        }
     }
 
     /// <summary>Forgets producers idle longer than producer.id.expiration.ms (by their last batch timestamp, as Kafka).</summary>
@@ -201,7 +326,8 @@ internal sealed class ProducerStateManager
         int removed = 0;
         foreach (ProducerStateEntry entry in _producers.Values.ToList())
         {
-            if (nowMs - entry.LastTimestamp >= expirationMs)
+            // As Kafka: a producer with a transaction open here is never expired (its transaction would be lost).
+            if (nowMs - entry.LastTimestamp >= expirationMs && entry.CurrentTxnFirstOffset < 0)
             {
                 _producers.Remove(entry.ProducerId);
                 removed++;
@@ -211,7 +337,12 @@ internal sealed class ProducerStateManager
         return removed;
     }
 
-    public void Clear() => _producers.Clear();
+    public void Clear()
+    {
+        _producers.Clear();
+        _ongoing.Clear();
+        _unreplicated.Clear();
+    }
 
     /// <summary>The last batch of the same producer earlier in the append, if any.</summary>
     private static BatchInfo? EarlierInAppend(in LogAppendInfo info, int index)
@@ -228,5 +359,42 @@ internal sealed class ProducerStateManager
         return null;
     }
 
-    internal void Restore(ProducerStateEntry entry) => _producers[entry.ProducerId] = entry;
+    internal void Restore(ProducerStateEntry entry)
+    {
+        _producers[entry.ProducerId] = entry;
+        if (entry.CurrentTxnFirstOffset >= 0)
+        {
+            _ongoing.Add((entry.CurrentTxnFirstOffset, entry.ProducerId));
+        }
+    }
+
+    private bool InTransaction(long producerId) => _producers.TryGetValue(producerId, out ProducerStateEntry? entry) && entry.CurrentTxnFirstOffset >= 0;
+
+    /// <summary>Kafka's last stable offset for a completed transaction's index entry: the next ongoing transaction of another producer, else just past the marker.</summary>
+    private long LastStableOffsetAfter(long producerId, long markerOffset)
+    {
+        foreach ((long firstOffset, long other) in _ongoing)
+        {
+            if (other != producerId)
+            {
+                return firstOffset;
+            }
+        }
+
+        return markerOffset + 1;
+    }
+
+    private static bool TryReadMarker(ReadOnlyMemory<byte> batch, out EndTransactionMarker marker)
+    {
+        try
+        {
+            return EndTransactionMarker.TryRead(new RecordBatch(batch), out marker);
+        }
+        catch (RecordsException)
+        {
+            // Recovery checked the CRC: a malformed marker was written so; like Kafka, it ends nothing.
+            marker = default;
+            return false;
+        }
+    }
 }

@@ -5,7 +5,8 @@ namespace KafkaCompat.Storage;
 
 /// <summary>
 /// One segment of a partition log: <c>&lt;base offset&gt;.log</c> holding batches exactly as they
-/// were appended, with its sparse <c>.index</c> and <c>.timeindex</c>. Only the partition's
+/// were appended, with its sparse <c>.index</c> and <c>.timeindex</c>, and the <c>.txnindex</c> of the
+/// transactions aborted by a marker in it (<see cref="TransactionIndex"/>). Only the partition's
 /// appender mutates a segment; readers use positional reads bounded by offsets the log published.
 /// </summary>
 internal sealed class LogSegment : IDisposable
@@ -13,12 +14,17 @@ internal sealed class LogSegment : IDisposable
     public const string LogExtension = ".log";
     public const string IndexExtension = ".index";
     public const string TimeIndexExtension = ".timeindex";
+    public const string TxnIndexExtension = ".txnindex";
+
+    /// <summary>Every file of a segment, the log last: loading goes by the log file, so it is renamed or deleted after the others.</summary>
+    public static readonly string[] Extensions = [IndexExtension, TimeIndexExtension, TxnIndexExtension, LogExtension];
 
     private readonly IFileSystem _fileSystem;
     private readonly string _directory;
     private readonly ILogFile _log;
     private readonly OffsetIndex _offsetIndex;
     private readonly TimeIndex _timeIndex;
+    private TransactionIndex _txnIndex;
     private readonly long _createdMs;
     private readonly long _rollJitterMs;
     private readonly string _fileSuffix;
@@ -37,6 +43,7 @@ internal sealed class LogSegment : IDisposable
         _log = log;
         _offsetIndex = offsetIndex;
         _timeIndex = timeIndex;
+        _txnIndex = TransactionIndex.Empty(fileSystem, PathFor(directory, baseOffset, TxnIndexExtension) + fileSuffix, baseOffset);
         _createdMs = nowMs;
         _rollJitterMs = rollJitterMs;
         _nextOffset = baseOffset;
@@ -69,6 +76,11 @@ internal sealed class LogSegment : IDisposable
 
     internal string TimeIndexPath => PathFor(_directory, BaseOffset, TimeIndexExtension) + _fileSuffix;
 
+    internal string TxnIndexPath => _txnIndex.Path;
+
+    /// <summary>The aborted transactions whose markers are in this segment.</summary>
+    internal TransactionIndex TxnIndex => _txnIndex;
+
     /// <summary>The max timestamp of the first batch, or -1: what max.compaction.lag.ms is measured from (KIP-354).</summary>
     internal long FirstBatchTimestamp => _rollingBaseTimestamp;
 
@@ -93,7 +105,7 @@ internal sealed class LogSegment : IDisposable
     /// </summary>
     public static LogSegment Create(IFileSystem fileSystem, string directory, long baseOffset, LogConfig config, long nowMs, string fileSuffix = "")
     {
-        foreach (string extension in (string[])[LogExtension, IndexExtension, TimeIndexExtension])
+        foreach (string extension in Extensions)
         {
             string path = PathFor(directory, baseOffset, extension) + fileSuffix;
             if (fileSystem.FileExists(path))
@@ -139,6 +151,7 @@ internal sealed class LogSegment : IDisposable
         if (recover || !indexesExist || !offsetIndexValid || !timeIndexValid || !tailClean || timeIndexEmpty)
         {
             long truncated = segment.Recover(config.IndexIntervalBytes);
+            segment.OpenTxnIndex();
             info = new SegmentLoadInfo(Recovered: true, TruncatedBytes: truncated);
             return segment;
         }
@@ -152,6 +165,7 @@ internal sealed class LogSegment : IDisposable
 
         segment._bytesSinceLastIndexEntry = logSize - scanFrom;
         segment._rollingBaseTimestamp = segment.ReadFirstBatchMaxTimestamp();
+        segment.OpenTxnIndex();
         info = new SegmentLoadInfo(Recovered: false, TruncatedBytes: 0);
         return segment;
     }
@@ -249,6 +263,7 @@ internal sealed class LogSegment : IDisposable
         _log.Truncate(first.Position);
         _offsetIndex.TruncateTo(first.BaseOffset);
         _timeIndex.TruncateTo(first.BaseOffset);
+        _txnIndex.TruncateTo(first.BaseOffset);
         (long timestamp, long offsetOfTimestamp) = _timeIndex.LastEntry ?? (-1, -1);
         _maxTimestamp = timestamp;
         _offsetOfMaxTimestamp = offsetOfTimestamp;
@@ -361,6 +376,20 @@ internal sealed class LogSegment : IDisposable
     /// <summary>A scan of the whole segment, for the log cleaner, which reads every batch in order.</summary>
     public BatchScanner OpenScanner(int bufferSize) => new(_log, 0, Size, bufferSize);
 
+    /// <summary>Visits the whole batches whose last offset is at least <paramref name="fromOffset"/> (replaying the producer state).</summary>
+    public void ForEachWholeBatchFrom(long fromOffset, Action<ReadOnlyMemory<byte>> visitor)
+    {
+        int start = _offsetIndex.Lookup(fromOffset).Position;
+        using var scanner = new BatchScanner(_log, start, Size, 64 * 1024);
+        while (scanner.MoveNext(readWholeBatch: true) == ScanStatus.Batch)
+        {
+            if (scanner.Header.LastOffset >= fromOffset)
+            {
+                visitor(scanner.Batch);
+            }
+        }
+    }
+
     /// <summary>Visits the headers of the batches whose last offset is at least <paramref name="fromOffset"/>.</summary>
     public void ForEachBatchFrom(long fromOffset, BatchVisitor visitor)
     {
@@ -390,6 +419,7 @@ internal sealed class LogSegment : IDisposable
         _log.Flush();
         _offsetIndex.Flush();
         _timeIndex.Flush();
+        _txnIndex.Flush();
     }
 
     public void Dispose()
@@ -397,13 +427,14 @@ internal sealed class LogSegment : IDisposable
         _log.Dispose();
         _offsetIndex.Dispose();
         _timeIndex.Dispose();
+        _txnIndex.Dispose();
     }
 
     /// <summary>Closes the files and deletes them.</summary>
     public void Delete()
     {
         Dispose();
-        foreach (string path in (string[])[LogPath, IndexPath, TimeIndexPath])
+        foreach (string path in (string[])[LogPath, IndexPath, TimeIndexPath, TxnIndexPath])
         {
             if (_fileSystem.FileExists(path))
             {
@@ -411,6 +442,13 @@ internal sealed class LogSegment : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Loads the <c>.txnindex</c> once the segment's end is known, keeping only entries whose
+    /// marker the segment still holds; the producer state replay re-adds what a crash lost.
+    /// </summary>
+    private void OpenTxnIndex() =>
+        _txnIndex = TransactionIndex.Open(_fileSystem, PathFor(_directory, BaseOffset, TxnIndexExtension), BaseOffset, NextOffset, out _);
 
     private static long RollJitter(LogConfig config) =>
         config.SegmentJitterMs > 0 ? Random.Shared.NextInt64(Math.Min(config.SegmentJitterMs, config.SegmentMs)) : 0;

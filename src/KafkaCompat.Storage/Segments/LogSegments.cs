@@ -6,9 +6,9 @@ namespace KafkaCompat.Storage;
 /// <summary>
 /// The segments of one partition log, oldest first, the last one active (Kafka's LogSegments with
 /// the segment work of its LocalLog): reading whole batches across segments, lookups by offset
-/// and timestamp, rolling, deleting a prefix (retention), replacing a run (the cleaner) and
-/// truncating the tail (a follower that diverged). A transaction index (<c>.txnindex</c>) would
-/// be one more per-segment file, cut by <see cref="LogSegment.TruncateTo"/> with the others. The array is replaced, never
+/// and timestamp, the aborted transactions of a range (the segments' <c>.txnindex</c>), rolling,
+/// deleting a prefix (retention), replacing a run (the cleaner) and truncating the tail (a
+/// follower that diverged). The array is replaced, never
 /// changed, so a reader keeps a consistent set; readers hold the lock shared while they read
 /// files, and whatever removes or cuts segments holds it exclusively, so no read sees a file
 /// closed or cut under it. The log's append lock serializes every change.
@@ -68,11 +68,11 @@ internal sealed class LogSegments : IDisposable
     /// Whole stored batches from the one holding <paramref name="fetchOffset"/>, up to
     /// <paramref name="maxBytes"/> (the first batch even when larger, if <paramref name="minOneBatch"/>),
     /// none reaching <paramref name="limit"/>, read with one read per segment into a pooled buffer
-    /// that the caller returns. Null when there is nothing to return. The caller holds the shared
+    /// that the caller returns, with the offset after the last batch returned. Null when there is nothing to return. The caller holds the shared
     /// lock (<see cref="EnterRead"/>) from before it reads the offsets it bounds the read by: a
     /// cleaner swap in between could otherwise leave only records beyond an older log end.
     /// </summary>
-    public (byte[] Buffer, int Length)? Read(long fetchOffset, int maxBytes, long limit, bool minOneBatch)
+    public (byte[] Buffer, int Length, long NextOffset)? Read(long fetchOffset, int maxBytes, long limit, bool minOneBatch)
     {
         LogSegment[] segments = _segments;
         int index = FloorSegment(segments, fetchOffset);
@@ -110,14 +110,35 @@ internal sealed class LogSegments : IDisposable
             }
         }
 
-        int length = WholeBatchesBelow(buffer.AsSpan(0, filled), limit);
+        (int length, long nextOffset) = WholeBatchesBelow(buffer.AsSpan(0, filled), limit);
         if (length == 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
             return null;
         }
 
-        return (buffer, length);
+        return (buffer, length, nextOffset);
+    }
+
+    /// <summary>
+    /// The aborted transactions overlapping [<paramref name="fetchOffset"/>, <paramref name="upperBoundOffset"/>),
+    /// from the segment holding <paramref name="fetchOffset"/> on, until an entry shows no later
+    /// one can overlap (Kafka's collectAbortedTransactions); null when there is none. The caller
+    /// holds the shared lock.
+    /// </summary>
+    public List<AbortedTxn>? CollectAbortedTxns(long fetchOffset, long upperBoundOffset)
+    {
+        LogSegment[] segments = _segments;
+        List<AbortedTxn>? found = null;
+        for (int i = FloorSegment(segments, fetchOffset); i < segments.Length; i++)
+        {
+            if (segments[i].TxnIndex.CollectAbortedTxns(fetchOffset, upperBoundOffset, ref found))
+            {
+                break;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The first record at or after <paramref name="logStartOffset"/> whose timestamp is at least <paramref name="timestamp"/>.</summary>
@@ -338,10 +359,11 @@ internal sealed class LogSegments : IDisposable
         return Math.Max(0, high);
     }
 
-    /// <summary>The length of the leading whole batches whose last offset is below <paramref name="limit"/>.</summary>
-    private static int WholeBatchesBelow(ReadOnlySpan<byte> data, long limit)
+    /// <summary>The length of the leading whole batches whose last offset is below <paramref name="limit"/>, and the offset after them.</summary>
+    private static (int Length, long NextOffset) WholeBatchesBelow(ReadOnlySpan<byte> data, long limit)
     {
         int position = 0;
+        long nextOffset = -1;
         while (data.Length - position >= RecordBatchHeader.Size)
         {
             var header = new RecordBatchHeader(data[position..]);
@@ -351,8 +373,9 @@ internal sealed class LogSegments : IDisposable
             }
 
             position += (int)header.SizeInBytes;
+            nextOffset = header.NextOffset;
         }
 
-        return position;
+        return (position, nextOffset);
     }
 }

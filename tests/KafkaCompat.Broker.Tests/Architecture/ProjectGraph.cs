@@ -71,7 +71,7 @@ internal static class ProjectGraph
         return value;
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KafkaCompat.sln")))

@@ -531,12 +531,12 @@ public sealed class PartitionLog : IDisposable
 
     public void Dispose() => Close();
 
-    /// <summary>The last offset each idempotent producer wrote: the cleaner keeps those batches, even emptied.</summary>
-    internal HashSet<(long ProducerId, long LastOffset)> LastBatchesOfProducers()
+    /// <summary>What each active producer's state rests on in the log: the cleaner keeps those batches, even emptied.</summary>
+    internal Dictionary<long, LastRecord> LastRecordsOfActiveProducers()
     {
         lock (_lock)
         {
-            return [.. _producers.Entries.Select(e => (e.ProducerId, e.LastOffset))];
+            return _producers.Entries.ToDictionary(e => e.ProducerId, e => new LastRecord(e.LastOffset, e.ProducerEpoch));
         }
     }
 

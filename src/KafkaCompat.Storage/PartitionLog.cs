@@ -464,6 +464,17 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
+    /// <summary>The producers whose state the partition holds (DescribeProducers), by producer id.</summary>
+    public IReadOnlyList<ActiveProducer> ActiveProducers()
+    {
+        lock (_lock)
+        {
+            return [.. _producers.Entries
+                .OrderBy(e => e.ProducerId)
+                .Select(e => new ActiveProducer(e.ProducerId, e.ProducerEpoch, e.LastSequence, e.LastTimestamp, e.CoordinatorEpoch, e.CurrentTxnFirstOffset))];
+        }
+    }
+
     /// <summary>Forgets idempotent producers idle for <paramref name="producerIdExpirationMs"/> (producer.id.expiration.ms), except those in a transaction.</summary>
     public int RemoveExpiredProducers(long nowMs, long producerIdExpirationMs)
     {

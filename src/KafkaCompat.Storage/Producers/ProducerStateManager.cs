@@ -272,6 +272,24 @@ internal sealed class ProducerStateManager
         return (producers, loadedOffset);
     }
 
+    /// <summary>
+    /// Writes back the <c>.txnindex</c> entries of the segments up to the one at
+    /// <paramref name="lastBaseOffset"/>, by replaying the log from its start into a state of its
+    /// own: a cleaned segment whose swap recovery completed lost its index (Kafka rebuilds it the
+    /// same way when it recovers a segment). Every aborted transaction that still has a batch, even
+    /// an emptied one, before its ABORT marker gets its entry back; one whose batches the cleaner
+    /// removed needs none. Entries an index already holds stay as they are.
+    /// </summary>
+    public static void RebuildTransactionIndexes(IReadOnlyList<LogSegment> segments, long lastBaseOffset)
+    {
+        var replay = new ProducerStateManager();
+        foreach (LogSegment segment in segments.TakeWhile(s => s.BaseOffset <= lastBaseOffset))
+        {
+            segment.ForEachWholeBatchFrom(segment.BaseOffset, batch => replay.Replay(batch, segment));
+            segment.TxnIndex.Flush();
+        }
+    }
+
     /// <summary>Writes the state as of <paramref name="offset"/> (at a roll and at close) and deletes the older snapshots beyond the kept ones.</summary>
     public void TakeSnapshot(IFileSystem fileSystem, string directory, long offset)
     {

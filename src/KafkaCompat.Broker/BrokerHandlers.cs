@@ -32,6 +32,7 @@ public static class BrokerHandlers
             new DeleteTopicsHandler(controller, broker),
             new CreatePartitionsHandler(controller),
             new DeleteRecordsHandler(replicas),
+            new DescribeProducersHandler(controller, replicas),
             new DescribeConfigsHandler(controller, broker),
             new AlterConfigsHandler(configAdmin),
             new IncrementalAlterConfigsHandler(configAdmin),

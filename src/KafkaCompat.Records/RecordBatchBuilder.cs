@@ -176,7 +176,8 @@ public sealed class RecordBatchBuilder : IDisposable
     public static byte[] EmptyLike(RecordBatch original)
     {
         byte[] batch = original.Span[..RecordsOffset].ToArray();
-        short attributes = (short)(original.Attributes & ~CompressionMask);
+        // Its base timestamp becomes the max timestamp, so a delete horizon it had would no longer be one (Kafka's empty header has none).
+        short attributes = (short)(original.Attributes & ~CompressionMask & ~DeleteHorizonMask);
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(BatchLengthOffset), MinimumBatchLength);
         BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(AttributesOffset), attributes);
         BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(BaseTimestampOffset), original.MaxTimestamp);

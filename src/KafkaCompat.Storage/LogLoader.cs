@@ -21,7 +21,7 @@ internal static class LogLoader
         IFileSystem fileSystem, string directory, TopicPartition topicPartition, LogConfig config, long nowMs)
     {
         fileSystem.CreateDirectory(directory);
-        SegmentSwap.Recover(fileSystem, directory);
+        List<long> swapped = SegmentSwap.Recover(fileSystem, directory);
         string marker = Path.Combine(directory, CleanShutdownFileName);
         bool clean = fileSystem.FileExists(marker);
 
@@ -92,6 +92,11 @@ internal static class LogLoader
             segments.Clear();
             segments.Add(LogSegment.Create(fileSystem, directory, logStartOffset, config, nowMs));
             logEndOffset = logStartOffset;
+        }
+
+        if (swapped.Count > 0)
+        {
+            ProducerStateManager.RebuildTransactionIndexes(segments, swapped.Max());
         }
 
         (ProducerStateManager producers, long snapshotOffset) = ProducerStateManager.Load(fileSystem, directory, segments, logEndOffset);

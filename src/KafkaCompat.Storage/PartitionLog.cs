@@ -464,6 +464,17 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
+    /// <summary>The producers whose state the partition holds (DescribeProducers), by producer id.</summary>
+    public IReadOnlyList<ActiveProducer> ActiveProducers()
+    {
+        lock (_lock)
+        {
+            return [.. _producers.Entries
+                .OrderBy(e => e.ProducerId)
+                .Select(e => new ActiveProducer(e.ProducerId, e.ProducerEpoch, e.LastSequence, e.LastTimestamp, e.CoordinatorEpoch, e.CurrentTxnFirstOffset))];
+        }
+    }
+
     /// <summary>Forgets idempotent producers idle for <paramref name="producerIdExpirationMs"/> (producer.id.expiration.ms), except those in a transaction.</summary>
     public int RemoveExpiredProducers(long nowMs, long producerIdExpirationMs)
     {
@@ -531,12 +542,12 @@ public sealed class PartitionLog : IDisposable
 
     public void Dispose() => Close();
 
-    /// <summary>The last offset each idempotent producer wrote: the cleaner keeps those batches, even emptied.</summary>
-    internal HashSet<(long ProducerId, long LastOffset)> LastBatchesOfProducers()
+    /// <summary>What each active producer's state rests on in the log: the cleaner keeps those batches, even emptied.</summary>
+    internal Dictionary<long, LastRecord> LastRecordsOfActiveProducers()
     {
         lock (_lock)
         {
-            return [.. _producers.Entries.Select(e => (e.ProducerId, e.LastOffset))];
+            return _producers.Entries.ToDictionary(e => e.ProducerId, e => new LastRecord(e.LastOffset, e.ProducerEpoch));
         }
     }
 

@@ -13,7 +13,7 @@ public class CleanerCrashTests
         PartitionLog referenceLog = Build(reference, referenceTime);
         List<string> before = Compacted.Records(referenceLog);
         reference.FailAfter(int.MaxValue - 1);
-        Assert.That(Cleaner(reference, referenceTime, referenceLog).CleanFilthiestLog(), Is.Not.Null);
+        Assert.That(Compacted.CleanerOn(reference, referenceTime, referenceLog).CleanFilthiestLog(), Is.Not.Null);
         int writes = reference.Operations;
         List<string> after = Compacted.Records(referenceLog);
         Assert.That(after, Is.Not.EqualTo(before));
@@ -27,7 +27,7 @@ public class CleanerCrashTests
             var time = new FakeTimeProvider();
             PartitionLog log = Build(faulty, time);
             faulty.FailAfter(failAfter);
-            Assert.That(Cleaner(faulty, time, log).CleanFilthiestLog(), Is.Null, $"failing after {failAfter} writes");
+            Assert.That(Compacted.CleanerOn(faulty, time, log).CleanFilthiestLog(), Is.Null, $"failing after {failAfter} writes");
             Assert.That(faulty.Failed, Is.True);
 
             memory.Crash();
@@ -39,7 +39,7 @@ public class CleanerCrashTests
             Assert.That(memory.ListFiles(directory).Where(f => f.EndsWith(".cleaned") || f.EndsWith(".swap") || f.EndsWith(".deleted")), Is.Empty);
             Assert.That(reopened.LogEndOffset, Is.EqualTo(referenceLog.LogEndOffset));
 
-            Cleaner(memory, time, reopened).CleanFilthiestLog();
+            Compacted.CleanerOn(memory, time, reopened).CleanFilthiestLog();
             Assert.That(Compacted.Records(reopened), Is.EqualTo(after), $"the clean after the crash after {failAfter} writes");
             reopened.Close();
             Assert.That(Compacted.Records(PartitionLog.Open(memory, LogFixture.LogDir, _topicPartition, Compacted.Config, time)), Is.EqualTo(after));
@@ -74,9 +74,6 @@ public class CleanerCrashTests
 
     private static string LogSegmentPath(string directory, long baseOffset) =>
         Path.Combine(directory, baseOffset.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".log");
-
-    private static LogCleaner Cleaner(IFileSystem fileSystem, TimeProvider time, PartitionLog log) =>
-        new(fileSystem, new CleanerConfig { DedupeBufferSize = 1024 * 1024 }, time, () => [log]);
 
     /// <summary>Six segments (the last active), keys repeating, a tombstone; all of it flushed.</summary>
     private static PartitionLog Build(IFileSystem fileSystem, TimeProvider time)

@@ -54,4 +54,8 @@ internal static class Compacted
 
     public static LogCleaner CleanerFor(LogFixture fixture, CleanerConfig? config = null) =>
         new(fixture.FileSystem, config ?? new CleanerConfig { DedupeBufferSize = 1024 * 1024 }, fixture.Time, () => [fixture.Log]);
+
+    /// <summary>A cleaner of <paramref name="log"/> alone, on a file system of the test's own (one that fails or tears writes).</summary>
+    public static LogCleaner CleanerOn(IFileSystem fileSystem, TimeProvider time, PartitionLog log) =>
+        new(fileSystem, new CleanerConfig { DedupeBufferSize = 1024 * 1024 }, time, () => [log]);
 }

@@ -101,6 +101,9 @@ public sealed class Partition
         return result;
     }
 
+    /// <summary>The producers whose state this partition holds, for DescribeProducers.</summary>
+    public IReadOnlyList<ActiveProducer> ActiveProducers() => _log.ActiveProducers();
+
     /// <summary>
     /// WriteTxnMarkers for this partition: appends the COMMIT or ABORT marker of the producer's
     /// transaction as the leader (<see cref="PartitionLog.AppendEndTxnMarker"/> has Kafka's checks)

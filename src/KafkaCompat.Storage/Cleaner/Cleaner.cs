@@ -28,14 +28,16 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
         long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         LogSegment[] segments = [.. log.Segments];
         long endOffset = BuildOffsetMap(segments, toClean.FirstDirtyOffset, toClean.FirstUncleanableOffset, cancellation, out long bytesRead);
-        HashSet<(long, long)> lastBatchesOfProducers = log.LastBatchesOfProducers();
+        Dictionary<long, LastRecord> lastRecords = log.LastRecordsOfActiveProducers();
 
         var stats = new Counters { BytesRead = bytesRead };
         LogSegment[] cleanable = [.. segments[..^1].Where(s => s.BaseOffset < endOffset)];
+        // From the log start: a marker may go only when no batch of its transaction is left anywhere before it.
+        CleanedTransactions transactions = CleanedTransactions.For(segments, cleanable.Length == 0 ? endOffset : cleanable[0].BaseOffset, cleanable.Length == 0 ? endOffset : cleanable[^1].NextOffset);
         foreach (List<LogSegment> group in GroupBySize(cleanable, config.SegmentBytes))
         {
             cancellation.ThrowIfCancellationRequested();
-            if (!CleanGroup(log, group, config, nowMs, lastBatchesOfProducers, stats, cancellation))
+            if (!CleanGroup(log, group, config, nowMs, lastRecords, transactions, stats, cancellation))
             {
                 return null;
             }
@@ -82,6 +84,8 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
         map.Clear();
         bytesRead = 0;
         long endOffset = firstDirty;
+        // Aborted batches do not go into the map: a key's latest committed value must not lose to an aborted one.
+        CleanedTransactions transactions = CleanedTransactions.For(segments, firstDirty, firstUncleanable);
         for (int i = 0; i < segments.Length - 1; i++)
         {
             LogSegment segment = segments[i];
@@ -113,7 +117,11 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
 
                 RecordBatch batch = ValidBatch(scanner, segment);
                 bytesRead += scanner.BatchSize;
-                if (!batch.IsControl)
+                if (batch.IsControl)
+                {
+                    transactions.OnControlBatch(batch);
+                }
+                else if (!transactions.OnDataBatch(batch))
                 {
                     if (map.Count + batch.RecordCount > map.Capacity)
                     {
@@ -146,11 +154,12 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
         return endOffset;
     }
 
-    private bool CleanGroup(PartitionLog log, List<LogSegment> group, LogConfig config, long nowMs, HashSet<(long, long)> lastBatchesOfProducers, Counters stats, CancellationToken cancellation)
+    private bool CleanGroup(PartitionLog log, List<LogSegment> group, LogConfig config, long nowMs, Dictionary<long, LastRecord> lastRecords, CleanedTransactions transactions, Counters stats, CancellationToken cancellation)
     {
         IFileSystem fileSystem = log.FileSystem;
         long baseOffset = group[0].BaseOffset;
         LogSegment cleaned = LogSegment.Create(fileSystem, log.Directory, baseOffset, config, nowMs, SegmentSwap.CleanedSuffix);
+        transactions.CleanedIndex = cleaned.TxnIndex;
         try
         {
             var output = new ArrayBufferWriter<byte>(ioBufferSize);
@@ -162,8 +171,8 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
                 while ((status = scanner.MoveNext(readWholeBatch: true)) == ScanStatus.Batch)
                 {
                     RecordBatch batch = ValidBatch(scanner, segment);
-                    bool isLast = batch.ProducerId >= 0 && lastBatchesOfProducers.Contains((batch.ProducerId, batch.LastOffset));
-                    BatchOutcome outcome = BatchFilter.Filter(batch, map, nowMs, config.DeleteRetentionMs, isLast, output);
+                    bool isLast = LastRecord.IsLastBatchOfProducer(batch, lastRecords);
+                    BatchOutcome outcome = BatchFilter.Filter(batch, map, nowMs, config.DeleteRetentionMs, isLast, transactions, output);
                     stats.BatchesRead++;
                     stats.BatchesRetained += outcome == BatchOutcome.Dropped ? 0 : 1;
                     if (output.WrittenCount >= ioBufferSize)
@@ -182,12 +191,6 @@ internal sealed class Cleaner(OffsetMap map, int ioBufferSize, TimeProvider time
 
             stats.BytesWritten += output.WrittenCount;
             cleaned.Append(output.WrittenSpan, config.IndexIntervalBytes, nowMs);
-            // Aborted data and markers are kept as they were, so the aborted transactions still index them.
-            foreach (LogSegment segment in group)
-            {
-                cleaned.TxnIndex.CopyFrom(segment.TxnIndex);
-            }
-
             cleaned.OnBecomeInactive();
             // Durable before the rename to .swap: from then on recovery trusts this file to replace the old ones.
             cleaned.Flush();

@@ -52,9 +52,10 @@ internal static class SegmentSwap
     /// unfinished clean left before its commit point (<c>.cleaned</c>) and what a finished swap left
     /// behind (<c>.deleted</c>), and completes a swap that was committed (<c>.log.swap</c>): the old
     /// segments it covers go and it takes its final name. Its indexes are dropped so that loading
-    /// rebuilds them from the log, whatever step the crash interrupted.
+    /// rebuilds them from the log, whatever step the crash interrupted; returns the base offsets of
+    /// the segments so completed, whose <c>.txnindex</c> loading must rebuild too.
     /// </summary>
-    public static void Recover(IFileSystem fileSystem, string directory)
+    public static List<long> Recover(IFileSystem fileSystem, string directory)
     {
         var swaps = new List<long>();
         foreach (string path in fileSystem.ListFiles(directory))
@@ -96,6 +97,8 @@ internal static class SegmentSwap
             DeleteSegmentFiles(fileSystem, directory, baseOffset, "");
             fileSystem.Rename(swapLog, LogSegment.PathFor(directory, baseOffset, LogSegment.LogExtension));
         }
+
+        return swaps;
     }
 
     private static long NextOffsetOf(IFileSystem fileSystem, string path, long baseOffset)

@@ -74,6 +74,13 @@ internal sealed class ProducerStateEntry(long producerId, short producerEpoch)
         CurrentTxnFirstOffset = -1;
     }
 
+    /// <summary>A marker the cleaner emptied was replayed: its epoch and time are all it still tells.</summary>
+    public void ObserveEmptiedMarker(short producerEpoch, long timestamp)
+    {
+        UpdateEpoch(producerEpoch);
+        LastTimestamp = Math.Max(LastTimestamp, timestamp);
+    }
+
     /// <summary>Restores from a snapshot.</summary>
     public void Restore(long lastTimestamp, int coordinatorEpoch, long currentTxnFirstOffset, IEnumerable<BatchMetadata> batches)
     {

@@ -170,8 +170,16 @@ internal sealed class ProducerStateManager
             return;
         }
 
-        // A control batch the cleaner emptied, or another control type, ends nothing (as Kafka).
-        if (header.RecordCount > 0 && TryReadMarker(batch, out EndTransactionMarker marker)
+        if (header.RecordCount == 0)
+        {
+            // A marker the cleaner emptied ends nothing (its transaction's data is gone, as Kafka);
+            // it was kept as its producer's last entry for the epoch it carries, which fences zombies.
+            GetOrAdd(header.ProducerId, header.ProducerEpoch).ObserveEmptiedMarker(header.ProducerEpoch, header.MaxTimestamp);
+            return;
+        }
+
+        // Another control type ends nothing (as Kafka).
+        if (TryReadMarker(batch, out EndTransactionMarker marker)
             && CompleteTxn(header.ProducerId, header.ProducerEpoch, marker, header.BaseOffset, header.MaxTimestamp) is { IsAborted: true } aborted)
         {
             segment.TxnIndex.AppendIfMissing(aborted.ToAbortedTxn());
@@ -204,11 +212,7 @@ internal sealed class ProducerStateManager
     /// </summary>
     public CompletedTxn? CompleteTxn(long producerId, short producerEpoch, EndTransactionMarker marker, long markerOffset, long timestamp)
     {
-        if (!_producers.TryGetValue(producerId, out ProducerStateEntry? entry))
-        {
-            entry = new ProducerStateEntry(producerId, producerEpoch);
-            _producers[producerId] = entry;
-        }
+        ProducerStateEntry entry = GetOrAdd(producerId, producerEpoch);
 
         long firstOffset = entry.CurrentTxnFirstOffset;
         entry.EndTransaction(producerEpoch, marker.CoordinatorEpoch, timestamp);
@@ -268,6 +272,24 @@ internal sealed class ProducerStateManager
         return (producers, loadedOffset);
     }
 
+    /// <summary>
+    /// Writes back the <c>.txnindex</c> entries of the segments up to the one at
+    /// <paramref name="lastBaseOffset"/>, by replaying the log from its start into a state of its
+    /// own: a cleaned segment whose swap recovery completed lost its index (Kafka rebuilds it the
+    /// same way when it recovers a segment). Every aborted transaction that still has a batch, even
+    /// an emptied one, before its ABORT marker gets its entry back; one whose batches the cleaner
+    /// removed needs none. Entries an index already holds stay as they are.
+    /// </summary>
+    public static void RebuildTransactionIndexes(IReadOnlyList<LogSegment> segments, long lastBaseOffset)
+    {
+        var replay = new ProducerStateManager();
+        foreach (LogSegment segment in segments.TakeWhile(s => s.BaseOffset <= lastBaseOffset))
+        {
+            segment.ForEachWholeBatchFrom(segment.BaseOffset, batch => replay.Replay(batch, segment));
+            segment.TxnIndex.Flush();
+        }
+    }
+
     /// <summary>Writes the state as of <paramref name="offset"/> (at a roll and at close) and deletes the older snapshots beyond the kept ones.</summary>
     public void TakeSnapshot(IFileSystem fileSystem, string directory, long offset)
     {
@@ -305,11 +327,7 @@ internal sealed class ProducerStateManager
 
     public void Update(long producerId, short producerEpoch, BatchMetadata batch, bool isTransactional = false)
     {
-        if (!_producers.TryGetValue(producerId, out ProducerStateEntry? entry))
-        {
-            entry = new ProducerStateEntry(producerId, producerEpoch);
-            _producers[producerId] = entry;
-        }
+        ProducerStateEntry entry = GetOrAdd(producerId, producerEpoch);
 
         entry.Add(producerEpoch, batch);
         if (isTransactional && entry.CurrentTxnFirstOffset < 0)
@@ -342,6 +360,17 @@ internal sealed class ProducerStateManager
         _producers.Clear();
         _ongoing.Clear();
         _unreplicated.Clear();
+    }
+
+    private ProducerStateEntry GetOrAdd(long producerId, short producerEpoch)
+    {
+        if (!_producers.TryGetValue(producerId, out ProducerStateEntry? entry))
+        {
+            entry = new ProducerStateEntry(producerId, producerEpoch);
+            _producers[producerId] = entry;
+        }
+
+        return entry;
     }
 
     /// <summary>The last batch of the same producer earlier in the append, if any.</summary>

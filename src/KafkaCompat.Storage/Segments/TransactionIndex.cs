@@ -166,16 +166,6 @@ internal sealed class TransactionIndex : IDisposable
         return false;
     }
 
-    /// <summary>Copies into this (new, cleaned) segment's index the entries of a segment it replaces.</summary>
-    public void CopyFrom(TransactionIndex other)
-    {
-        int count = other.Count;
-        for (int i = 0; i < count; i++)
-        {
-            AppendIfMissing(other._entries[i]);
-        }
-    }
-
     public void Flush() => _file?.Flush();
 
     public void Dispose() => _file?.Dispose();

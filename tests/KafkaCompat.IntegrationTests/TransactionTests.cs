@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Confluent.Kafka;
 using KafkaCompat.IntegrationTests.Fixtures;
 using static KafkaCompat.IntegrationTests.Fixtures.KafkaClients;
@@ -5,9 +6,9 @@ using static KafkaCompat.IntegrationTests.Fixtures.KafkaClients;
 namespace KafkaCompat.IntegrationTests;
 
 /// <summary>
-/// Transactional producers of Confluent.Kafka 2.15.1 (librdkafka 2.15.1, the classic protocol:
-/// AddPartitionsToTxn, EndTxn) against the broker in this process, read back by read_committed
-/// and read_uncommitted consumers. Expected records are the ones the test sent in committed
+/// Transactional producers of Confluent.Kafka 2.15.1 (librdkafka 2.15.1) and kafkajs 2.2.4, both
+/// of the classic protocol (AddPartitionsToTxn, EndTxn), against the broker in this process, read
+/// back by read_committed and read_uncommitted consumers. Expected records are the ones the test sent in committed
 /// transactions, never what the broker answered.
 /// </summary>
 [TestFixture]
@@ -152,6 +153,25 @@ public sealed class TransactionTests
         var expected = (commit ? before.Concat(after) : []).Concat(next).Select(s => s.Value).ToList();
         var readCommitted = ReadFromBeginning(broker.BootstrapServers, [partition], expected.Count, configure: c => c.IsolationLevel = IsolationLevel.ReadCommitted);
         Assert.That(readCommitted.Select(r => Text(r.Message.Value)), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public async Task KafkajsCommitsAndAbortsAndItsReadCommittedConsumerSeesOnlyTheCommittedRecords()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        var kafkajs = Path.Combine(RepoPaths.NodeClients, "node_modules", "kafkajs");
+        Assert.That(Directory.Exists(kafkajs), Is.True, $"kafkajs at {kafkajs}, installed by test.sh (compat-tests/lib/install-node-clients.sh)");
+        var script = Path.Combine(RepoPaths.Scripts, "kafkajs_transactions.mjs");
+
+        var run = await ExternalCommand.RunAsync("node", [script, broker.BootstrapServers, "kafkajs-transactions", RepoPaths.NodeClients], timeout: TimeSpan.FromSeconds(120));
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var result = JsonSerializer.Deserialize<JsonElement>(run.StandardOutput);
+        string[] Values(string name) => [.. result.GetProperty(name).EnumerateArray().Select(v => v.GetString()!)];
+        // What the script sends: first-0..2 committed, aborted-0..2 aborted, second-0..2 committed.
+        string[] Transaction(string name) => [$"{name}-0", $"{name}-1", $"{name}-2"];
+        Assert.That(Values("committed"), Is.EqualTo(Transaction("first").Concat(Transaction("second"))), run.StandardError);
+        Assert.That(Values("uncommitted"), Is.EqualTo(Transaction("first").Concat(Transaction("aborted")).Concat(Transaction("second"))), run.StandardError);
     }
 
     private static IProducer<byte[]?, byte[]?> TransactionalProducer(string bootstrap, string transactionalId) =>

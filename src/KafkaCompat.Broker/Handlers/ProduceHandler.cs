@@ -28,8 +28,8 @@ namespace KafkaCompat.Broker.Handlers;
 /// transaction on a partition is appended only once the transaction coordinator confirms the
 /// partition is in the producer's ongoing transaction (an in-process AddPartitionsToTxn VerifyOnly);
 /// otherwise INVALID_TXN_STATE. Coordinator errors become what each version's producers handle, as
-/// Kafka maps them (<see cref="VerificationErrors"/>). Such a request completes after the answer,
-/// and the later produce requests of its connection wait for it, so appends stay in request order.
+/// Kafka maps them (<see cref="VerificationErrors"/>). Such a request completes after the coordinator's
+/// answer, and the later produce requests of its connection wait for it, so appends stay in request order.
 /// v12 (KIP-890 part 2) lets a producer of transaction version 2 add partitions implicitly; with
 /// transaction version 2 not finalized here, a v12+ request is served as v11 and verified.
 /// v13 (KIP-516) names topics by id: an id this cluster does not know is UNKNOWN_TOPIC_ID for each of its
@@ -76,12 +76,13 @@ public sealed class ProduceHandler(ReplicaManager replicas, MetadataController m
         var verifying = request.TransactionalId is not null && broker.Config.GetBool("transaction.partition.verification.enable")
             ? StartVerification(prepared)
             : null;
-        var queue = _queues.GetOrCreateValue(context.Connection);
-        if (verifying is null && queue.Tail.IsCompleted)
+        // A lock-free lookup on the common path; a connection gets its queue with its first waiting produce.
+        if (verifying is null && (!_queues.TryGetValue(context.Connection, out var pending) || pending.Tail.IsCompleted))
         {
             AppendAll(prepared, null, version);
             return Done(Answer(request, response));
         }
+        var queue = _queues.GetOrCreateValue(context.Connection);
         var completing = CompleteAsync(queue.Tail, request, response, prepared, verifying, version);
         queue.Tail = completing;
         return new ValueTask<ProduceResponseData?>(completing);

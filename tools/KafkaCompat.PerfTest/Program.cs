@@ -34,16 +34,31 @@ static int Produce(PerfOptions o)
         QueueBufferingMaxMessages = 1_000_000,
         QueueBufferingMaxKbytes = 2_097_151,
         MessageMaxBytes = Math.Max(1_000_000, o.BatchSize + 1000),
+        TransactionalId = o.TransactionalId,
     };
+    var transactional = o.TransactionalId is not null;
     var payload = new byte[o.RecordSize];
     Random.Shared.NextBytes(payload);
     var latencies = new LatencyHistogram(o.Records);
     long errors = 0;
     using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
+    if (transactional)
+    {
+        producer.InitTransactions(TimeSpan.FromSeconds(30));
+    }
     var clock = Stopwatch.StartNew();
     var message = new Message<Null, byte[]> { Value = payload };
     for (long i = 0; i < o.Records; i++)
     {
+        if (transactional && i % o.TransactionRecords == 0)
+        {
+            // Committing flushes the transaction's records first, as the Java producer's commit does.
+            if (i > 0)
+            {
+                producer.CommitTransaction(TimeSpan.FromMinutes(1));
+            }
+            producer.BeginTransaction();
+        }
         // Pace like kafka-producer-perf-test's --throughput: sleep whenever ahead of the schedule
         // (spinning would take a core from the broker on a small machine).
         if (o.Throughput > 0)
@@ -75,10 +90,18 @@ static int Produce(PerfOptions o)
             }
         }
     }
-    producer.Flush(TimeSpan.FromMinutes(5));
+    if (transactional)
+    {
+        producer.CommitTransaction(TimeSpan.FromMinutes(5));
+    }
+    else
+    {
+        producer.Flush(TimeSpan.FromMinutes(5));
+    }
     var seconds = clock.Elapsed.TotalSeconds;
     var mb = (double)o.Records * o.RecordSize / (1024 * 1024);
-    Console.WriteLine($"{o.Records} records sent, {o.Records / seconds:F0} records/sec ({mb / seconds:F2} MB/sec), {latencies.Summary()}; {errors} errors");
+    var transactions = transactional ? $", {(o.Records + o.TransactionRecords - 1) / o.TransactionRecords} transactions of {o.TransactionRecords}" : "";
+    Console.WriteLine($"{o.Records} records sent{transactions}, {o.Records / seconds:F0} records/sec ({mb / seconds:F2} MB/sec), {latencies.Summary()}; {errors} errors");
     return errors == 0 ? 0 : 1;
 }
 
@@ -92,6 +115,7 @@ static int Consume(PerfOptions o)
         FetchMaxBytes = 52_428_800,
         MaxPartitionFetchBytes = 10_485_760,
         QueuedMaxMessagesKbytes = 1_000_000,
+        IsolationLevel = o.IsolationLevel == "read_uncommitted" ? IsolationLevel.ReadUncommitted : IsolationLevel.ReadCommitted,
     };
     // Values are measured, not copied into .NET arrays: the tool should not be what limits the rate.
     using var consumer = new ConsumerBuilder<Ignore, int>(config).SetValueDeserializer(new ValueLength()).Build();

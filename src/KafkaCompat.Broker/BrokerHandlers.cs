@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Transactions;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker;
@@ -15,7 +16,8 @@ namespace KafkaCompat.Broker;
 public static class BrokerHandlers
 {
     public static (HandlerTable Table, ApiVersionsHandler ApiVersions) Compose(
-        MetadataController controller, BrokerState broker, ReplicaManager replicas, GroupCoordinator groups, TimeProvider time, ILoggerFactory loggerFactory)
+        MetadataController controller, BrokerState broker, ReplicaManager replicas, GroupCoordinator groups, TransactionCoordinator transactions,
+        TimeProvider time, ILoggerFactory loggerFactory)
     {
         var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
         HandlerTable? table = null;
@@ -24,10 +26,10 @@ public static class BrokerHandlers
         [
             apiVersions,
             new MetadataHandler(controller, broker),
-            new ProduceHandler(replicas, controller, time),
+            new ProduceHandler(replicas, controller, transactions, broker, time),
             new FetchHandler(replicas, controller, new FetchSessionCache(time, broker.Config.GetInt("max.incremental.fetch.session.cache.slots")), broker, time),
             new ListOffsetsHandler(replicas),
-            new InitProducerIdHandler(new ProducerIdManager(controller)),
+            new InitProducerIdHandler(new ProducerIdManager(controller), transactions),
             new CreateTopicsHandler(controller, broker, loggerFactory.CreateLogger<CreateTopicsHandler>()),
             new DeleteTopicsHandler(controller, broker),
             new CreatePartitionsHandler(controller),
@@ -40,7 +42,7 @@ public static class BrokerHandlers
             new UpdateFeaturesHandler(broker),
             new DescribeLogDirsHandler(replicas, broker),
             new DescribeTopicPartitionsHandler(controller),
-            new FindCoordinatorHandler(groups, broker),
+            new FindCoordinatorHandler(groups, transactions, broker),
             new JoinGroupHandler(groups),
             new SyncGroupHandler(groups),
             new HeartbeatHandler(groups),
@@ -52,6 +54,12 @@ public static class BrokerHandlers
             new DeleteGroupsHandler(groups),
             new OffsetDeleteHandler(groups),
             new ConsumerGroupHeartbeatHandler(),
+            new AddPartitionsToTxnHandler(transactions, controller),
+            new AddOffsetsToTxnHandler(transactions, groups),
+            new EndTxnHandler(transactions),
+            new WriteTxnMarkersHandler(replicas, controller),
+            new DescribeTransactionsHandler(transactions),
+            new ListTransactionsHandler(transactions, time),
         ]);
         return (table, apiVersions);
     }

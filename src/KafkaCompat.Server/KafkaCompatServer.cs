@@ -3,8 +3,10 @@ using System.Net.Sockets;
 using KafkaCompat.Broker;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Storage;
@@ -22,16 +24,19 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     private readonly LogManager _logs;
     private readonly KafkaServerHost _host;
     private readonly GroupCoordinator _groups;
+    private readonly TransactionCoordinator _transactions;
     private readonly LogMetadataJournal _journal;
     private readonly MetadataController _controller;
     private readonly ILogger _logger;
     private int _stopped;
 
-    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, LogMetadataJournal journal, MetadataController controller, BrokerState broker, ILogger logger)
+    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, LogMetadataJournal journal,
+        MetadataController controller, BrokerState broker, ILogger logger)
     {
         _logs = logs;
         _host = host;
         _groups = groups;
+        _transactions = transactions;
         _journal = journal;
         _controller = controller;
         Broker = broker;
@@ -109,8 +114,13 @@ public sealed class KafkaCompatServer : IAsyncDisposable
 
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
             groups.Start();
+            // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
+            var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller));
+            var transactions = new TransactionCoordinator(controller, new TransactionCoordinatorContext(time, () => broker.Config, replicas,
+                loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => 0));
+            transactions.Start();
 
-            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, time, loggerFactory);
+            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, time, loggerFactory);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
             {
@@ -121,7 +131,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var host = new KafkaServerHost(network, dispatcher, loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, groups, journal, controller, broker, logger);
+            var server = new KafkaCompatServer(logs, host, groups, transactions, journal, controller, broker, logger);
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -162,6 +172,8 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         {
             _logger.LogWarning("Connections still open after 10 s were closed");
         }
+        // The transaction coordinator first: its marker retries append to partitions of every topic.
+        await _transactions.DisposeAsync();
         await _groups.DisposeAsync();
         // Queued metadata changes are written before the logs close.
         _journal.Dispose();

@@ -190,6 +190,15 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
+    /// <summary>Whether the producer has a transaction open in this partition (data written, no marker yet): KIP-890 verification is skipped then.</summary>
+    public bool HasOngoingTransaction(long producerId)
+    {
+        lock (_lock)
+        {
+            return _producers.Get(producerId) is { CurrentTxnFirstOffset: >= 0 };
+        }
+    }
+
     /// <summary>
     /// WriteTxnMarkers: appends a COMMIT or ABORT marker for the producer's transaction (Kafka's
     /// appendAsLeader of an end-transaction marker, KIP-98), after Kafka's checks: a producer epoch

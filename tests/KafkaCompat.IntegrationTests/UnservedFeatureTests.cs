@@ -13,19 +13,6 @@ namespace KafkaCompat.IntegrationTests;
 public sealed class UnservedFeatureTests : InProcessBrokerTests
 {
     [Test]
-    public void InitTransactionsFailsWithAFatalErrorThatSaysTransactionsAreNotSupported()
-    {
-        using var producer = KafkaClients.Producer(Bootstrap, c => c.TransactionalId = "unserved-transactions");
-        // Before the fix librdkafka retried COORDINATOR_NOT_AVAILABLE until this timeout and threw a
-        // retriable Local_TimedOut.
-        var error = Assert.Throws<KafkaException>(() => producer.InitTransactions(TimeSpan.FromSeconds(60)));
-        Assert.That(error, Is.Not.InstanceOf<KafkaRetriableException>(), error!.Error.ToString());
-        Assert.That(error.Error.IsFatal, Is.True, error.Error.ToString());
-        Assert.That(error.Error.Code, Is.EqualTo(ErrorCode.TransactionalIdAuthorizationFailed), error.Error.ToString());
-        Assert.That(error.Error.Reason, Does.Contain("transactions are not supported by this broker"));
-    }
-
-    [Test]
     public void AConsumerOfTheKip848ProtocolGetsAFatalUnsupportedVersionFromConsume()
     {
         var errors = new List<Error>();

@@ -36,27 +36,26 @@ static int Produce(PerfOptions o)
         MessageMaxBytes = Math.Max(1_000_000, o.BatchSize + 1000),
         TransactionalId = o.TransactionalId,
     };
+    var transactional = o.TransactionalId is not null;
     var payload = new byte[o.RecordSize];
     Random.Shared.NextBytes(payload);
     var latencies = new LatencyHistogram(o.Records);
     long errors = 0;
     using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
-    var transactional = o.TransactionalId is not null;
     if (transactional)
     {
         producer.InitTransactions(TimeSpan.FromSeconds(30));
     }
-    long transactions = 0;
     var clock = Stopwatch.StartNew();
     var message = new Message<Null, byte[]> { Value = payload };
     for (long i = 0; i < o.Records; i++)
     {
         if (transactional && i % o.TransactionRecords == 0)
         {
+            // Committing flushes the transaction's records first, as the Java producer's commit does.
             if (i > 0)
             {
-                producer.CommitTransaction();
-                transactions++;
+                producer.CommitTransaction(TimeSpan.FromMinutes(1));
             }
             producer.BeginTransaction();
         }
@@ -93,14 +92,16 @@ static int Produce(PerfOptions o)
     }
     if (transactional)
     {
-        producer.CommitTransaction();
-        transactions++;
+        producer.CommitTransaction(TimeSpan.FromMinutes(5));
     }
-    producer.Flush(TimeSpan.FromMinutes(5));
+    else
+    {
+        producer.Flush(TimeSpan.FromMinutes(5));
+    }
     var seconds = clock.Elapsed.TotalSeconds;
     var mb = (double)o.Records * o.RecordSize / (1024 * 1024);
-    var inTransactions = transactional ? $" in {transactions} transactions" : "";
-    Console.WriteLine($"{o.Records} records sent{inTransactions}, {o.Records / seconds:F0} records/sec ({mb / seconds:F2} MB/sec), {latencies.Summary()}; {errors} errors");
+    var transactions = transactional ? $", {(o.Records + o.TransactionRecords - 1) / o.TransactionRecords} transactions of {o.TransactionRecords}" : "";
+    Console.WriteLine($"{o.Records} records sent{transactions}, {o.Records / seconds:F0} records/sec ({mb / seconds:F2} MB/sec), {latencies.Summary()}; {errors} errors");
     return errors == 0 ? 0 : 1;
 }
 

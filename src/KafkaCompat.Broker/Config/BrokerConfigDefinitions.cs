@@ -203,16 +203,16 @@ public static class BrokerConfigDefinitions
         Def("offset.metadata.max.bytes", ConfigType.Int, "4096"),
 
         // Transaction coordinator and __transaction_state.
-        Def("transaction.state.log.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.state.log.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.state.log.min.isr", ConfigType.Int, "2", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.state.log.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.state.log.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.max.timeout.ms", ConfigType.Int, "900000", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transactional.id.expiration.ms", ConfigType.Int, "604800000", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.Int, "10000", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigType.Int, "3600000", validator: AtLeast(1)).NotActedOn(NoTransactions),
-        Def("transaction.partition.verification.enable", ConfigType.Boolean, "true", ClusterWide).NotActedOn(NoTransactions),
+        Def("transaction.state.log.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
+        Def("transaction.state.log.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn("__transaction_state gets one replica, on this single node, whatever the value"),
+        Def("transaction.state.log.min.isr", ConfigType.Int, "2", validator: AtLeast(1)).NotActedOn("__transaction_state has one replica, on this single node"),
+        Def("transaction.state.log.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
+        Def("transaction.state.log.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)).NotActedOn("__transaction_state is loaded batch by batch, not through a buffer of this size"),
+        Def("transaction.max.timeout.ms", ConfigType.Int, "900000", validator: AtLeast(1)),
+        Def("transactional.id.expiration.ms", ConfigType.Int, "604800000", validator: AtLeast(1)),
+        Def("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.Int, "10000", validator: AtLeast(1)),
+        Def("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigType.Int, "3600000", validator: AtLeast(1)),
+        Def("transaction.partition.verification.enable", ConfigType.Boolean, "true", ClusterWide),
         Def("producer.id.expiration.ms", ConfigType.Int, "86400000", ClusterWide, AtLeast(1)),
 
         // Security: per-broker because Kafka keys them per listener.

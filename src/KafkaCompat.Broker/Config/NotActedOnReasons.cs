@@ -9,7 +9,6 @@ internal static class NotActedOnReasons
     public const string SingleNode = "this broker is a single node that leads every partition and is its only replica, so there is no follower, election or leadership move";
     public const string NoQuorum = "there is no KRaft controller quorum yet: the metadata log is a local topic in log.dirs on this one node";
     public const string NoSecurity = "TLS, SASL and ACLs are not supported yet: only PLAINTEXT listeners are served and every client is User:ANONYMOUS";
-    public const string NoTransactions = "transactions are not supported yet: transactional producers are refused";
     public const string NoTieredStorage = "tiered (remote) storage is not supported: every segment stays in log.dirs";
     public const string NoJavaPlugins = "Java plug-in classes cannot be loaded by this broker";
     public const string LogIsAlwaysV2 = "the log always holds record batch v2 (magic 2), as Kafka 3.0+ does whatever this says: legacy message sets (magic 0/1) are converted on produce and on fetch";

@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -6,18 +7,13 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// FindCoordinator (key 10), versions 0-6.
-/// This node coordinates every group: the answer is the advertised endpoint of the listener the
-/// request came in on (as Metadata answers). Asking for a group creates <c>__consumer_offsets</c>
-/// when it does not exist yet, as Kafka does. Other key types are INVALID_REQUEST. v1+ has a key
-/// type and error message; v4+ batches keys (KIP-699).
-/// Key type 1 (transactional id): until the transaction coordinator exists no transactional id
-/// may be used, and the answer is the one Kafka gives a principal that may not describe the id,
-/// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, with a message that names the reason. It is the one
-/// answer every client takes as final at once: librdkafka, the Java client and kafkajs retry
-/// COORDINATOR_NOT_AVAILABLE until their timeout (a retriable error 15 s or more later), and
-/// librdkafka has no other FindCoordinator error it treats as fatal.
+/// This node coordinates every group (key type 0) and every transactional id (key type 1): the
+/// answer is the advertised endpoint of the listener the request came in on (as Metadata answers).
+/// Asking creates <c>__consumer_offsets</c> or <c>__transaction_state</c> when it does not exist
+/// yet, as Kafka does. Other key types are INVALID_REQUEST. v1+ has a key type and error message;
+/// v4+ batches keys (KIP-699).
 /// </summary>
-public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, BrokerState broker) : ApiHandler<FindCoordinatorRequestData, FindCoordinatorResponseData>
+public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, BrokerState broker) : ApiHandler<FindCoordinatorRequestData, FindCoordinatorResponseData>
 {
     private const sbyte GroupKeyType = 0;
     private const sbyte TransactionKeyType = 1;
@@ -53,20 +49,26 @@ public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, BrokerS
         switch (keyType)
         {
             case GroupKeyType:
-                var error = coordinator.EnsureOffsetsTopic();
-                if (error != ErrorCode.None)
-                {
-                    return Failed(key, error, "the __consumer_offsets topic could not be created");
-                }
-                return broker.AdvertisedFor(context.ListenerName) is { } endpoint
-                    ? new FindCoordinatorResponseData.Coordinator { Key = key, NodeId = broker.NodeId, Host = endpoint.Host, Port = endpoint.Port }
-                    : Failed(key, ErrorCode.CoordinatorNotAvailable, "no advertised listener");
+                return coordinator.EnsureOffsetsTopic() is var groupError && groupError != ErrorCode.None
+                    ? Failed(key, groupError, "the __consumer_offsets topic could not be created")
+                    : ThisNode(context, key);
             case TransactionKeyType:
-                return Failed(key, ErrorCode.TransactionalIdAuthorizationFailed, TransactionsNotServed.Message);
+                if (key.Length == 0)
+                {
+                    return Failed(key, ErrorCode.InvalidRequest, "the transactional id is empty");
+                }
+                return transactions.EnsureTopic() is var txnError && txnError != ErrorCode.None
+                    ? Failed(key, txnError, "the __transaction_state topic could not be created")
+                    : ThisNode(context, key);
             default:
                 return Failed(key, ErrorCode.InvalidRequest, $"unknown coordinator key type {keyType}");
         }
     }
+
+    private FindCoordinatorResponseData.Coordinator ThisNode(RequestContext context, string key) =>
+        broker.AdvertisedFor(context.ListenerName) is { } endpoint
+            ? new FindCoordinatorResponseData.Coordinator { Key = key, NodeId = broker.NodeId, Host = endpoint.Host, Port = endpoint.Port }
+            : Failed(key, ErrorCode.CoordinatorNotAvailable, "no advertised listener");
 
     private static FindCoordinatorResponseData.Coordinator Failed(string key, ErrorCode error, string message) =>
         new() { Key = key, ErrorCode = (short)error, ErrorMessage = message, NodeId = -1, Host = "", Port = -1 };

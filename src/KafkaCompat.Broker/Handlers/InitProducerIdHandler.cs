@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -9,27 +10,32 @@ namespace KafkaCompat.Broker.Handlers;
 /// Idempotent producers (no transactional id) get a fresh producer id with
 /// epoch 0, as Kafka gives them; v3+ producers that send their current id
 /// and epoch (KIP-360) get a new id too, since nothing is fenced without a
-/// transactional id. Transactional ids need the transaction coordinator,
-/// which comes with the transactions issue: until then they are refused as
-/// FindCoordinator refuses them (<see cref="TransactionsNotServed"/>).
+/// transactional id. A transactional id goes to its transaction coordinator,
+/// which bumps the epoch (fencing older producers) or rotates the id.
 /// </summary>
-public sealed class InitProducerIdHandler(ProducerIdManager producerIds) : ApiHandler<InitProducerIdRequestData, InitProducerIdResponseData>
+public sealed class InitProducerIdHandler(ProducerIdManager producerIds, TransactionCoordinator transactions) : ApiHandler<InitProducerIdRequestData, InitProducerIdResponseData>
 {
     public override ApiKey ApiKey => ApiKey.InitProducerId;
 
     public override VersionRange Versions => new(0, 5);
 
-    protected override ValueTask<InitProducerIdResponseData?> HandleAsync(RequestContext context, InitProducerIdRequestData request, CancellationToken cancellationToken)
+    protected override async ValueTask<InitProducerIdResponseData?> HandleAsync(RequestContext context, InitProducerIdRequestData request, CancellationToken cancellationToken)
     {
-        if (request.TransactionalId is not null)
+        if (request.TransactionalId is null)
         {
-            return ValueTask.FromResult<InitProducerIdResponseData?>(ErrorResponse(request, context.ApiVersion, ErrorCode.TransactionalIdAuthorizationFailed, TransactionsNotServed.Message));
+            return new InitProducerIdResponseData { ProducerId = producerIds.NextProducerId(), ProducerEpoch = 0 };
         }
-        return ValueTask.FromResult<InitProducerIdResponseData?>(new InitProducerIdResponseData
+        if (request.TransactionalId.Length == 0)
         {
-            ProducerId = producerIds.NextProducerId(),
-            ProducerEpoch = 0,
-        });
+            return ErrorResponse(request, context.ApiVersion, ErrorCode.InvalidRequest, "the transactional id is empty");
+        }
+        var result = await transactions.InitProducerIdAsync(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
+        return new InitProducerIdResponseData
+        {
+            ErrorCode = (short)TransactionErrors.ForVersion(result.Error, context.ApiVersion, 4),
+            ProducerId = result.ProducerId,
+            ProducerEpoch = result.ProducerEpoch,
+        };
     }
 
     protected override InitProducerIdResponseData ErrorResponse(InitProducerIdRequestData request, short version, ErrorCode error, string message) =>

@@ -32,6 +32,9 @@ public sealed class Partition
     private readonly Lock _lock = new();
     private readonly ConcurrentDictionary<IPartitionWatcher, byte> _watchers = new();
 
+    /// <summary>KIP-890 part 1: the verification under way per producer with no transaction open here (under <see cref="_lock"/>).</summary>
+    private readonly Dictionary<long, TransactionVerificationGuard> _verifications = [];
+
     public Partition(TopicPartition topicPartition, PartitionLog log, int leaderEpoch)
     {
         TopicPartition = topicPartition;
@@ -79,18 +82,62 @@ public sealed class Partition
     /// watermark; then wakes the operations waiting on this partition. For the coordinators' own
     /// batches: the log walks their headers itself.
     /// </summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, null);
+    public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, (LogAppendInfo?)null, null);
 
     /// <summary>A Produce's batches, with what <see cref="LogValidator"/> found in its one walk of them: the log reads no header again.</summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo);
+    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo, null);
 
-    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo)
+    /// <summary>
+    /// A transactional Produce's batches when transaction.partition.verification.enable is on
+    /// (KIP-890 part 1): a transactional batch that would open a transaction here is appended only
+    /// if <paramref name="verification"/> is the verification this partition started for its
+    /// producer (<see cref="MaybeStartTransactionVerification"/>) and no marker has ended it since;
+    /// otherwise INVALID_TXN_STATE, so a late write can never open a transaction nobody will end.
+    /// </summary>
+    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo, TransactionVerificationGuard verification) =>
+        AppendAsLeader(records, (LogAppendInfo?)appendInfo, verification);
+
+    /// <summary>
+    /// Before a transactional append (KIP-890 part 1): null when the producer already has a
+    /// transaction open here (nothing to verify); otherwise the guard of the verification to run
+    /// with the transaction coordinator, shared by concurrent requests of the same producer.
+    /// </summary>
+    public TransactionVerificationGuard? MaybeStartTransactionVerification(long producerId)
+    {
+        lock (_lock)
+        {
+            if (_log.HasOngoingTransaction(producerId))
+            {
+                return null;
+            }
+            if (!_verifications.TryGetValue(producerId, out var guard))
+            {
+                guard = new TransactionVerificationGuard();
+                _verifications[producerId] = guard;
+            }
+            return guard;
+        }
+    }
+
+    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo, TransactionVerificationGuard? verification)
     {
         LogAppendResult result;
         bool moved;
         lock (_lock)
         {
+            var transactionalProducer = appendInfo is { } checkedInfo && TransactionalBatch(checkedInfo) is { } batch ? batch.ProducerId : -1;
+            if (verification is not null && transactionalProducer >= 0 && !_log.HasOngoingTransaction(transactionalProducer)
+                && !(_verifications.TryGetValue(transactionalProducer, out var started) && ReferenceEquals(started, verification)))
+            {
+                return new LogAppendResult(ErrorCode.InvalidTxnState, -1, -1, -1, _log.LogStartOffset, false,
+                    $"The transactional records of producer {transactionalProducer} are not part of an ongoing transaction on {TopicPartition}");
+            }
             result = appendInfo is { } info ? _log.Append(records, in info, LeaderEpoch) : _log.Append(records, LeaderEpoch);
+            if (result.Error == ErrorCode.None && transactionalProducer >= 0)
+            {
+                // The transaction is open here now; the next one is verified afresh.
+                _verifications.Remove(transactionalProducer);
+            }
             // The ISR is this broker alone: the appended records are committed at once.
             moved = result.Error == ErrorCode.None && !result.IsDuplicate && _log.MaybeIncrementHighWatermark(result.LastOffset + 1);
         }
@@ -116,6 +163,11 @@ public sealed class Partition
         lock (_lock)
         {
             result = _log.AppendEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch);
+            if (result.Error == ErrorCode.None)
+            {
+                // A verification that raced this marker belongs to the transaction just ended: its append must fail.
+                _verifications.Remove(producerId);
+            }
             moved = result.Error == ErrorCode.None && _log.MaybeIncrementHighWatermark(result.LastOffset + 1);
         }
         if (moved)
@@ -153,6 +205,19 @@ public sealed class Partition
 
     /// <summary>The partition is going away (topic deleted): waiters re-read it and find it gone.</summary>
     public void Close() => NotifyWatchers();
+
+    /// <summary>The append's first transactional batch, or null (a transactional request carries one producer's batches).</summary>
+    public static BatchInfo? TransactionalBatch(in LogAppendInfo info)
+    {
+        for (var i = 0; i < info.BatchCount; i++)
+        {
+            if (info[i].IsTransactional)
+            {
+                return info[i];
+            }
+        }
+        return null;
+    }
 
     private long MaxOffset(FetchIsolation isolation) => isolation switch
     {

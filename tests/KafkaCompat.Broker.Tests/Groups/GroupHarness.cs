@@ -2,10 +2,12 @@ using System.Buffers.Binary;
 using System.Text;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Tests.Metadata;
+using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Storage;
@@ -53,6 +55,9 @@ internal sealed class GroupHarness : IAsyncDisposable
 
     public BrokerState Broker { get; private set; } = null!;
 
+    /// <summary>The transaction coordinator, writing its markers through the WriteTxnMarkers handler as the server's does.</summary>
+    public TransactionCoordinator Transactions { get; private set; } = null!;
+
     /// <summary>Every handler, composed over these pieces as the server composes them.</summary>
     public HandlerTable Handlers { get; private set; } = null!;
 
@@ -73,7 +78,11 @@ internal sealed class GroupHarness : IAsyncDisposable
         Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance) { HoldLoading = hold };
         Coordinator.Start();
         Broker = broker;
-        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Time, NullLoggerFactory.Instance).Table;
+        var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(Replicas, Metadata));
+        Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,
+            new ProducerIdManager(Metadata).NextProducerId, markers, () => 0));
+        Transactions.Start();
+        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Time, NullLoggerFactory.Instance).Table;
     }
 
     /// <summary>Sends a request to its handler at that version, both ways through the wire format (<see cref="HandlerRequest"/>).</summary>
@@ -83,6 +92,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     /// <summary>Stops the broker cleanly and starts it again on the same data (optionally with loading held).</summary>
     public async Task RestartAsync(ManualResetEventSlim? hold = null)
     {
+        await Transactions.DisposeAsync();
         await Coordinator.DisposeAsync();
         _metadata.Dispose();
         _logs.Shutdown();
@@ -174,6 +184,7 @@ internal sealed class GroupHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Transactions.DisposeAsync();
         await Coordinator.DisposeAsync();
         _metadata.Dispose();
         _logs.Shutdown();

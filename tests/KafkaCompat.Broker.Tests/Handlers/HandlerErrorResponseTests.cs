@@ -51,6 +51,8 @@ public class HandlerErrorResponseTests
         ApiKey.Metadata => version < 13,
         // Kafka's own error response for v0-2 has nowhere to put the error either.
         ApiKey.DescribeLogDirs => version < 3,
+        // The top-level error came with v4's batches (KIP-890); before, each partition carries it.
+        ApiKey.AddPartitionsToTxn => version < 4,
         _ => false,
     };
 

@@ -50,6 +50,7 @@ public static class BrokerHandlers
             new ListGroupsHandler(groups),
             new DeleteGroupsHandler(groups),
             new OffsetDeleteHandler(groups),
+            new TxnOffsetCommitHandler(groups, time),
             new ConsumerGroupHeartbeatHandler(),
         ]);
         return (table, apiVersions);

@@ -79,18 +79,27 @@ public sealed class Partition
     /// watermark; then wakes the operations waiting on this partition. For the coordinators' own
     /// batches: the log walks their headers itself.
     /// </summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, null);
+    public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, null, fromCoordinator: false);
+
+    /// <summary>
+    /// A coordinator's own batches, transactional ones included (TxnOffsetCommit): as
+    /// <see cref="AppendAsLeader(Memory{byte})"/>, with the log's coordinator checks
+    /// (<see cref="PartitionLog.AppendAsCoordinator"/>: the producer epoch, not the sequence).
+    /// </summary>
+    public LogAppendResult AppendAsCoordinator(Memory<byte> records) => AppendAsLeader(records, null, fromCoordinator: true);
 
     /// <summary>A Produce's batches, with what <see cref="LogValidator"/> found in its one walk of them: the log reads no header again.</summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo);
+    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo, fromCoordinator: false);
 
-    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo)
+    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo, bool fromCoordinator)
     {
         LogAppendResult result;
         bool moved;
         lock (_lock)
         {
-            result = appendInfo is { } info ? _log.Append(records, in info, LeaderEpoch) : _log.Append(records, LeaderEpoch);
+            result = appendInfo is { } info ? _log.Append(records, in info, LeaderEpoch)
+                : fromCoordinator ? _log.AppendAsCoordinator(records, LeaderEpoch)
+                : _log.Append(records, LeaderEpoch);
             // The ISR is this broker alone: the appended records are committed at once.
             moved = result.Error == ErrorCode.None && !result.IsDuplicate && _log.MaybeIncrementHighWatermark(result.LastOffset + 1);
         }

@@ -120,7 +120,8 @@ public sealed class PartitionLog : IDisposable
     public void UpdateConfig(LogConfig config) => Volatile.Write(ref _config, config);
 
     /// <summary>
-    /// Appends batches that nobody validated (the coordinators' and the metadata log's own batches):
+    /// Appends batches that nobody validated (the metadata log's own batches; the coordinators' go
+    /// through <see cref="AppendAsCoordinator"/>):
     /// their headers are walked once here (<see cref="LogAppendInfo.TryAnalyze"/>), then they are
     /// appended as <see cref="Append(Memory{byte}, in LogAppendInfo, int)"/> does.
     /// </summary>

@@ -160,6 +160,7 @@ public sealed class CoordinatorRuntime
                 ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.RequestTimedOut => ErrorCode.CoordinatorNotAvailable,
                 ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
                 ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => _tooLargeError,
+                // A fenced transactional producer's TxnOffsetCommit: the client must learn it is fenced, as from Kafka.
                 ErrorCode.InvalidProducerEpoch => ErrorCode.InvalidProducerEpoch,
                 _ => ErrorCode.UnknownServerError,
             };

@@ -76,8 +76,9 @@ public sealed class Partition
 
     /// <summary>
     /// Appends batches as the leader (offsets and leader epoch written in place) and moves the high
-    /// watermark; then wakes the operations waiting on this partition. For the coordinators' own
-    /// batches: the log walks their headers itself.
+    /// watermark; then wakes the operations waiting on this partition. For batches nobody validated
+    /// (the log walks their headers itself, with the client's producer checks); the coordinators
+    /// append through <see cref="AppendAsCoordinator"/>.
     /// </summary>
     public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, null, fromCoordinator: false);
 

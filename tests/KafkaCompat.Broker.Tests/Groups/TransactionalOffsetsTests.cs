@@ -248,4 +248,20 @@ public class TransactionalOffsetsTests
         Assert.That(error, Is.EqualTo(ErrorCode.NotCoordinator));
         Assert.That(() => _h.Coordinator.CompleteTransactionAsync(new TopicPartition("t", 0), Producer, Epoch, 0, commit: true), Throws.ArgumentException);
     }
+
+    [Test]
+    public async Task AMarkerWhileThePartitionLoadsIsRefusedAndNothingIsWritten()
+    {
+        await TxnCommitAsync(42);
+        using var hold = new ManualResetEventSlim();
+        await _h.RestartAsync(hold);
+
+        Assert.That(await MarkerAsync(commit: true), Is.EqualTo(ErrorCode.CoordinatorLoadInProgress));
+
+        hold.Set();
+        await _h.SettleAsync();
+        Assert.That(await FetchAsync(requireStable: true), Is.EqualTo((-1L, ErrorCode.UnstableOffsetCommit)), "still pending: the refused marker was not written");
+        Assert.That(await MarkerAsync(commit: true), Is.EqualTo(ErrorCode.None));
+        Assert.That(await FetchAsync(requireStable: true), Is.EqualTo((42L, ErrorCode.None)));
+    }
 }

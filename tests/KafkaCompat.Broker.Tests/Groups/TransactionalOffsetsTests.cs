@@ -255,11 +255,19 @@ public class TransactionalOffsetsTests
         await TxnCommitAsync(42);
         using var hold = new ManualResetEventSlim();
         await _h.RestartAsync(hold);
-
-        Assert.That(await MarkerAsync(commit: true), Is.EqualTo(ErrorCode.CoordinatorLoadInProgress));
-
-        hold.Set();
+        ErrorCode whileLoading;
+        try
+        {
+            whileLoading = await MarkerAsync(commit: true);
+        }
+        finally
+        {
+            // Released even when the marker misbehaves, or the shard never loads and the teardown waits for it.
+            hold.Set();
+        }
         await _h.SettleAsync();
+
+        Assert.That(whileLoading, Is.EqualTo(ErrorCode.CoordinatorLoadInProgress));
         Assert.That(await FetchAsync(requireStable: true), Is.EqualTo((-1L, ErrorCode.UnstableOffsetCommit)), "still pending: the refused marker was not written");
         Assert.That(await MarkerAsync(commit: true), Is.EqualTo(ErrorCode.None));
         Assert.That(await FetchAsync(requireStable: true), Is.EqualTo((42L, ErrorCode.None)));

@@ -53,11 +53,12 @@ public static class BrokerHandlers
             new ListGroupsHandler(groups),
             new DeleteGroupsHandler(groups),
             new OffsetDeleteHandler(groups),
+            new TxnOffsetCommitHandler(groups, time),
             new ConsumerGroupHeartbeatHandler(),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),
             new EndTxnHandler(transactions),
-            new WriteTxnMarkersHandler(replicas, controller),
+            new WriteTxnMarkersHandler(replicas, controller, groups),
             new DescribeTransactionsHandler(transactions),
             new ListTransactionsHandler(transactions, time),
         ]);

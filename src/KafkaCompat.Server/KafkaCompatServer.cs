@@ -115,7 +115,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
             groups.Start();
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
-            var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller));
+            var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller, groups));
             var transactions = new TransactionCoordinator(controller, new TransactionCoordinatorContext(time, () => broker.Config, replicas,
                 loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => 0));
             transactions.Start();

@@ -120,7 +120,8 @@ public sealed class PartitionLog : IDisposable
     public void UpdateConfig(LogConfig config) => Volatile.Write(ref _config, config);
 
     /// <summary>
-    /// Appends batches that nobody validated (the coordinators' and the metadata log's own batches):
+    /// Appends batches that nobody validated (the metadata log's own batches; the coordinators' go
+    /// through <see cref="AppendAsCoordinator"/>):
     /// their headers are walked once here (<see cref="LogAppendInfo.TryAnalyze"/>), then they are
     /// appended as <see cref="Append(Memory{byte}, in LogAppendInfo, int)"/> does.
     /// </summary>
@@ -139,7 +140,22 @@ public sealed class PartitionLog : IDisposable
     /// is checked (once, for free) is that it covers exactly these bytes, since pairing an info with
     /// other records is a bug in the caller.
     /// </summary>
-    public LogAppendResult Append(Memory<byte> records, in LogAppendInfo info, int leaderEpoch)
+    public LogAppendResult Append(Memory<byte> records, in LogAppendInfo info, int leaderEpoch) =>
+        Append(records, in info, leaderEpoch, fromCoordinator: false);
+
+    /// <summary>
+    /// Appends a coordinator's own batches (Kafka's coordinator append origin). A transactional
+    /// batch of the group coordinator (TxnOffsetCommit, KIP-98) carries the producer's id and epoch
+    /// with base sequence 0 every time, as Kafka's coordinator runtime writes it, so only the
+    /// producer epoch is checked (a fenced producer's commit is INVALID_PRODUCER_EPOCH); sequences
+    /// and duplicates are the client path's concern, as in Kafka.
+    /// </summary>
+    public LogAppendResult AppendAsCoordinator(Memory<byte> records, int leaderEpoch) =>
+        LogAppendInfo.TryAnalyze(records.Span, Config, TopicPartition, out LogAppendInfo info, out LogAppendResult failure)
+            ? Append(records, in info, leaderEpoch, fromCoordinator: true)
+            : failure with { LogStartOffset = LogStartOffset };
+
+    private LogAppendResult Append(Memory<byte> records, in LogAppendInfo info, int leaderEpoch, bool fromCoordinator)
     {
         if (info.Bytes != records.Length)
         {
@@ -167,7 +183,8 @@ public sealed class PartitionLog : IDisposable
                 return new LogAppendResult(ErrorCode.None, -1, -1, -1, logStartOffset);
             }
 
-            ProducerCheck check = _producers.CheckAppend(in info, out int batchIndex);
+            int batchIndex;
+            ProducerCheck check = fromCoordinator ? _producers.CheckCoordinatorAppend(in info, out batchIndex) : _producers.CheckAppend(in info, out batchIndex);
             if (check.Duplicate is { } duplicate)
             {
                 return new LogAppendResult(ErrorCode.None, duplicate.FirstOffset, duplicate.LastOffset, -1, logStartOffset, IsDuplicate: true);

@@ -20,6 +20,8 @@ public sealed class CoordinatorRuntime
 {
     private const int LoadReadBytes = 5 * 1024 * 1024;
     private const int MaxDecompressedBytes = 256 * 1024 * 1024;
+    private const long NoProducerId = -1;
+    private const short NoProducerEpoch = -1;
 
     private readonly TopicPartition _topicPartition;
     private readonly ReplicaManager _replicas;
@@ -68,14 +70,23 @@ public sealed class CoordinatorRuntime
             }
             foreach (var batch in new RecordBatchSet(read.Records))
             {
-                if (!batch.IsControl)
+                if (batch.IsControl)
                 {
+                    // A transaction's end, written by CompleteTransaction: its pending records become state or vanish.
+                    if (EndTransactionMarker.TryRead(batch, out var marker))
+                    {
+                        _shard.ReplayEndTransactionMarker(batch.ProducerId, batch.ProducerEpoch, marker.Type == ControlRecordType.Commit);
+                    }
+                }
+                else
+                {
+                    var producerId = batch.IsTransactional ? batch.ProducerId : NoProducerId;
                     using var records = batch.OpenRecords(MaxDecompressedBytes);
                     foreach (var record in records)
                     {
                         if (record.Key is { } key)
                         {
-                            _shard.Replay(key, record.Value, loading: true);
+                            _shard.Replay(record.Offset, producerId, batch.ProducerEpoch, key, record.Value, loading: true);
                             count++;
                         }
                     }
@@ -99,7 +110,19 @@ public sealed class CoordinatorRuntime
     /// replays them. Returns the coordinator error a client should see when the append failed (and
     /// then nothing was replayed). Runs on the executor.
     /// </summary>
-    public ErrorCode Append(IReadOnlyList<(byte[] Key, byte[]? Value)> records)
+    public ErrorCode Append(IReadOnlyList<(byte[] Key, byte[]? Value)> records) => AppendBatch(records, NoProducerId, NoProducerEpoch);
+
+    /// <summary>
+    /// As <see cref="Append(IReadOnlyList{ValueTuple{byte[], byte[]}})"/>, as one transactional batch of
+    /// the producer (TxnOffsetCommit): Kafka's runtime writes it with the producer's id and epoch, base
+    /// sequence 0 and the transactional flag, so the partition's producer state holds the
+    /// transaction open (and the last stable offset below it) until its marker
+    /// (<see cref="CompleteTransaction"/>). A fenced epoch is refused by the log (INVALID_PRODUCER_EPOCH).
+    /// </summary>
+    public ErrorCode AppendTransactional(long producerId, short producerEpoch, IReadOnlyList<(byte[] Key, byte[]? Value)> records) =>
+        AppendBatch(records, producerId, producerEpoch);
+
+    private ErrorCode AppendBatch(IReadOnlyList<(byte[] Key, byte[]? Value)> records, long producerId, short producerEpoch)
     {
         if (records.Count == 0)
         {
@@ -113,6 +136,13 @@ public sealed class CoordinatorRuntime
         byte[] batch;
         using (var builder = new RecordBatchBuilder())
         {
+            if (producerId != NoProducerId)
+            {
+                builder.ProducerId = producerId;
+                builder.ProducerEpoch = producerEpoch;
+                builder.BaseSequence = 0;
+                builder.IsTransactional = true;
+            }
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             foreach (var (key, value) in records)
             {
@@ -120,7 +150,7 @@ public sealed class CoordinatorRuntime
             }
             batch = builder.ToArray();
         }
-        var result = partition.AppendAsLeader(batch);
+        var result = partition.AppendAsCoordinator(batch);
         if (result.Error != ErrorCode.None)
         {
             _logger.LogWarning("Appending {Count} records to {Partition} failed: {Error} {Message}", records.Count, _topicPartition, result.Error, result.ErrorMessage);
@@ -130,14 +160,42 @@ public sealed class CoordinatorRuntime
                 ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.RequestTimedOut => ErrorCode.CoordinatorNotAvailable,
                 ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
                 ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => _tooLargeError,
+                // A fenced transactional producer's TxnOffsetCommit: the client must learn it is fenced, as from Kafka.
+                ErrorCode.InvalidProducerEpoch => ErrorCode.InvalidProducerEpoch,
                 _ => ErrorCode.UnknownServerError,
             };
         }
-        foreach (var (key, value) in records)
+        for (var i = 0; i < records.Count; i++)
         {
+            var (key, value) = records[i];
             // A null array would convert to an empty (non-null) memory: keep tombstones null.
-            _shard.Replay(key, value is null ? (ReadOnlyMemory<byte>?)null : value, loading: false);
+            _shard.Replay(result.FirstOffset + i, producerId, producerEpoch, key, value is null ? (ReadOnlyMemory<byte>?)null : value, loading: false);
         }
+        return ErrorCode.None;
+    }
+
+    /// <summary>
+    /// Writes the COMMIT or ABORT marker of the producer's transaction to the shard's partition
+    /// (<see cref="Partition.AppendEndTxnMarker"/>, with Kafka's producer and coordinator epoch
+    /// checks) and, once it is in the log, replays it into the shard. Returns the log's error
+    /// (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, ...) when the marker was refused,
+    /// and then nothing changed. Runs on the executor.
+    /// </summary>
+    public ErrorCode CompleteTransaction(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    {
+        var partition = _replicas.GetPartition(_topicPartition.Topic, _topicPartition.Partition);
+        if (partition is null)
+        {
+            return ErrorCode.NotCoordinator;
+        }
+        var result = partition.AppendEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit);
+        if (result.Error != ErrorCode.None)
+        {
+            _logger.LogWarning("Writing the {Marker} marker of producer {ProducerId} to {Partition} failed: {Error} {Message}",
+                commit ? "COMMIT" : "ABORT", producerId, _topicPartition, result.Error, result.ErrorMessage);
+            return result.Error;
+        }
+        _shard.ReplayEndTransactionMarker(producerId, producerEpoch, commit);
         return ErrorCode.None;
     }
 

@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Groups;
@@ -97,12 +98,52 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return shard.Executor.Submit(() => shard.CommitOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
     }
 
-    public Task<OffsetFetchResult> FetchOffsetsAsync(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics)
+    /// <summary>TxnOffsetCommit: the offsets stay pending until the transaction's marker reaches the group's partition (<see cref="CompleteTransactionAsync"/>).</summary>
+    public Task<IReadOnlyList<ErrorCode>> CommitTransactionalOffsetsAsync(TxnOffsetCommitParams commit)
+    {
+        var (shard, error) = Route(commit.GroupId);
+        if (shard is null)
+        {
+            return Task.FromResult<IReadOnlyList<ErrorCode>>(commit.Offsets.Select(_ => error).ToList());
+        }
+        var image = _metadata.Image;
+        return shard.Executor.Submit(() => shard.CommitTransactionalOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
+    }
+
+    /// <summary>
+    /// WriteTxnMarkers for a partition of <c>__consumer_offsets</c>: writes the COMMIT or ABORT marker
+    /// of the producer's transaction there (with the log's producer and coordinator epoch checks) and
+    /// replays it, which makes the transaction's offsets committed or drops them. Kafka's errors: a
+    /// partition this node has no shard for is NOT_COORDINATOR, one still loading
+    /// COORDINATOR_LOAD_IN_PROGRESS; a refused marker, the log's error (INVALID_PRODUCER_EPOCH,
+    /// TRANSACTION_COORDINATOR_FENCED).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="offsetsPartition"/> is not a partition of <c>__consumer_offsets</c>.</exception>
+    public Task<ErrorCode> CompleteTransactionAsync(TopicPartition offsetsPartition, long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    {
+        if (offsetsPartition.Topic != TopicNames.ConsumerOffsets)
+        {
+            throw new ArgumentException($"{offsetsPartition} is not a partition of {TopicNames.ConsumerOffsets}", nameof(offsetsPartition));
+        }
+        if (_shards.All is not { } shards || offsetsPartition.Partition < 0 || offsetsPartition.Partition >= shards.Count)
+        {
+            return Task.FromResult(ErrorCode.NotCoordinator);
+        }
+        var (shard, error) = _shards.Route(offsetsPartition.Partition);
+        if (shard is null)
+        {
+            return Task.FromResult(error == ErrorCode.CoordinatorLoadInProgress ? error : ErrorCode.NotCoordinator);
+        }
+        return shard.Executor.Submit(() => shard.Runtime.CompleteTransaction(producerId, producerEpoch, coordinatorEpoch, commit));
+    }
+
+    /// <summary>OffsetFetch; <paramref name="requireStable"/> (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with a transaction pending.</summary>
+    public Task<OffsetFetchResult> FetchOffsetsAsync(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false)
     {
         var (shard, error) = Route(groupId);
         return shard is null
             ? Task.FromResult(new OffsetFetchResult(error, []))
-            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics));
+            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics, requireStable));
     }
 
     public Task<OffsetDeleteResult> DeleteOffsetsAsync(string groupId, IReadOnlyList<(string Topic, int Partition)> partitions)

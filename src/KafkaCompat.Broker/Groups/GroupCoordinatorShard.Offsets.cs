@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Coordinators;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Storage;
@@ -20,40 +21,13 @@ public sealed partial class GroupCoordinatorShard
         {
             return commit.Offsets.Select(_ => groupError).ToList();
         }
-        var maxMetadata = Config.OffsetMetadataMaxBytes;
-        var errors = new ErrorCode[commit.Offsets.Count];
-        var records = new List<(byte[], byte[]?)>();
-        for (var i = 0; i < commit.Offsets.Count; i++)
-        {
-            var entry = commit.Offsets[i];
-            errors[i] = partitionError(entry);
-            if (errors[i] == ErrorCode.None && entry.Metadata is { Length: > 0 } metadata && metadata.Length > maxMetadata)
-            {
-                errors[i] = ErrorCode.OffsetMetadataTooLarge;
-            }
-            if (errors[i] == ErrorCode.None)
-            {
-                records.Add((CoordinatorRecordSerde.OffsetCommitKey(commit.GroupId, entry.Topic, entry.Partition),
-                    CoordinatorRecordSerde.OffsetCommitValue(new OffsetAndMetadata(entry.Offset, entry.LeaderEpoch, entry.Metadata ?? "", entry.CommitTimestampMs, entry.ExpireTimestampMs))));
-            }
-        }
+        var (errors, records) = OffsetRecords(commit.GroupId, commit.Offsets, partitionError);
         if (group is null && records.Count > 0)
         {
             // A simple commit to a group nobody has joined creates it (Empty, no protocol type).
             group = GetOrCreateGroup(commit.GroupId);
         }
-        var writeError = Write(records);
-        if (writeError != ErrorCode.None)
-        {
-            for (var i = 0; i < errors.Length; i++)
-            {
-                if (errors[i] == ErrorCode.None)
-                {
-                    errors[i] = writeError;
-                }
-            }
-        }
-        return errors;
+        return WithWriteError(errors, Write(records));
     }
 
     private ErrorCode ValidateCommit(OffsetCommitParams commit, out ClassicGroup? group)
@@ -88,16 +62,118 @@ public sealed partial class GroupCoordinatorShard
         return ErrorCode.None;
     }
 
-    /// <summary>OffsetFetch for one group: every committed offset when <paramref name="topics"/> is null, else the partitions asked for (-1 where none).</summary>
-    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics)
+    /// <summary>
+    /// TxnOffsetCommit: the offsets are written as one transactional batch of the producer and stay
+    /// pending (invisible to OffsetFetch) until the transaction's marker commits or aborts them
+    /// (<see cref="CoordinatorRuntime.CompleteTransaction"/>). Validated as Kafka validates a
+    /// transactional commit: v0-2 carry no member, so any commit to a live group is accepted; from v3
+    /// (KIP-447) a member id, instance id or generation must name the current member and generation.
+    /// Unlike OffsetCommit, a transactional commit is not refused while the group completes a rebalance.
+    /// </summary>
+    public IReadOnlyList<ErrorCode> CommitTransactionalOffsets(TxnOffsetCommitParams commit, Func<OffsetCommitEntry, ErrorCode> partitionError)
+    {
+        var groupError = ValidateTransactionalCommit(commit);
+        if (groupError != ErrorCode.None)
+        {
+            return commit.Offsets.Select(_ => groupError).ToList();
+        }
+        var (errors, records) = OffsetRecords(commit.GroupId, commit.Offsets, partitionError);
+        var writeError = _runtime.AppendTransactional(commit.ProducerId, commit.ProducerEpoch, records);
+        return WithWriteError(errors, writeError);
+    }
+
+    private ErrorCode ValidateTransactionalCommit(TxnOffsetCommitParams commit)
+    {
+        if (!_groups.TryGetValue(commit.GroupId, out var group))
+        {
+            // Replaying the first record creates the simple group; a generation means a member of a group that is gone.
+            return commit.GenerationId < 0 ? ErrorCode.None : ErrorCode.IllegalGeneration;
+        }
+        if (group.Is(ClassicGroupState.Dead))
+        {
+            return ErrorCode.CoordinatorNotAvailable;
+        }
+        if (commit.GenerationId < 0 && group.Is(ClassicGroupState.Empty))
+        {
+            return ErrorCode.None;
+        }
+        if (commit.GenerationId < 0 && commit.MemberId.Length == 0 && commit.GroupInstanceId is null)
+        {
+            return ErrorCode.None;
+        }
+        if (commit.GroupInstanceId is { } instanceId)
+        {
+            if (!group.StaticMembers.TryGetValue(instanceId, out var staticMemberId))
+            {
+                return ErrorCode.UnknownMemberId;
+            }
+            if (staticMemberId != commit.MemberId)
+            {
+                return ErrorCode.FencedInstanceId;
+            }
+        }
+        else if (!group.Members.ContainsKey(commit.MemberId))
+        {
+            return ErrorCode.UnknownMemberId;
+        }
+        return commit.GenerationId != group.GenerationId ? ErrorCode.IllegalGeneration : ErrorCode.None;
+    }
+
+    /// <summary>The records of a commit's valid partitions, and each partition's error (unknown partition, metadata over offset.metadata.max.bytes).</summary>
+    private (ErrorCode[] Errors, List<(byte[], byte[]?)> Records) OffsetRecords(string groupId, IReadOnlyList<OffsetCommitEntry> offsets, Func<OffsetCommitEntry, ErrorCode> partitionError)
+    {
+        var maxMetadata = Config.OffsetMetadataMaxBytes;
+        var errors = new ErrorCode[offsets.Count];
+        var records = new List<(byte[], byte[]?)>();
+        for (var i = 0; i < offsets.Count; i++)
+        {
+            var entry = offsets[i];
+            errors[i] = partitionError(entry);
+            if (errors[i] == ErrorCode.None && entry.Metadata is { Length: > 0 } metadata && metadata.Length > maxMetadata)
+            {
+                errors[i] = ErrorCode.OffsetMetadataTooLarge;
+            }
+            if (errors[i] == ErrorCode.None)
+            {
+                records.Add((CoordinatorRecordSerde.OffsetCommitKey(groupId, entry.Topic, entry.Partition),
+                    CoordinatorRecordSerde.OffsetCommitValue(new OffsetAndMetadata(entry.Offset, entry.LeaderEpoch, entry.Metadata ?? "", entry.CommitTimestampMs, entry.ExpireTimestampMs))));
+            }
+        }
+        return (errors, records);
+    }
+
+    /// <summary>The partitions that were to be written get the write's error when it failed.</summary>
+    private static ErrorCode[] WithWriteError(ErrorCode[] errors, ErrorCode writeError)
+    {
+        if (writeError != ErrorCode.None)
+        {
+            for (var i = 0; i < errors.Length; i++)
+            {
+                if (errors[i] == ErrorCode.None)
+                {
+                    errors[i] = writeError;
+                }
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>
+    /// OffsetFetch for one group: every committed offset when <paramref name="topics"/> is null, else
+    /// the partitions asked for (-1 where none). With <paramref name="requireStable"/> (v7+, KIP-447)
+    /// a partition with a pending transactional offset answers UNSTABLE_OFFSET_COMMIT instead, which
+    /// the consumer retries until the transaction ends; without it, the last committed offset.
+    /// </summary>
+    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false)
     {
         var group = _groups.GetValueOrDefault(groupId);
         var offsets = new List<FetchedOffset>();
         if (topics is null)
         {
+            // As Kafka: every committed offset; a partition with only pending offsets is not listed.
             foreach (var (tp, offset) in (IEnumerable<KeyValuePair<TopicPartition, OffsetAndMetadata>>?)group?.Offsets ?? [])
             {
-                offsets.Add(new FetchedOffset(tp.Topic, tp.Partition, offset.Offset, offset.LeaderEpoch, offset.Metadata, ErrorCode.None));
+                offsets.Add(Fetched(groupId, tp, offset, requireStable));
             }
             return new OffsetFetchResult(ErrorCode.None, offsets.OrderBy(o => o.Topic, StringComparer.Ordinal).ThenBy(o => o.Partition).ToList());
         }
@@ -105,13 +181,17 @@ public sealed partial class GroupCoordinatorShard
         {
             foreach (var partition in partitions)
             {
-                offsets.Add(group is not null && group.Offsets.TryGetValue(new TopicPartition(topic, partition), out var offset)
-                    ? new FetchedOffset(topic, partition, offset.Offset, offset.LeaderEpoch, offset.Metadata, ErrorCode.None)
-                    : new FetchedOffset(topic, partition, -1, -1, "", ErrorCode.None));
+                var tp = new TopicPartition(topic, partition);
+                offsets.Add(Fetched(groupId, tp, group is not null && group.Offsets.TryGetValue(tp, out var offset) ? offset : null, requireStable));
             }
         }
         return new OffsetFetchResult(ErrorCode.None, offsets);
     }
+
+    private FetchedOffset Fetched(string groupId, TopicPartition tp, OffsetAndMetadata? offset, bool requireStable) =>
+        requireStable && _pendingTxnOffsets.Contains(groupId, tp) ? new FetchedOffset(tp.Topic, tp.Partition, -1, -1, "", ErrorCode.UnstableOffsetCommit)
+        : offset is null ? new FetchedOffset(tp.Topic, tp.Partition, -1, -1, "", ErrorCode.None)
+        : new FetchedOffset(tp.Topic, tp.Partition, offset.Offset, offset.LeaderEpoch, offset.Metadata, ErrorCode.None);
 
     /// <summary>OffsetDelete: removes committed offsets of partitions the group no longer consumes (GROUP_SUBSCRIBED_TO_TOPIC for the others).</summary>
     public OffsetDeleteResult DeleteOffsets(string groupId, IReadOnlyList<(string Topic, int Partition)> partitions, Func<string, int, ErrorCode> partitionError)
@@ -138,7 +218,8 @@ public sealed partial class GroupCoordinatorShard
             {
                 error = ErrorCode.GroupSubscribedToTopic;
             }
-            if (error == ErrorCode.None && group.Offsets.ContainsKey(new TopicPartition(topic, partition)))
+            // As Kafka: a tombstone also when only a transaction holds an offset for the partition (it drops that too).
+            if (error == ErrorCode.None && (group.Offsets.ContainsKey(new TopicPartition(topic, partition)) || _pendingTxnOffsets.Contains(groupId, new TopicPartition(topic, partition))))
             {
                 records.Add((CoordinatorRecordSerde.OffsetCommitKey(groupId, topic, partition), null));
             }
@@ -200,7 +281,8 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.NonEmptyGroup;
         }
-        var error = Write(Tombstones(group, group.Offsets.Keys, groupToo: true));
+        // Pending transactional offsets go too (one tombstone per partition, as Kafka writes them).
+        var error = Write(Tombstones(group, group.Offsets.Keys.Union(_pendingTxnOffsets.PartitionsOf(groupId)), groupToo: true));
         if (error == ErrorCode.None)
         {
             Logger.LogInformation("Deleted group {Group}", groupId);
@@ -240,10 +322,13 @@ public sealed partial class GroupCoordinatorShard
             var gone = baseTimestamp is null
                 ? []
                 : group.Offsets
-                    .Where(o => !keep.Contains(o.Key.Topic) && (o.Value.ExpireTimestampMs is { } expire ? now >= expire : now - baseTimestamp(o.Value) >= retentionMs))
+                    .Where(o => !keep.Contains(o.Key.Topic) && (o.Value.ExpireTimestampMs is { } expire ? now >= expire : now - baseTimestamp(o.Value) >= retentionMs)
+                        && !_pendingTxnOffsets.Contains(group.GroupId, o.Key))
                     .Select(o => o.Key)
                     .ToList();
-            var removeGroup = group.Is(ClassicGroupState.Empty) && group.Members.Count == 0 && group.PendingJoinMembers.Count == 0 && group.Offsets.Count == gone.Count;
+            // As Kafka: an offset with a transaction pending on its partition, and a group with any, stay until the transactions end.
+            var removeGroup = group.Is(ClassicGroupState.Empty) && group.Members.Count == 0 && group.PendingJoinMembers.Count == 0 && group.Offsets.Count == gone.Count
+                && !_pendingTxnOffsets.Contains(group.GroupId);
             if (gone.Count == 0 && !removeGroup)
             {
                 continue;

@@ -17,7 +17,7 @@ public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfi
 /// <see cref="CoordinatorRuntime"/>: the one executor all of them run on, and the only way
 /// persisted state changes (records appended to the partition, then replayed; loading replays the
 /// partition from its log start, so restart and normal operation go through the same
-/// <see cref="Replay(CoordinatorRecord?)"/>). Every public method except <see cref="Executor"/>
+/// <see cref="Replay(CoordinatorRecord?, long, long)"/>). Every public method except <see cref="Executor"/>
 /// and <see cref="Runtime"/> must run on the executor.
 /// </summary>
 public sealed partial class GroupCoordinatorShard : ICoordinatorShard
@@ -27,7 +27,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
 
     private readonly GroupCoordinatorContext _context;
     private readonly Dictionary<string, ClassicGroup> _groups = new(StringComparer.Ordinal);
+    private const long NoProducerId = -1;
+
     private readonly CoordinatorRuntime _runtime;
+    private readonly PendingTransactionalOffsets _pendingTxnOffsets = new();
     private bool _loading;
 
     public GroupCoordinatorShard(int partitionIndex, GroupCoordinatorContext context)
@@ -75,28 +78,71 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
         }
     }
 
-    void ICoordinatorShard.Replay(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value, bool loading)
+    void ICoordinatorShard.Replay(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value, bool loading) =>
+        ((ICoordinatorShard)this).Replay(-1, NoProducerId, -1, key, value, loading);
+
+    void ICoordinatorShard.Replay(long offset, long producerId, short producerEpoch, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value, bool loading)
     {
         _loading = loading;
-        Replay(CoordinatorRecordSerde.Parse(key, value));
+        Replay(CoordinatorRecordSerde.Parse(key, value), offset, producerId);
+    }
+
+    /// <summary>
+    /// A transaction's marker: on COMMIT its pending offsets become the committed ones, each only
+    /// where its record is later than the committed offset's (a plain commit made meanwhile wins, as
+    /// in Kafka, which keeps compaction of the topic from materialising the wrong one); on ABORT
+    /// they vanish.
+    /// </summary>
+    void ICoordinatorShard.ReplayEndTransactionMarker(long producerId, short producerEpoch, bool commit)
+    {
+        if (_pendingTxnOffsets.End(producerId) is not { } pending || !commit)
+        {
+            return;
+        }
+        foreach (var ((groupId, partition), offset) in pending)
+        {
+            var group = GetOrCreateGroup(groupId);
+            if (!group.Offsets.TryGetValue(partition, out var committed) || offset.RecordOffset > committed.RecordOffset)
+            {
+                group.Offsets[partition] = offset;
+            }
+        }
     }
 
     /// <summary>Appends records to this shard's partition and replays them: the only way persisted group state (offsets, generation, assignments) changes at run time.</summary>
     private ErrorCode Write(IReadOnlyList<(byte[] Key, byte[]? Value)> records) => _runtime.Append(records);
 
-    /// <summary>Applies one record of the partition to the in-memory state (at write time and at load time alike).</summary>
-    internal void Replay(CoordinatorRecord? record)
+    /// <summary>
+    /// Applies one record of the partition, written at <paramref name="recordOffset"/>, to the
+    /// in-memory state (at write time and at load time alike). An offset commit in a transaction of
+    /// <paramref name="producerId"/> stays pending until the transaction's marker; a tombstone
+    /// removes the committed offset and every pending one of the partition.
+    /// </summary>
+    internal void Replay(CoordinatorRecord? record, long recordOffset = -1, long producerId = NoProducerId)
     {
         switch (record)
         {
             case CoordinatorRecord.OffsetCommit { Value: { } offset } commit:
-                GetOrCreateGroup(commit.GroupId).Offsets[new TopicPartition(commit.Topic, commit.Partition)] = offset;
+            {
+                // A group that only commits offsets exists as a simple group (no protocol type), as in Kafka.
+                var group = GetOrCreateGroup(commit.GroupId);
+                var partition = new TopicPartition(commit.Topic, commit.Partition);
+                if (producerId == NoProducerId)
+                {
+                    group.Offsets[partition] = offset with { RecordOffset = recordOffset };
+                }
+                else
+                {
+                    _pendingTxnOffsets.Add(producerId, commit.GroupId, partition, offset with { RecordOffset = recordOffset });
+                }
                 break;
+            }
             case CoordinatorRecord.OffsetCommit commit:
                 if (_groups.TryGetValue(commit.GroupId, out var withOffset))
                 {
                     withOffset.Offsets.Remove(new TopicPartition(commit.Topic, commit.Partition));
                 }
+                _pendingTxnOffsets.Remove(commit.GroupId, new TopicPartition(commit.Topic, commit.Partition));
                 break;
             case CoordinatorRecord.GroupMetadata { Value: { } value } metadata:
                 ApplyGroupMetadata(GetOrCreateGroup(metadata.GroupId), value);

@@ -37,6 +37,9 @@ public sealed record OffsetCommitEntry(string Topic, int Partition, long Offset,
 
 public sealed record OffsetCommitParams(string GroupId, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets);
 
+/// <summary>A TxnOffsetCommit: the offsets of the producer's transaction (v3+ adds the member, generation and instance id, KIP-447; older versions send -1, "" and null).</summary>
+public sealed record TxnOffsetCommitParams(string GroupId, long ProducerId, short ProducerEpoch, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets);
+
 /// <summary>A committed offset as OffsetFetch reports it (offset -1 and metadata "" when nothing is committed).</summary>
 public sealed record FetchedOffset(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata, Protocol.ErrorCode Error);
 

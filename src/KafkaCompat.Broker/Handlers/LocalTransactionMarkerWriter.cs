@@ -7,14 +7,14 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// The transaction coordinator's marker path to the partitions this node leads: a WriteTxnMarkers
-/// request handed to <see cref="WriteTxnMarkersHandler.Write"/> in process, the same code a
+/// request handed to <see cref="WriteTxnMarkersHandler.WriteAsync"/> in process, the same code a
 /// request from another broker's coordinator runs. UNKNOWN_TOPIC_OR_PARTITION means the topic is
 /// gone from the metadata: as Kafka's marker channel drops the partitions of a deleted topic,
 /// nothing is left to mark there and the partition counts as done.
 /// </summary>
 public sealed class LocalTransactionMarkerWriter(WriteTxnMarkersHandler handler) : ITransactionMarkerWriter
 {
-    public Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> WriteAsync(TransactionMarkers markers)
+    public async Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> WriteAsync(TransactionMarkers markers)
     {
         var marker = new WriteTxnMarkersRequestData.WritableTxnMarker
         {
@@ -27,7 +27,7 @@ public sealed class LocalTransactionMarkerWriter(WriteTxnMarkersHandler handler)
         {
             marker.Topics.Add(new WriteTxnMarkersRequestData.WritableTxnMarkerTopic { Name = topic.Key, PartitionIndexes = [.. topic.Select(tp => tp.Partition)] });
         }
-        var response = handler.Write(new WriteTxnMarkersRequestData { Markers = [marker] });
+        var response = await handler.WriteAsync(new WriteTxnMarkersRequestData { Markers = [marker] });
         var errors = new Dictionary<TopicPartition, ErrorCode>();
         foreach (var topic in response.Markers.Single().Topics)
         {
@@ -37,6 +37,6 @@ public sealed class LocalTransactionMarkerWriter(WriteTxnMarkersHandler handler)
                 errors[new TopicPartition(topic.Name, partition.PartitionIndex)] = error == ErrorCode.UnknownTopicOrPartition ? ErrorCode.None : error;
             }
         }
-        return Task.FromResult<IReadOnlyDictionary<TopicPartition, ErrorCode>>(errors);
+        return errors;
     }
 }

@@ -9,8 +9,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// OffsetFetch (key 9), versions 0-10.
 /// Partitions without a committed offset answer offset -1 and metadata "". v2+ may ask for every
 /// committed offset of the group (null topics) and has a group-level error (v0-1 get it per
-/// partition); v5+ answers the leader epoch (KIP-320); v7+ has require_stable (KIP-447: nothing is
-/// pending without transactions, so every offset is stable); v8+ asks for several groups at once
+/// partition); v5+ answers the leader epoch (KIP-320); v7+ has require_stable (KIP-447): a partition with
+/// offsets pending in an open transaction answers UNSTABLE_OFFSET_COMMIT (per partition, offset -1),
+/// which consumers retry; without it the last committed offset is answered; v8+ asks for several groups at once
 /// (KIP-709); v9+ names the member (KIP-848 consumer groups, not used by classic groups); v10 names
 /// topics by id (Kafka 4.2): an unknown id answers UNKNOWN_TOPIC_ID for its partitions, and asked for
 /// every offset, topics that no longer exist (no id to name them by) are left out.
@@ -33,7 +34,7 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator, MetadataCon
             {
                 var names = group.Topics is null ? [] : TopicsById.Names(group.Topics.Select(t => (t.Name, t.TopicId)), byId, image);
                 var topics = group.Topics?.Zip(names).Where(t => t.Second is not null).Select(t => (t.Second!, (IReadOnlyList<int>)t.First.PartitionIndexes)).ToList();
-                var result = await coordinator.FetchOffsetsAsync(group.GroupId, topics);
+                var result = await coordinator.FetchOffsetsAsync(group.GroupId, topics, request.RequireStable);
                 var groupResponse = new OffsetFetchResponseData.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)result.Error };
                 foreach (var byTopic in result.Offsets.GroupBy(o => o.Topic))
                 {
@@ -71,7 +72,7 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator, MetadataCon
         var requested = version >= 2 && request.Topics is null
             ? null
             : (request.Topics ?? []).Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList();
-        var fetched = await coordinator.FetchOffsetsAsync(request.GroupId, requested);
+        var fetched = await coordinator.FetchOffsetsAsync(request.GroupId, requested, version >= 7 && request.RequireStable);
         if (fetched.Error != ErrorCode.None)
         {
             return ErrorResponse(request, version, fetched.Error, "");

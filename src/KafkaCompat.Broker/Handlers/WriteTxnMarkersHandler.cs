@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Protocol;
@@ -9,7 +10,7 @@ namespace KafkaCompat.Broker.Handlers;
 /// <summary>
 /// WriteTxnMarkers (key 27), versions 0-1: a transaction coordinator asks the leader of each
 /// partition of a transaction to append its COMMIT or ABORT marker (KIP-98). The coordinator of
-/// this node goes through <see cref="Write"/> too (<see cref="LocalTransactionMarkerWriter"/>), so
+/// this node goes through <see cref="WriteAsync"/> too (<see cref="LocalTransactionMarkerWriter"/>), so
 /// a marker reaches the log by one path whoever sends it. Per partition, as Kafka answers: a topic
 /// or partition the metadata does not know is UNKNOWN_TOPIC_OR_PARTITION; one this node does not
 /// host (yet) NOT_LEADER_OR_FOLLOWER; the log's own checks give INVALID_PRODUCER_EPOCH (an epoch
@@ -17,17 +18,17 @@ namespace KafkaCompat.Broker.Handlers;
 /// v2 (KIP-890 part 2: markers of transaction version 2, whose epoch was bumped by EndTxn) is not
 /// served, since transaction version 2 is not.
 /// </summary>
-public sealed class WriteTxnMarkersHandler(ReplicaManager replicas, MetadataController metadata) : ApiHandler<WriteTxnMarkersRequestData, WriteTxnMarkersResponseData>
+public sealed class WriteTxnMarkersHandler(ReplicaManager replicas, MetadataController metadata, GroupCoordinator groups) : ApiHandler<WriteTxnMarkersRequestData, WriteTxnMarkersResponseData>
 {
     public override ApiKey ApiKey => ApiKey.WriteTxnMarkers;
 
     public override VersionRange Versions => new(0, 1);
 
-    protected override ValueTask<WriteTxnMarkersResponseData?> HandleAsync(RequestContext context, WriteTxnMarkersRequestData request, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<WriteTxnMarkersResponseData?>(Write(request));
+    protected override async ValueTask<WriteTxnMarkersResponseData?> HandleAsync(RequestContext context, WriteTxnMarkersRequestData request, CancellationToken cancellationToken) =>
+        await WriteAsync(request);
 
     /// <summary>Appends every marker of the request to its partitions, in request order.</summary>
-    public WriteTxnMarkersResponseData Write(WriteTxnMarkersRequestData request)
+    public async Task<WriteTxnMarkersResponseData> WriteAsync(WriteTxnMarkersRequestData request)
     {
         var response = new WriteTxnMarkersResponseData();
         var image = metadata.Image;
@@ -43,7 +44,7 @@ public sealed class WriteTxnMarkersHandler(ReplicaManager replicas, MetadataCont
                     var error = known is null || index < 0 || index >= known.Partitions.Length
                         ? ErrorCode.UnknownTopicOrPartition
                         : replicas.GetPartition(topic.Name, index) is { } partition
-                            ? Append(partition, marker)
+                            ? await AppendAsync(partition, marker)
                             : ErrorCode.NotLeaderOrFollower;
                     topicResult.Partitions.Add(new WritableTxnMarkerPartitionResult { PartitionIndex = index, ErrorCode = (short)error });
                 }
@@ -54,20 +55,25 @@ public sealed class WriteTxnMarkersHandler(ReplicaManager replicas, MetadataCont
         return response;
     }
 
-    private static ErrorCode Append(Partition partition, WriteTxnMarkersRequestData.WritableTxnMarker marker) =>
+    private async ValueTask<ErrorCode> AppendAsync(Partition partition, WriteTxnMarkersRequestData.WritableTxnMarker marker) =>
         partition.TopicPartition.Topic == TopicNames.ConsumerOffsets
-            ? AppendToOffsetsPartition(partition, marker)
+            ? await AppendToOffsetsPartitionAsync(partition, marker)
             : partition.AppendEndTxnMarker(marker.ProducerId, marker.ProducerEpoch, marker.CoordinatorEpoch, marker.TransactionResult).Error;
 
     /// <summary>
     /// The marker of a transaction that committed offsets (TxnOffsetCommit) into a partition of
-    /// <c>__consumer_offsets</c>. In Kafka the group coordinator writes it, so that the pending
-    /// offsets become visible (commit) or vanish (abort) as the marker is replayed. MERGE POINT:
-    /// route this one call to <c>GroupCoordinator.CompleteTransactionAsync</c> once the group
-    /// coordinator holds transactional offsets; until then it is appended like any marker.
+    /// <c>__consumer_offsets</c>: as in Kafka, the group coordinator writes it, so that the pending
+    /// offsets become visible (commit) or vanish (abort) as the marker is replayed. A coordinator
+    /// that is not ready (not loaded, loading, not this partition's) answers NOT_LEADER_OR_FOLLOWER,
+    /// as Kafka translates those errors for the transaction coordinator, which retries it.
     /// </summary>
-    private static ErrorCode AppendToOffsetsPartition(Partition partition, WriteTxnMarkersRequestData.WritableTxnMarker marker) =>
-        partition.AppendEndTxnMarker(marker.ProducerId, marker.ProducerEpoch, marker.CoordinatorEpoch, marker.TransactionResult).Error;
+    private async Task<ErrorCode> AppendToOffsetsPartitionAsync(Partition partition, WriteTxnMarkersRequestData.WritableTxnMarker marker)
+    {
+        var error = await groups.CompleteTransactionAsync(partition.TopicPartition, marker.ProducerId, marker.ProducerEpoch, marker.CoordinatorEpoch, marker.TransactionResult);
+        return error is ErrorCode.CoordinatorNotAvailable or ErrorCode.CoordinatorLoadInProgress or ErrorCode.NotCoordinator
+            ? ErrorCode.NotLeaderOrFollower
+            : error;
+    }
 
     protected override WriteTxnMarkersResponseData ErrorResponse(WriteTxnMarkersRequestData request, short version, ErrorCode error, string message)
     {

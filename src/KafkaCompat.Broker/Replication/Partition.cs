@@ -79,13 +79,21 @@ public sealed class Partition
 
     /// <summary>
     /// Appends batches as the leader (offsets and leader epoch written in place) and moves the high
-    /// watermark; then wakes the operations waiting on this partition. For the coordinators' own
-    /// batches: the log walks their headers itself.
+    /// watermark; then wakes the operations waiting on this partition. For batches nobody validated
+    /// (the log walks their headers itself, with the client's producer checks); the coordinators
+    /// append through <see cref="AppendAsCoordinator"/>.
     /// </summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, (LogAppendInfo?)null, null);
+    public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, null, null, fromCoordinator: false);
+
+    /// <summary>
+    /// A coordinator's own batches, transactional ones included (TxnOffsetCommit): as
+    /// <see cref="AppendAsLeader(Memory{byte})"/>, with the log's coordinator checks
+    /// (<see cref="PartitionLog.AppendAsCoordinator"/>: the producer epoch, not the sequence).
+    /// </summary>
+    public LogAppendResult AppendAsCoordinator(Memory<byte> records) => AppendAsLeader(records, null, null, fromCoordinator: true);
 
     /// <summary>A Produce's batches, with what <see cref="LogValidator"/> found in its one walk of them: the log reads no header again.</summary>
-    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo, null);
+    public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo, null, fromCoordinator: false);
 
     /// <summary>
     /// A transactional Produce's batches when transaction.partition.verification.enable is on
@@ -95,7 +103,7 @@ public sealed class Partition
     /// otherwise INVALID_TXN_STATE, so a late write can never open a transaction nobody will end.
     /// </summary>
     public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo, TransactionVerificationGuard verification) =>
-        AppendAsLeader(records, (LogAppendInfo?)appendInfo, verification);
+        AppendAsLeader(records, (LogAppendInfo?)appendInfo, verification, fromCoordinator: false);
 
     /// <summary>
     /// Before a transactional append (KIP-890 part 1): null when the producer already has a
@@ -119,7 +127,7 @@ public sealed class Partition
         }
     }
 
-    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo, TransactionVerificationGuard? verification)
+    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo, TransactionVerificationGuard? verification, bool fromCoordinator)
     {
         LogAppendResult result;
         bool moved;
@@ -132,7 +140,9 @@ public sealed class Partition
                 return new LogAppendResult(ErrorCode.InvalidTxnState, -1, -1, -1, _log.LogStartOffset, false,
                     $"The transactional records of producer {transactionalProducer} are not part of an ongoing transaction on {TopicPartition}");
             }
-            result = appendInfo is { } info ? _log.Append(records, in info, LeaderEpoch) : _log.Append(records, LeaderEpoch);
+            result = appendInfo is { } info ? _log.Append(records, in info, LeaderEpoch)
+                : fromCoordinator ? _log.AppendAsCoordinator(records, LeaderEpoch)
+                : _log.Append(records, LeaderEpoch);
             if (result.Error == ErrorCode.None && transactionalProducer >= 0)
             {
                 // The transaction is open here now; the next one is verified afresh.

@@ -126,6 +126,41 @@ internal sealed class ProducerStateManager
     }
 
     /// <summary>
+    /// A coordinator's append (<see cref="PartitionLog.AppendAsCoordinator"/>): a producer batch
+    /// older than the producer's epoch is INVALID_PRODUCER_EPOCH; its sequence is not checked,
+    /// since the coordinator writes every transactional batch with sequence 0. Markers never come
+    /// this way.
+    /// </summary>
+    public ProducerCheck CheckCoordinatorAppend(in LogAppendInfo info, out int batchIndex)
+    {
+        batchIndex = -1;
+        if (!info.HasProducerBatches)
+        {
+            return ProducerCheck.Accept;
+        }
+
+        for (int i = 0; i < info.BatchCount; i++)
+        {
+            BatchInfo batch = info[i];
+            if (!batch.HasProducerId)
+            {
+                continue;
+            }
+
+            ErrorCode error = batch.IsControl ? ErrorCode.InvalidRecord
+                : _producers.TryGetValue(batch.ProducerId, out ProducerStateEntry? entry) && batch.ProducerEpoch < entry.ProducerEpoch ? ErrorCode.InvalidProducerEpoch
+                : ErrorCode.None;
+            if (error != ErrorCode.None)
+            {
+                batchIndex = i;
+                return new ProducerCheck(error, null);
+            }
+        }
+
+        return ProducerCheck.Accept;
+    }
+
+    /// <summary>
     /// Records the idempotent batches of an append that was written from <paramref name="firstOffset"/>;
     /// <paramref name="logAppendTime"/> (else -1) replaces their timestamps on a LogAppendTime topic.
     /// </summary>

@@ -78,7 +78,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance) { HoldLoading = hold };
         Coordinator.Start();
         Broker = broker;
-        var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(Replicas, Metadata));
+        var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(Replicas, Metadata, Coordinator));
         Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,
             new ProducerIdManager(Metadata).NextProducerId, markers, () => 0));
         Transactions.Start();

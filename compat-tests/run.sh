@@ -137,6 +137,7 @@ clients=(
   "kcat-librdkafka-2.0.2|/usr/bin/python3 clients/python/kcat_driver.py"
   "kcat-librdkafka-2.15.1|env LD_LIBRARY_PATH=$deps/librdkafka /usr/bin/python3 clients/python/kcat_driver.py"
   "confluent-kafka-python|/usr/bin/python3 clients/python/confluent_python.py"
+  "confluent-kafka-python-librdkafka-2.15.1|env LD_LIBRARY_PATH=$deps/librdkafka /usr/bin/python3 clients/python/confluent_python.py"
   "kafka-python|/usr/bin/python3 clients/python/kafka_python_driver.py"
   "kafka-python-api-0.10.1|env KAFKA_PYTHON_API_VERSION=0.10.1 /usr/bin/python3 clients/python/kafka_python_driver.py"
   "kafka-python-api-0.11|env KAFKA_PYTHON_API_VERSION=0.11 /usr/bin/python3 clients/python/kafka_python_driver.py"

@@ -174,6 +174,39 @@ public sealed class TransactionTests
         Assert.That(Values("uncommitted"), Is.EqualTo(Transaction("first").Concat(Transaction("aborted")).Concat(Transaction("second"))), run.StandardError);
     }
 
+    [Test]
+    public async Task ATransactionLeftOpenPastItsTimeoutIsAbortedByTheBroker()
+    {
+        // The coordinator looks for timed-out transactions every 200 ms here (Kafka's default: 10 s).
+        await using var broker = await InProcessBroker.StartAsync("transaction.abort.timed.out.transaction.cleanup.interval.ms=200");
+        const string topic = "txn-timeout";
+        await CreateTopicAsync(broker.BootstrapServers, topic, 1);
+        var partition = new TopicPartition(topic, 0);
+
+        // librdkafka wants its socket and message timeouts within the transaction timeout.
+        using (var abandoning = Producer(broker.BootstrapServers, c => (c.TransactionalId, c.TransactionTimeoutMs, c.SocketTimeoutMs, c.MessageTimeoutMs) = ("timeout-tx", 2000, 2000, 2000)))
+        {
+            abandoning.InitTransactions(Timeout);
+            abandoning.BeginTransaction();
+            await ProduceAsync(abandoning, [partition], "abandoned", 4);
+            // Well past the 2 s timeout and many coordinator checks; nothing the producer does ends it.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var error = Assert.Catch<KafkaException>(() => abandoning.CommitTransaction(Timeout), "the broker aborted the transaction and bumped the epoch: its commit cannot succeed");
+            TestContext.Out.WriteLine($"commit after the timeout: {error!.Error.Code} {error.Error.Reason}");
+        }
+
+        List<(int Partition, string Value)> after;
+        using (var next = TransactionalProducer(broker.BootstrapServers, "timeout-tx"))
+        {
+            next.InitTransactions(Timeout);
+            next.BeginTransaction();
+            after = await ProduceAsync(next, [partition], "after", 3);
+            next.CommitTransaction(Timeout);
+        }
+        var readCommitted = ReadFromBeginning(broker.BootstrapServers, [partition], after.Count, configure: c => c.IsolationLevel = IsolationLevel.ReadCommitted);
+        Assert.That(readCommitted.Select(r => Text(r.Message.Value)), Is.EqualTo(after.Select(s => s.Value)), "the timed-out transaction's records were aborted");
+    }
+
     private static IProducer<byte[]?, byte[]?> TransactionalProducer(string bootstrap, string transactionalId) =>
         Producer(bootstrap, c => c.TransactionalId = transactionalId);
 

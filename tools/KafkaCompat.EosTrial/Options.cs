@@ -46,8 +46,8 @@ public sealed class Options
 
     public const string Usage = """
         usage: kafkacompat-eos-trial trial --server path/to/kafkacompat.dll [--librdkafka .deps/librdkafka/librdkafka.so.1]
-                   [--records 2000] [--faults 10] [--broker-every 4] [--batch 20] [--seed 1] [--catch-up-s 180]
+                   [--records 3000] [--faults 10] [--broker-every 4] [--batch 20] [--dwell-ms 50] [--seed 1] [--catch-up-s 180]
                kafkacompat-eos-trial process --bootstrap host:port --input T --output T --group G --transactional-id X
-                   [--batch 20] [--librdkafka ...]   (the application the trial kills; runs until killed)
+                   [--batch 20] [--dwell-ms 0] [--librdkafka ...]   (the application the trial kills; runs until killed)
         """;
 }

@@ -3,12 +3,17 @@ using Confluent.Kafka;
 
 namespace KafkaCompat.EosTrial;
 
-public sealed record ProcessorSettings(string Bootstrap, string Input, string Output, string Group, string TransactionalId, int Batch)
+/// <summary>
+/// What the application reads and writes. <c>DwellMs</c>: how long each transaction stays open
+/// after its records are sent, before its offsets and commit (the window in which a kill leaves a
+/// transaction for the coordinator to abort).
+/// </summary>
+public sealed record ProcessorSettings(string Bootstrap, string Input, string Output, string Group, string TransactionalId, int Batch, int DwellMs)
 {
     public static ProcessorSettings From(Options o)
     {
         var settings = new ProcessorSettings(o.Required("bootstrap"), o.Required("input"), o.Required("output"), o.Required("group"),
-            o.Required("transactional-id"), o.Int("batch", 20));
+            o.Required("transactional-id"), o.Int("batch", 20), o.Int("dwell-ms", 0));
         o.EnsureAllRead();
         return settings;
     }
@@ -17,7 +22,7 @@ public sealed record ProcessorSettings(string Bootstrap, string Input, string Ou
     public IEnumerable<string> ToArgs(string librdkafka) =>
     [
         "process", "--bootstrap", Bootstrap, "--input", Input, "--output", Output, "--group", Group,
-        "--transactional-id", TransactionalId, "--batch", $"{Batch}", "--librdkafka", librdkafka,
+        "--transactional-id", TransactionalId, "--batch", $"{Batch}", "--dwell-ms", $"{DwellMs}", "--librdkafka", librdkafka,
     ];
 }
 
@@ -68,7 +73,7 @@ public static class Processor
                 }
                 if (batch.Count > 0)
                 {
-                    Transform(producer, consumer, s.Output, batch);
+                    Transform(producer, consumer, s, batch);
                     Console.WriteLine($"committed {batch.Count}");
                 }
             }
@@ -84,7 +89,7 @@ public static class Processor
         }
     }
 
-    private static void Transform(IProducer<byte[]?, byte[]?> producer, IConsumer<byte[]?, byte[]?> consumer, string output, List<ConsumeResult<byte[]?, byte[]?>> batch)
+    private static void Transform(IProducer<byte[]?, byte[]?> producer, IConsumer<byte[]?, byte[]?> consumer, ProcessorSettings s, List<ConsumeResult<byte[]?, byte[]?>> batch)
     {
         producer.BeginTransaction();
         Error? failed = null;
@@ -92,9 +97,11 @@ public static class Processor
         {
             var value = Encoding.UTF8.GetBytes("out-" + Encoding.UTF8.GetString(r.Message.Value ?? []));
             var headers = new Headers { { "in-offset", Encoding.UTF8.GetBytes($"{r.Offset.Value}") } };
-            producer.Produce(new TopicPartition(output, r.Partition), new Message<byte[]?, byte[]?> { Key = r.Message.Key, Value = value, Headers = headers },
+            producer.Produce(new TopicPartition(s.Output, r.Partition), new Message<byte[]?, byte[]?> { Key = r.Message.Key, Value = value, Headers = headers },
                 report => failed ??= report.Error.IsError ? report.Error : null);
         }
+        producer.Flush(TimeSpan.FromSeconds(30));
+        Thread.Sleep(s.DwellMs);
         var offsets = batch.GroupBy(r => r.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Max(r => r.Offset.Value) + 1)).ToList();
         producer.SendOffsetsToTransaction(offsets, consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
         // CommitTransaction flushes the records first; a failed delivery makes it throw.

@@ -6,12 +6,12 @@ using Confluent.Kafka.Admin;
 
 namespace KafkaCompat.EosTrial;
 
-public sealed record TrialSettings(string Server, string Librdkafka, int Records, int Faults, int BrokerEvery, int Batch, int Seed, int CatchUpSeconds)
+public sealed record TrialSettings(string Server, string Librdkafka, int Records, int Faults, int BrokerEvery, int Batch, int DwellMs, int Seed, int CatchUpSeconds)
 {
     public static TrialSettings From(Options o, string librdkafka)
     {
-        var settings = new TrialSettings(Path.GetFullPath(o.Required("server")), librdkafka, o.Int("records", 2000), o.Int("faults", 10),
-            o.Int("broker-every", 4), o.Int("batch", 20), o.Int("seed", 1), o.Int("catch-up-s", 180));
+        var settings = new TrialSettings(Path.GetFullPath(o.Required("server")), librdkafka, o.Int("records", 3000), o.Int("faults", 10),
+            o.Int("broker-every", 4), o.Int("batch", 20), o.Int("dwell-ms", 50), o.Int("seed", 1), o.Int("catch-up-s", 180));
         o.EnsureAllRead();
         return settings;
     }
@@ -43,7 +43,7 @@ public static class Trial
             "group.initial.rebalance.delay.ms=0", "offsets.topic.num.partitions=5", "transaction.state.log.num.partitions=5",
         ];
         using var broker = new ChildProcess("broker", s.Server, overrides.SelectMany(o => new[] { "--override", o }).ToList(), Path.Combine(work, "broker.log"));
-        var processor = new ProcessorSettings(bootstrap, Input, Output, Group, "eos-app-tx", s.Batch);
+        var processor = new ProcessorSettings(bootstrap, Input, Output, Group, "eos-app-tx", s.Batch, s.DwellMs);
         using var app = new ChildProcess("app", typeof(Trial).Assembly.Location, processor.ToArgs(s.Librdkafka).ToList(), Path.Combine(work, "app.log"));
         var clock = Stopwatch.StartNew();
         var exits = new List<int>();

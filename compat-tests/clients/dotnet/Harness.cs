@@ -66,7 +66,7 @@ public static class Harness
             : throw new MismatchException($"expected {testCase.ExpectedError}, got {text}");
     }
 
-    private static string Show<T>(T value) => value is System.Collections.IEnumerable list and not string
+    public static string Show<T>(T value) => value is System.Collections.IEnumerable list and not string
         ? "[" + string.Join(", ", list.Cast<object>()) + "]"
         : $"{value}";
 
@@ -161,6 +161,17 @@ public static class Harness
         }
         return CheckRecords(sent, [.. first, .. second]) + $"; first consumer committed {k}, the second resumed there";
     }
+
+    /// <summary>Scenario 10: the recipe cut into thirds, sent as a committed, an aborted and a committed transaction.</summary>
+    public static (List<TestRecord> First, List<TestRecord> Aborted, List<TestRecord> Last) TransactionThirds(List<TestRecord> sent)
+    {
+        var third = sent.Count / 3;
+        return (sent[..third], sent[third..(2 * third)], sent[(2 * third)..]);
+    }
+
+    /// <summary>Scenario 11: each record as the transform writes it (value "out-" + value; key, headers and timestamp kept).</summary>
+    public static List<TestRecord> Transformed(IEnumerable<TestRecord> sent) =>
+        sent.Select(r => r with { Value = Encoding.UTF8.GetBytes("out-" + (r.Value is null ? "" : Encoding.UTF8.GetString(r.Value))) }).ToList();
 
     public static async Task WaitUntil(string what, Func<bool> condition, int timeoutMs = 15000)
     {

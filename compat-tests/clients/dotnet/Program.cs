@@ -22,6 +22,8 @@ await Harness.Run(version, new Dictionary<string, Func<Context, TestCase, Task<s
     ["messageTooLarge"] = Drivers.MessageTooLarge,
     ["deleteTopic"] = Drivers.DeleteTopic,
     ["consumerGroup"] = Drivers.ConsumerGroup,
+    ["transactions"] = Drivers.Transactions,
+    ["exactlyOnce"] = Drivers.ExactlyOnce,
 });
 
 internal static class Drivers
@@ -53,6 +55,11 @@ internal static class Drivers
     private static async Task<ProduceException<byte[]?, byte[]?>?> Produce(ProducerConfig config, string topic, IEnumerable<TestRecord> records)
     {
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
+        return await Produce(producer, topic, records);
+    }
+
+    private static async Task<ProduceException<byte[]?, byte[]?>?> Produce(IProducer<byte[]?, byte[]?> producer, string topic, IEnumerable<TestRecord> records)
+    {
         var deliveries = records.Select(r =>
         {
             var headers = new Headers();
@@ -89,7 +96,7 @@ internal static class Drivers
     };
 
     /// <summary>Every partition from the beginning with Assign(), until each reports end of partition (30 s at most).</summary>
-    private static List<TestRecord> ConsumeAll(Context ctx, string topic, int fetchMaxBytes = 52428800)
+    private static List<TestRecord> ConsumeAll(Context ctx, string topic, int fetchMaxBytes = 52428800, IsolationLevel isolation = IsolationLevel.ReadCommitted)
     {
         var config = new ConsumerConfig
         {
@@ -98,6 +105,7 @@ internal static class Drivers
             EnableAutoCommit = false,
             EnablePartitionEof = true,
             FetchMaxBytes = fetchMaxBytes,
+            IsolationLevel = isolation,
         };
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
         using var admin = Admin(ctx);
@@ -267,5 +275,134 @@ internal static class Drivers
         }
         await Harness.WaitUntil($"{topic} gone from the topic list", () => !TopicNames(ctx).Contains(topic));
         return "deleted and gone from the topic list";
+    }
+
+    /// <summary>Scenario 10: three transactions from one transactional producer (commit, abort, commit), read back at both isolation levels.</summary>
+    public static async Task<string> Transactions(Context ctx, TestCase testCase)
+    {
+        var topic = ctx.Topic(testCase);
+        await Create(ctx, topic, testCase.Int("partitions"));
+        var sent = Harness.Recipe(testCase, ctx.Client);
+        var (first, aborted, last) = Harness.TransactionThirds(sent);
+        var config = ProducerConfig(ctx.Bootstrap);
+        config.TransactionalId = $"tx.{topic}";
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build())
+        {
+            producer.InitTransactions(TimeSpan.FromSeconds(20));
+            foreach (var (records, commit) in new[] { (first, true), (aborted, false), (last, true) })
+            {
+                producer.BeginTransaction();
+                if (await Produce(producer, topic, records) is { } error)
+                {
+                    throw new MismatchException($"delivery failed: {error.Error.Code} {error.Error.Reason}");
+                }
+                if (commit)
+                {
+                    producer.CommitTransaction(TimeSpan.FromSeconds(20));
+                }
+                else
+                {
+                    producer.AbortTransaction(TimeSpan.FromSeconds(20));
+                }
+            }
+        }
+        var committed = Harness.CheckRecords([.. first, .. last], ConsumeAll(ctx, topic, isolation: IsolationLevel.ReadCommitted));
+        var all = Harness.CheckRecords(sent, ConsumeAll(ctx, topic, isolation: IsolationLevel.ReadUncommitted));
+        return $"read_committed: {committed}; read_uncommitted: {all}";
+    }
+
+    /// <summary>
+    /// Scenario 11, one session: consume the input in the group (read_committed) and write each
+    /// batch's transform with its offsets in one transaction; the last batch is aborted when
+    /// <paramref name="abortLast"/>. Stops after <paramref name="limit"/> records, then (when not
+    /// aborting) polls 1 s more to catch records it should not get. Returns the records committed and
+    /// the records that came after the limit.
+    /// </summary>
+    private static (int Committed, int Extra) TransformSession(Context ctx, TestCase testCase, string input, string output, int limit, bool abortLast)
+    {
+        var batchSize = testCase.Int("batch");
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+        {
+            BootstrapServers = ctx.Bootstrap,
+            GroupId = $"group.{input}",
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            SessionTimeoutMs = 10000,
+        }).Build();
+        var config = ProducerConfig(ctx.Bootstrap);
+        config.TransactionalId = $"tx.{input}";
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
+        producer.InitTransactions(TimeSpan.FromSeconds(20));
+        consumer.Subscribe(input);
+        var batch = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var (committed, extra) = (0, 0);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (committed < limit && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
+            {
+                batch.Add(result);
+            }
+            var consumed = committed + batch.Count;
+            if (batch.Count == 0 || (batch.Count < batchSize && consumed < limit))
+            {
+                continue;
+            }
+            producer.BeginTransaction();
+            foreach (var r in batch)
+            {
+                producer.Produce(new TopicPartition(output, r.Partition), new Message<byte[]?, byte[]?>
+                {
+                    Key = r.Message.Key,
+                    Value = System.Text.Encoding.UTF8.GetBytes("out-" + (r.Message.Value is null ? "" : System.Text.Encoding.UTF8.GetString(r.Message.Value))),
+                    Headers = r.Message.Headers,
+                    Timestamp = r.Message.Timestamp,
+                });
+            }
+            var offsets = batch.GroupBy(r => r.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Max(r => r.Offset.Value) + 1));
+            producer.SendOffsetsToTransaction(offsets, consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(20));
+            if (abortLast && consumed == limit)
+            {
+                producer.AbortTransaction(TimeSpan.FromSeconds(20));
+                break;
+            }
+            producer.CommitTransaction(TimeSpan.FromSeconds(20));
+            committed = consumed;
+            batch.Clear();
+        }
+        var grace = DateTime.UtcNow.AddSeconds(1);
+        while (!abortLast && DateTime.UtcNow < grace)
+        {
+            extra += consumer.Consume(TimeSpan.FromMilliseconds(100)) is null ? 0 : 1;
+        }
+        consumer.Close();
+        return (committed, extra);
+    }
+
+    public static async Task<string> ExactlyOnce(Context ctx, TestCase testCase)
+    {
+        var input = ctx.Topic(testCase);
+        var output = input + ".out";
+        var partitions = testCase.Int("partitions");
+        await Create(ctx, input, partitions);
+        await Create(ctx, output, partitions);
+        var sent = Harness.Recipe(testCase, ctx.Client);
+        if (await Produce(ProducerConfig(ctx.Bootstrap), input, sent) is { } error)
+        {
+            throw new MismatchException($"delivery failed: {error.Error.Code} {error.Error.Reason}");
+        }
+        var batch = testCase.Int("batch");
+        var first = await Task.Run(() => TransformSession(ctx, testCase, input, output, 3 * batch, abortLast: true));
+        Harness.Expect("records the first session committed", 2 * batch, first.Committed);
+        var second = await Task.Run(() => TransformSession(ctx, testCase, input, output, sent.Count - 2 * batch, abortLast: false));
+        Harness.Expect("records the second session committed, and any it got past them", (sent.Count - 2 * batch, 0), second);
+        var check = Harness.CheckRecords(Harness.Transformed(sent), ConsumeAll(ctx, output));
+
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = ctx.Bootstrap, GroupId = $"group.{input}" }).Build();
+        var tps = Enumerable.Range(0, partitions).Select(p => new TopicPartition(input, p)).ToList();
+        var ends = tps.Select(tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value).ToList();
+        Harness.Expect("the group's committed offsets", ends, consumer.Committed(tps, TimeSpan.FromSeconds(10)).Select(o => o.Offset.Value).ToList());
+        return $"output: {check}; offsets committed at the input's end {Harness.Show(ends)}";
     }
 }

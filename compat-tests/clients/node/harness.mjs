@@ -125,6 +125,9 @@ export function context () {
   return ctx
 }
 
+// The errors an AggregateError wraps (platformatic reports a broker's error codes there), one level deep.
+const causes = (e) => (e.errors?.length ? ` [${e.errors.map((c) => `${c.message}${c.apiCode !== undefined ? ` (error code ${c.apiCode})` : ''}`).join('; ')}]` : '')
+
 // Runs every case with this client's drivers and appends one result line per case to COMPAT_RESULTS.
 export async function run (version, drivers) {
   const ctx = context()
@@ -144,7 +147,7 @@ export async function run (version, drivers) {
       } catch (e) {
         if (e instanceof Unsupported) [status, detail] = ['unsupported', e.message]
         else if (e instanceof Mismatch) [status, detail] = ['fail', e.message]
-        else [status, detail] = ['fail', `${e.name}${e.type ? ` ${e.type}` : ''}: ${e.message} ${(e.stack ?? '').split('\n').find((l) => l.includes('compat-tests/clients')) ?? ''}`.trim()]
+        else [status, detail] = ['fail', `${e.name}${e.type ? ` ${e.type}` : ''}: ${e.message}${causes(e)} ${(e.stack ?? '').split('\n').find((l) => l.includes('compat-tests/clients')) ?? ''}`.trim()]
       } finally {
         clearTimeout(timer)
       }
@@ -166,4 +169,37 @@ export function checkGroup (testCase, sent, first, second) {
     throw new Mismatch(`records read by the second consumer of the group: expected ${sent.length - k} (from the committed offsets on), got ${second.length} (${again} of them already consumed and committed by the first)`)
   }
   return `${checkRecords(sent, [...first, ...second])}; first consumer committed ${k}, the second resumed there`
+}
+
+// Scenario 10: the recipe cut into thirds, sent as a committed, an aborted and a committed transaction.
+export function transactionThirds (sent) {
+  const third = Math.floor(sent.length / 3)
+  return [sent.slice(0, third), sent.slice(third, 2 * third), sent.slice(2 * third)]
+}
+
+// Scenario 11: each record as the transform writes it (value 'out-' + value; key, headers and timestamp kept).
+export function transformed (sent) {
+  return sent.map((r) => ({ ...r, value: Buffer.concat([Buffer.from('out-'), r.value ?? Buffer.alloc(0)]) }))
+}
+
+/**
+ * Scenario 11, the same in every JavaScript driver, through the client's own functions:
+ * create, produce, transformSession(ctx, testCase, source, sink, limit, abortLast) -> {committed, extra},
+ * readCommitted(ctx, topic, expected) -> records, and offsets(ctx, source, groupId) -> {ends, committed}.
+ */
+export async function exactlyOnce (client, ctx, testCase) {
+  const source = ctx.topic(testCase)
+  const sink = `${source}.out`
+  await client.create(ctx, source, testCase.partitions)
+  await client.create(ctx, sink, testCase.partitions)
+  const sent = recipe(testCase, ctx.client)
+  await client.produce(ctx, source, sent)
+  const first = await client.transformSession(ctx, testCase, source, sink, 3 * testCase.batch, true)
+  expect('records the first session committed', 2 * testCase.batch, first.committed)
+  const second = await client.transformSession(ctx, testCase, source, sink, sent.length - 2 * testCase.batch, false)
+  expect('records the second session committed, and any it got past them', [sent.length - 2 * testCase.batch, 0], [second.committed, second.extra])
+  const check = checkRecords(transformed(sent), await client.readCommitted(ctx, sink, sent.length))
+  const { ends, committed } = await client.offsets(ctx, source, `group.${source}`)
+  expect("the group's committed offsets", ends, committed)
+  return `output: ${check}; offsets committed at the input's end ${JSON.stringify(ends)}`
 }

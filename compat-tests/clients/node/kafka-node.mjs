@@ -163,6 +163,14 @@ const drivers = {
 
   async deleteTopic () {
     throw new Unsupported('kafka-node 5.0.0 has no DeleteTopics (its protocol table has none)')
+  },
+
+  async transactions () {
+    throw new Unsupported('kafka-node 5.0.0 has no transactional producer (no InitProducerId, legacy message sets only)')
+  },
+
+  exactlyOnce (ctx, testCase) {
+    return drivers.transactions(ctx, testCase)
   }
 }
 

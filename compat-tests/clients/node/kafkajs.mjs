@@ -34,16 +34,13 @@ function headerObject (headers) {
   return object
 }
 
+const messages = (records) => records.map((r) => ({ key: r.key, value: r.value, headers: headerObject(r.headers), timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) }))
+
 async function produce (ctx, topic, records, { bootstrap, compression, idempotent = false } = {}) {
   const producer = kafka(ctx, bootstrap).producer({ idempotent, maxInFlightRequests: idempotent ? 1 : undefined, allowAutoTopicCreation: false })
   await producer.connect()
   try {
-    await producer.send({
-      topic,
-      acks: -1,
-      compression,
-      messages: records.map((r) => ({ key: r.key, value: r.value, headers: headerObject(r.headers), timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) }))
-    })
+    await producer.send({ topic, acks: -1, compression, messages: messages(records) })
   } finally {
     await producer.disconnect()
   }
@@ -81,8 +78,8 @@ async function consumeAll (ctx, topic, maxBytes = 1048576) {
 
 // One consumer of the group: subscribe, run, commit each record consumed (when `commit`) until
 // `limit` records; the last session waits 1 s past the expected count to catch repeats; 30 s at most.
-async function groupSession (ctx, topic, groupId, limit, commit, expected) {
-  const consumer = kafka(ctx).consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, retry: { retries: 2 } })
+async function groupSession (ctx, topic, groupId, limit, commit, expected, readUncommitted = false) {
+  const consumer = kafka(ctx).consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, retry: { retries: 2 }, readUncommitted })
   await consumer.connect()
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
@@ -104,6 +101,60 @@ async function groupSession (ctx, topic, groupId, limit, commit, expected) {
     return got
   } finally {
     await consumer.disconnect()
+  }
+}
+
+// Scenario 11, one session: eachMessage gathers batches of testCase.batch records (fewer only at
+// `limit`), each written with its offsets in one transaction; the last one aborted when
+// `abortLast`. After `limit` records: 1 s more to count records that should not come.
+async function transformSession (ctx, testCase, source, sink, limit, abortLast) {
+  const client = kafka(ctx)
+  const groupId = `group.${source}`
+  const consumer = client.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, retry: { retries: 2 } })
+  const producer = client.producer({ transactionalId: `tx.${source}`, idempotent: true, maxInFlightRequests: 1 })
+  await consumer.connect()
+  await producer.connect()
+  try {
+    await consumer.subscribe({ topics: [source], fromBeginning: true })
+    const state = { committed: 0, extra: 0, batch: [], stopped: false }
+    let done
+    const finished = new Promise((resolve) => { done = resolve })
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message: m }) => {
+        if (state.stopped) { state.extra++; return }
+        state.batch.push({ partition, m })
+        const consumed = state.committed + state.batch.length
+        if (state.batch.length < testCase.batch && consumed < limit) return
+        const transaction = await producer.transaction()
+        await transaction.send({
+          topic: sink,
+          acks: -1,
+          messages: state.batch.map(({ partition, m }) => ({ partition, key: m.key, value: Buffer.concat([Buffer.from('out-'), m.value ?? Buffer.alloc(0)]), headers: m.headers, timestamp: m.timestamp }))
+        })
+        // Within a partition offsets only grow: the last record of each is its next offset to consume.
+        const offsets = new Map(state.batch.map(({ partition, m }) => [partition, String(BigInt(m.offset) + 1n)]))
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: source, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) }] })
+        if (abortLast && consumed === limit) {
+          await transaction.abort()
+          state.stopped = true
+          done()
+          return
+        }
+        await transaction.commit()
+        state.committed = consumed
+        state.batch = []
+        if (consumed === limit) {
+          state.stopped = true
+          setTimeout(done, 1000)
+        }
+      }
+    })
+    await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 30000))])
+    return state
+  } finally {
+    await consumer.disconnect()
+    await producer.disconnect()
   }
 }
 
@@ -159,6 +210,46 @@ const drivers = {
     const second = await groupSession(ctx, topic, groupId, sent.length, false, sent.length - testCase.commitFirst)
     return harness.checkGroup(testCase, sent, first, second)
   },
+
+  // Scenario 10: producer.transaction() three times (commit, abort, commit); read back by group
+  // consumers, one with readUncommitted false (kafkajs's default: read_committed), one with true.
+  async transactions (ctx, testCase) {
+    const topic = ctx.topic(testCase)
+    await create(ctx, topic, testCase.partitions)
+    const sent = harness.recipe(testCase, ctx.client)
+    const [first, aborted, last] = harness.transactionThirds(sent)
+    const producer = kafka(ctx).producer({ transactionalId: `tx.${topic}`, idempotent: true, maxInFlightRequests: 1 })
+    await producer.connect()
+    try {
+      for (const [records, commit] of [[first, true], [aborted, false], [last, true]]) {
+        const transaction = await producer.transaction()
+        await transaction.send({ topic, acks: -1, messages: messages(records) })
+        await (commit ? transaction.commit() : transaction.abort())
+      }
+    } finally {
+      await producer.disconnect()
+    }
+    const committed = [...first, ...last]
+    const readCommitted = await groupSession(ctx, topic, `committed.${topic}`, Infinity, false, committed.length)
+    const readUncommitted = await groupSession(ctx, topic, `uncommitted.${topic}`, Infinity, false, sent.length, true)
+    return `read_committed: ${harness.checkRecords(committed, readCommitted)}; read_uncommitted: ${harness.checkRecords(sent, readUncommitted)}`
+  },
+
+  // Scenario 11: consumer.run's eachMessage gathers a batch; producer.transaction() writes its
+  // transform and transaction.sendOffsets() its offsets; two sessions of the group (see scenarios.json).
+  exactlyOnce: (ctx, testCase) => harness.exactlyOnce({
+    create,
+    produce,
+    transformSession,
+    readCommitted: (ctx, topic, expected) => groupSession(ctx, topic, `check.${topic}`, Infinity, false, expected),
+    offsets: (ctx, source, groupId) => withAdmin(ctx, async (admin) => {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [source] })
+      return {
+        ends: (await admin.fetchTopicOffsets(source)).sort((a, b) => a.partition - b.partition).map((p) => p.high),
+        committed: offsets.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset)
+      }
+    })
+  }, ctx, testCase),
 
   async deleteTopic (ctx, testCase) {
     const topic = ctx.topic(testCase)

@@ -6,7 +6,7 @@ import * as harness from './harness.mjs'
 import { Mismatch, Unsupported } from './harness.mjs'
 
 const lib = await harness.importDep('@platformatic/kafka', 'dist/index.js')
-const { Admin, Producer, Consumer, ProduceAcks, MessagesStreamModes, MessagesStreamFallbackModes } = lib
+const { Admin, Producer, Consumer, ProduceAcks, MessagesStreamModes, MessagesStreamFallbackModes, FetchIsolationLevels } = lib
 const { compressionsAlgorithms } = await harness.importDep('@platformatic/kafka', 'dist/protocol/compression.js')
 const version = (await harness.importDep('@platformatic/kafka', 'dist/version.js')).version
 
@@ -22,12 +22,12 @@ const create = (ctx, topic, partitions, configs = []) =>
 // Headers as a Map keyed by Buffer: each Buffer is its own key, so a repeated name stays repeated.
 const headerMap = (headers) => new Map(headers.map(([name, value]) => [Buffer.from(name), value]))
 
+const messages = (topic, records) =>
+  records.map((r) => ({ topic, key: r.key ?? undefined, value: r.value ?? undefined, headers: headerMap(r.headers), timestamp: r.timestamp === undefined ? undefined : BigInt(r.timestamp) }))
+
 async function produce (ctx, topic, records, { bootstrap, compression, idempotent = false } = {}) {
   return using(new Producer({ ...base(ctx, bootstrap), idempotent, compression, autocreateTopics: false }), (producer) =>
-    producer.send({
-      acks: ProduceAcks.ALL,
-      messages: records.map((r) => ({ topic, key: r.key ?? undefined, value: r.value ?? undefined, headers: headerMap(r.headers), timestamp: r.timestamp === undefined ? undefined : BigInt(r.timestamp) }))
-    }))
+    producer.send({ acks: ProduceAcks.ALL, messages: messages(topic, records) }))
 }
 
 // Every partition from offset 0 up to its high watermark, one Fetch per round.
@@ -66,8 +66,8 @@ async function consumeAll (ctx, topic, partitionMaxBytes = 1048576) {
 // One consumer of the group: consume from the committed offsets (earliest without one), commit each
 // record taken (when `commit`) until `limit` records; the last session waits 1 s past the expected
 // count to catch repeats; 30 s at most.
-async function groupSession (ctx, topic, groupId, limit, commit, expected) {
-  return using(new Consumer({ ...base(ctx), groupId, sessionTimeout: 10000, heartbeatInterval: 1000 }), async (consumer) => {
+async function groupSession (ctx, topic, groupId, limit, commit, expected, isolationLevel = FetchIsolationLevels.READ_COMMITTED) {
+  return using(new Consumer({ ...base(ctx), groupId, sessionTimeout: 10000, heartbeatInterval: 1000, isolationLevel }), async (consumer) => {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false, maxWaitTime: 200 })
     const got = []
     const deadline = Date.now() + 30000
@@ -89,6 +89,54 @@ async function groupSession (ctx, topic, groupId, limit, commit, expected) {
     }
     return got
   })
+}
+
+// Scenario 11, one session: the group's stream (read_committed) gathers batches of testCase.batch
+// records (fewer only at `limit`); each is written in one transaction with addConsumer() and
+// addOffset() of its last record per partition; the last one aborted when `abortLast`. After
+// `limit` records: 1 s more to count records that should not come.
+async function transformSession (ctx, testCase, source, sink, limit, abortLast) {
+  const groupId = `group.${source}`
+  return using(new Consumer({ ...base(ctx), groupId, sessionTimeout: 10000, heartbeatInterval: 1000 }), (consumer) =>
+    // producerId/producerEpoch -1: platformatic 1.35.0 otherwise sends InitProducerId v5 with
+    // producer id 0 and epoch 0 (KIP-360's fields for a producer that already has an id), and
+    // Kafka fences that (PRODUCER_FENCED) once the transactional id has another producer id, as
+    // it has in the second session; -1/-1 is what a new producer instance of Kafka's clients sends.
+    using(new Producer({ ...base(ctx), idempotent: true, transactionalId: `tx.${source}`, autocreateTopics: false, producerId: -1n, producerEpoch: -1 }), async (producer) => {
+      const stream = await consumer.consume({ topics: [source], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false, maxWaitTime: 200 })
+      const state = { committed: 0, extra: 0 }
+      let batch = []
+      const deadline = Date.now() + 30000
+      let grace
+      const timer = setInterval(() => { if (Date.now() > (grace ?? deadline)) stream.close().catch(() => {}) }, 100)
+      try {
+        for await (const m of stream) {
+          if (grace !== undefined) { state.extra++; continue }
+          batch.push(m)
+          const consumed = state.committed + batch.length
+          if (batch.length < testCase.batch && consumed < limit) continue
+          const transaction = await producer.beginTransaction()
+          await transaction.send({
+            acks: ProduceAcks.ALL,
+            messages: batch.map((r) => ({ topic: sink, partition: r.partition, key: r.key ?? undefined, value: Buffer.concat([Buffer.from('out-'), r.value ?? Buffer.alloc(0)]), headers: r.headers, timestamp: r.timestamp }))
+          })
+          await transaction.addConsumer(consumer)
+          for (const last of new Map(batch.map((r) => [r.partition, r])).values()) await transaction.addOffset(last)
+          if (abortLast && consumed === limit) {
+            await transaction.abort()
+            break
+          }
+          await transaction.commit()
+          state.committed = consumed
+          batch = []
+          if (consumed === limit) grace = Date.now() + 1000
+        }
+      } finally {
+        clearInterval(timer)
+        if (!stream.closed) await stream.close().catch(() => {})
+      }
+      return state
+    }))
 }
 
 const drivers = {
@@ -147,6 +195,40 @@ const drivers = {
     const second = await groupSession(ctx, topic, groupId, sent.length, false, sent.length - testCase.commitFirst)
     return harness.checkGroup(testCase, sent, first, second)
   },
+
+  // Scenario 10: beginTransaction() three times (commit, abort, commit) on one idempotent producer
+  // with a transactionalId; read back by group consumers at each isolation level.
+  async transactions (ctx, testCase) {
+    const topic = ctx.topic(testCase)
+    await create(ctx, topic, testCase.partitions)
+    const sent = harness.recipe(testCase, ctx.client)
+    const [first, aborted, last] = harness.transactionThirds(sent)
+    await using(new Producer({ ...base(ctx), idempotent: true, transactionalId: `tx.${topic}`, autocreateTopics: false }), async (producer) => {
+      for (const [records, commit] of [[first, true], [aborted, false], [last, true]]) {
+        const transaction = await producer.beginTransaction()
+        await transaction.send({ acks: ProduceAcks.ALL, messages: messages(topic, records) })
+        await (commit ? transaction.commit() : transaction.abort())
+      }
+    })
+    const committed = [...first, ...last]
+    const readCommitted = await groupSession(ctx, topic, `committed.${topic}`, Infinity, false, committed.length)
+    const readUncommitted = await groupSession(ctx, topic, `uncommitted.${topic}`, Infinity, false, sent.length, FetchIsolationLevels.READ_UNCOMMITTED)
+    return `read_committed: ${harness.checkRecords(committed, readCommitted)}; read_uncommitted: ${harness.checkRecords(sent, readUncommitted)}`
+  },
+
+  exactlyOnce: (ctx, testCase) => harness.exactlyOnce({
+    create,
+    produce,
+    transformSession,
+    readCommitted: (ctx, topic, expected) => groupSession(ctx, topic, `check.${topic}`, Infinity, false, expected),
+    async offsets (ctx, source, groupId) {
+      const ends = await using(new Consumer({ ...base(ctx), groupId: `ends.${source}` }), async (consumer) =>
+        (await consumer.listOffsets({ topics: [source] })).get(source).map(Number))
+      const [group] = await using(new Admin(base(ctx)), (admin) => admin.listConsumerGroupOffsets({ groups: [groupId] }))
+      const partitions = group.topics.find((t) => t.name === source).partitions
+      return { ends, committed: partitions.sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => Number(p.committedOffset)) }
+    }
+  }, ctx, testCase),
 
   async deleteTopic (ctx, testCase) {
     const topic = ctx.topic(testCase)

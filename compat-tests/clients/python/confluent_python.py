@@ -161,6 +161,100 @@ def consumer_group(ctx, case):
     return harness.check_group(case, sent, first, second) + f" ({case.get('assignmentStrategy', 'range')} assignment)"
 
 
+def transactions(ctx, case):
+    """Scenario 10: init_transactions, then commit, abort, commit; read back at both isolation levels."""
+    topic = ctx.topic(case)
+    create(ctx, topic, case["partitions"])
+    sent = harness.recipe(case, ctx.client)
+    errors = []
+    producer = Producer({"bootstrap.servers": ctx.bootstrap, "linger.ms": 5, "transactional.id": f"tx.{topic}"})
+    producer.init_transactions(20)
+    for records, commit in zip(harness.transaction_thirds(sent), (True, False, True)):
+        producer.begin_transaction()
+        for r in records:
+            producer.produce(topic, key=r.key, value=r.value, headers=r.headers, timestamp=r.timestamp,
+                             on_delivery=lambda err, msg: err and errors.append(err))
+        if producer.flush(30):
+            raise Mismatch("records still undelivered after 30 s")
+        if errors:
+            raise Mismatch(f"delivery failed: {errors[0]}")
+        producer.commit_transaction(20) if commit else producer.abort_transaction(20)
+    first, _, last = harness.transaction_thirds(sent)
+    committed = harness.check_records(first + last, consume_all(ctx, topic, len(first) + len(last), **{"isolation.level": "read_committed"}))
+    everything = harness.check_records(sent, consume_all(ctx, topic, len(sent), **{"isolation.level": "read_uncommitted"}))
+    return f"read_committed: {committed}; read_uncommitted: {everything}"
+
+
+def transform_session(ctx, case, source, sink, limit, abort_last):
+    """Scenario 11, one session: consume in the group (read_committed), write each batch's transform
+    with its offsets in one transaction, the last batch aborted when abort_last; stop after limit
+    records, then (when not aborting) poll 1 s more for records it should not get.
+    Returns (records committed, records past the limit)."""
+    consumer = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": "group." + source, "isolation.level": "read_committed",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest", "session.timeout.ms": 10000})
+    producer = Producer({"bootstrap.servers": ctx.bootstrap, "linger.ms": 5, "transactional.id": "tx." + source})
+    try:
+        producer.init_transactions(20)
+        consumer.subscribe([source])
+        batch, committed, extra, deadline = [], 0, 0, time.monotonic() + 30
+        while committed < limit and time.monotonic() < deadline:
+            msg = consumer.poll(0.2)
+            if msg is not None and msg.error():
+                raise Mismatch(f"consumer error: {msg.error()}")
+            if msg is not None:
+                batch.append(msg)
+            consumed = committed + len(batch)
+            if not batch or (len(batch) < case["batch"] and consumed < limit):
+                continue
+            producer.begin_transaction()
+            for m in batch:
+                producer.produce(sink, key=m.key(), value=b"out-" + (m.value() or b""), headers=m.headers(),
+                                 timestamp=m.timestamp()[1], partition=m.partition())
+            offsets = {}
+            for m in batch:
+                offsets[m.partition()] = max(offsets.get(m.partition(), 0), m.offset() + 1)
+            producer.send_offsets_to_transaction([TopicPartition(source, p, o) for p, o in offsets.items()],
+                                                 consumer.consumer_group_metadata(), 20)
+            if abort_last and consumed == limit:
+                producer.abort_transaction(20)
+                break
+            producer.commit_transaction(20)
+            committed, batch = consumed, []
+        grace = time.monotonic() + 1
+        while not abort_last and time.monotonic() < grace:
+            msg = consumer.poll(0.1)
+            extra += 1 if msg is not None and not msg.error() else 0
+        return committed, extra
+    finally:
+        consumer.close()
+
+
+def exactly_once(ctx, case):
+    """Scenario 11: consume-transform-produce with send_offsets_to_transaction, one transaction aborted."""
+    source = ctx.topic(case)
+    sink = source + ".out"
+    create(ctx, source, case["partitions"])
+    create(ctx, sink, case["partitions"])
+    sent = harness.recipe(case, ctx.client)
+    error = produce(ctx, source, sent)
+    if error:
+        raise Mismatch(f"delivery failed: {error}")
+    batch = case["batch"]
+    first = transform_session(ctx, case, source, sink, 3 * batch, abort_last=True)
+    harness.expect("records the first session committed", 2 * batch, first[0])
+    second = transform_session(ctx, case, source, sink, len(sent) - 2 * batch, abort_last=False)
+    harness.expect("records the second session committed, and any it got past them", (len(sent) - 2 * batch, 0), second)
+    check = harness.check_records(harness.transformed(sent), consume_all(ctx, sink, len(sent), **{"isolation.level": "read_committed"}))
+    consumer = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": "group." + source})
+    try:
+        tps = [TopicPartition(source, p) for p in range(case["partitions"])]
+        ends = [consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps]
+        harness.expect("the group's committed offsets", ends, [tp.offset for tp in consumer.committed(tps, timeout=10)])
+    finally:
+        consumer.close()
+    return f"output: {check}; offsets committed at the input's end {ends}"
+
+
 def delete_topic(ctx, case):
     topic = ctx.topic(case)
     create(ctx, topic, case["partitions"])
@@ -174,5 +268,6 @@ if __name__ == "__main__":
     harness.run(f"confluent-kafka-python {confluent_kafka.version()[0]} / librdkafka {confluent_kafka.libversion()[0]}", {
         "metadata": metadata, "createTopic": create_topic, "produceConsume": produce_consume,
         "largeRecord": large_record, "unknownTopic": unknown_topic, "messageTooLarge": message_too_large,
-        "deleteTopic": delete_topic, "consumerGroup": consumer_group,
+        "deleteTopic": delete_topic, "consumerGroup": consumer_group, "transactions": transactions,
+        "exactlyOnce": exactly_once,
     })

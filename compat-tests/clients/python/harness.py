@@ -179,6 +179,17 @@ def run(version, drivers):
     out.close()
 
 
+def transaction_thirds(sent):
+    """Scenario 10: the recipe cut into thirds, sent as a committed, an aborted and a committed transaction."""
+    third = len(sent) // 3
+    return sent[:third], sent[third:2 * third], sent[2 * third:]
+
+
+def transformed(sent):
+    """Scenario 11: each record as the transform writes it (value b"out-" + value; key, headers and timestamp kept)."""
+    return [Record(r.key, b"out-" + (r.value or b""), r.headers, r.timestamp) for r in sent]
+
+
 def check_group(case, sent, first, second, timestamps=None):
     """Scenario 7: the first session consumed (and committed) exactly commitFirst records, the
     second one, in the same group, exactly the rest; together they are the records sent."""

@@ -211,10 +211,15 @@ def delete_topic(ctx, case):
     return "deleted and gone from the topic list"
 
 
+def no_transactions(ctx, case):
+    raise Unsupported(f"kafka-python {kafka.__version__} has no transactional producer (transactions came in 2.1)")
+
+
 if __name__ == "__main__":
     pinned = f" (api_version={API_VERSION})" if API_VERSION else ""
     harness.run(f"kafka-python {kafka.__version__}{pinned}", {
         "metadata": metadata, "createTopic": create_topic, "produceConsume": produce_consume,
         "largeRecord": large_record, "unknownTopic": unknown_topic, "messageTooLarge": message_too_large,
-        "deleteTopic": delete_topic, "consumerGroup": consumer_group,
+        "deleteTopic": delete_topic, "consumerGroup": consumer_group, "transactions": no_transactions,
+        "exactlyOnce": no_transactions,
     })

@@ -157,6 +157,10 @@ def no_admin(ctx, case):
     raise Unsupported("kcat has no admin API (no DeleteTopics)")
 
 
+def no_transactions(ctx, case):
+    raise Unsupported("kcat has no transactional producer (it can only consume with isolation.level)")
+
+
 def version():
     out = subprocess.run([KCAT, "-V"], capture_output=True, text=True).stdout
     kcat_version = re.search(r"Version (\S+)", out).group(1)
@@ -168,5 +172,6 @@ if __name__ == "__main__":
     harness.run(version(), {
         "metadata": metadata, "createTopic": create_topic, "produceConsume": produce_consume,
         "largeRecord": large_record, "unknownTopic": unknown_topic, "messageTooLarge": message_too_large,
-        "deleteTopic": no_admin, "consumerGroup": consumer_group,
+        "deleteTopic": no_admin, "consumerGroup": consumer_group, "transactions": no_transactions,
+        "exactlyOnce": no_transactions,
     })

@@ -13,6 +13,9 @@ internal static class RepoPaths
     /// <summary>The kafkacompat executable of the same configuration (Debug/Release) as these tests.</summary>
     public static string ServerDll => Path.Combine(Root, "src", "KafkaCompat.Server", "bin", Configuration, "net10.0", "kafkacompat.dll");
 
+    /// <summary>The exactly-once fault trial (tools/KafkaCompat.EosTrial) of the same configuration.</summary>
+    public static string EosTrialDll => Path.Combine(Root, "tools", "KafkaCompat.EosTrial", "bin", Configuration, "net10.0", "kafkacompat-eos-trial.dll");
+
     /// <summary>Where test.sh and compat-tests/run.sh install the JavaScript clients (git-ignored): pass to a script as its modules folder.</summary>
     public static string NodeClients => Path.Combine(Root, "compat-tests", ".deps", "node");
 

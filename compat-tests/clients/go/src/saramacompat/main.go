@@ -401,11 +401,16 @@ func consumerGroup(ctx Context, tc Case) (string, error) {
 	return CheckGroup(tc, sent, first, second)
 }
 
+// transactions: sarama has a transactional producer only from 1.37 (Config.Producer.Transaction.ID).
+func transactions(ctx Context, tc Case) (string, error) {
+	return "", Unsupported{fmt.Sprintf("sarama %s has no transactional producer (Config.Producer.Transaction came in 1.37)", os.Getenv("SARAMA_VERSION"))}
+}
+
 func main() {
 	drivers := map[string]Driver{
 		"metadata": metadata, "createTopic": createTopic, "produceConsume": produceConsume, "largeRecord": largeRecord,
 		"unknownTopic": unknownTopic, "messageTooLarge": messageTooLarge, "deleteTopic": deleteTopic,
-		"consumerGroup": consumerGroup,
+		"consumerGroup": consumerGroup, "transactions": transactions, "exactlyOnce": transactions,
 	}
 	version := fmt.Sprintf("Config.Version %s", kafkaVersion)
 	if defaultVersion {

@@ -95,8 +95,7 @@ public class TransactionCoordinatorTests
         Assert.That((await h.InitAsync()).Error, Is.EqualTo(ErrorCode.ConcurrentTransactions));
 
         h.Markers.Hold.SetResult();
-        await h.SettleAsync();
-        Assert.That(h.State()!.State, Is.EqualTo(TransactionState.CompleteCommit));
+        await h.SettleUntilAsync(() => h.State()!.State == TransactionState.CompleteCommit, "the released markers complete the commit");
         Assert.That(await h.EndAsync(producer, commit: true), Is.EqualTo(ErrorCode.None), "a retried commit of a committed transaction");
         Assert.That(await h.EndAsync(producer, commit: false), Is.EqualTo(ErrorCode.InvalidTxnState));
     }

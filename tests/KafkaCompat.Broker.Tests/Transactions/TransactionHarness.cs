@@ -88,6 +88,25 @@ internal sealed class TransactionHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Settles until <paramref name="condition"/> holds: a released marker answer comes back on the
+    /// thread pool, so a fixed number of drains can run before it. Fails after 10 s (a bound against
+    /// hanging, not a timing assertion).
+    /// </summary>
+    public async Task SettleUntilAsync(Func<bool> condition, string what)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Assert.Fail($"not true after 10 s: {what}");
+            }
+            await SettleAsync();
+            await Task.Delay(1);
+        }
+    }
+
     /// <summary>Moves the clock timer by timer, letting the shards run what each expiry queued.</summary>
     public Task AdvanceAsync(long ms) => Time.AdvanceSettlingAsync(ms, SettleAsync);
 

@@ -203,3 +203,31 @@ export async function exactlyOnce (client, ctx, testCase) {
   expect("the group's committed offsets", ends, committed)
   return `output: ${check}; offsets committed at the input's end ${JSON.stringify(ends)}`
 }
+
+/** Scenario 7, the same in every current JavaScript driver: two sessions of one group through the client's create, produce and groupSession(ctx, topic, groupId, limit, commit, expected). */
+export async function consumerGroup (client, ctx, testCase) {
+  const topic = ctx.topic(testCase)
+  const groupId = `group.${topic}`
+  await client.create(ctx, topic, testCase.partitions)
+  const sent = recipe(testCase, ctx.client)
+  await client.produce(ctx, topic, sent)
+  const first = await client.groupSession(ctx, topic, groupId, testCase.commitFirst, true)
+  const second = await client.groupSession(ctx, topic, groupId, sent.length, false, sent.length - testCase.commitFirst)
+  return checkGroup(testCase, sent, first, second)
+}
+
+/**
+ * Scenario 10, the same in every JavaScript driver: create, transact(ctx, topic, [[records, commit], ...])
+ * (one transactional producer, one transaction per entry), and readAll(ctx, topic, expected, readCommitted).
+ */
+export async function transactions (client, ctx, testCase) {
+  const topic = ctx.topic(testCase)
+  await client.create(ctx, topic, testCase.partitions)
+  const sent = recipe(testCase, ctx.client)
+  const [first, aborted, last] = transactionThirds(sent)
+  await client.transact(ctx, topic, [[first, true], [aborted, false], [last, true]])
+  const committed = [...first, ...last]
+  const readCommitted = checkRecords(committed, await client.readAll(ctx, topic, committed.length, true))
+  const readUncommitted = checkRecords(sent, await client.readAll(ctx, topic, sent.length, false))
+  return `read_committed: ${readCommitted}; read_uncommitted: ${readUncommitted}`
+}

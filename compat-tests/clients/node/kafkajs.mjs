@@ -199,41 +199,31 @@ const drivers = {
     return harness.expectError(testCase, error, [/MESSAGE_TOO_LARGE/])
   },
 
-  async consumerGroup (ctx, testCase) {
+  consumerGroup (ctx, testCase) {
     if (testCase.assignmentStrategy) throw new Unsupported(`kafkajs 2.2.4 has no ${testCase.assignmentStrategy} assignor (eager rebalancing, RoundRobinAssigner only)`)
-    const topic = ctx.topic(testCase)
-    const groupId = `group.${topic}`
-    await create(ctx, topic, testCase.partitions)
-    const sent = harness.recipe(testCase, ctx.client)
-    await produce(ctx, topic, sent)
-    const first = await groupSession(ctx, topic, groupId, testCase.commitFirst, true)
-    const second = await groupSession(ctx, topic, groupId, sent.length, false, sent.length - testCase.commitFirst)
-    return harness.checkGroup(testCase, sent, first, second)
+    return harness.consumerGroup({ create, produce, groupSession }, ctx, testCase)
   },
 
-  // Scenario 10: producer.transaction() three times (commit, abort, commit); read back by group
-  // consumers, one with readUncommitted false (kafkajs's default: read_committed), one with true.
-  async transactions (ctx, testCase) {
-    const topic = ctx.topic(testCase)
-    await create(ctx, topic, testCase.partitions)
-    const sent = harness.recipe(testCase, ctx.client)
-    const [first, aborted, last] = harness.transactionThirds(sent)
-    const producer = kafka(ctx).producer({ transactionalId: `tx.${topic}`, idempotent: true, maxInFlightRequests: 1 })
-    await producer.connect()
-    try {
-      for (const [records, commit] of [[first, true], [aborted, false], [last, true]]) {
-        const transaction = await producer.transaction()
-        await transaction.send({ topic, acks: -1, messages: messages(records) })
-        await (commit ? transaction.commit() : transaction.abort())
+  // Scenario 10: producer.transaction() per transaction; read back by group consumers, with
+  // readUncommitted false (kafkajs's default: read_committed) and true.
+  transactions: (ctx, testCase) => harness.transactions({
+    create,
+    async transact (ctx, topic, transactions) {
+      const producer = kafka(ctx).producer({ transactionalId: `tx.${topic}`, idempotent: true, maxInFlightRequests: 1 })
+      await producer.connect()
+      try {
+        for (const [records, commit] of transactions) {
+          const transaction = await producer.transaction()
+          await transaction.send({ topic, acks: -1, messages: messages(records) })
+          await (commit ? transaction.commit() : transaction.abort())
+        }
+      } finally {
+        await producer.disconnect()
       }
-    } finally {
-      await producer.disconnect()
-    }
-    const committed = [...first, ...last]
-    const readCommitted = await groupSession(ctx, topic, `committed.${topic}`, Infinity, false, committed.length)
-    const readUncommitted = await groupSession(ctx, topic, `uncommitted.${topic}`, Infinity, false, sent.length, true)
-    return `read_committed: ${harness.checkRecords(committed, readCommitted)}; read_uncommitted: ${harness.checkRecords(sent, readUncommitted)}`
-  },
+    },
+    readAll: (ctx, topic, expected, readCommitted) =>
+      groupSession(ctx, topic, `${readCommitted ? 'committed' : 'uncommitted'}.${topic}`, Infinity, false, expected, !readCommitted)
+  }, ctx, testCase),
 
   // Scenario 11: consumer.run's eachMessage gathers a batch; producer.transaction() writes its
   // transform and transaction.sendOffsets() its offsets; two sessions of the group (see scenarios.json).

@@ -184,37 +184,27 @@ const drivers = {
     return harness.expectError(testCase, error, [/MESSAGE_TOO_LARGE/])
   },
 
-  async consumerGroup (ctx, testCase) {
+  consumerGroup (ctx, testCase) {
     if (testCase.assignmentStrategy) throw new Unsupported(`@platformatic/kafka ${version} has no ${testCase.assignmentStrategy} assignor in the classic protocol (eager rebalancing; its incremental one is KIP-848's new consumer protocol)`)
-    const topic = ctx.topic(testCase)
-    const groupId = `group.${topic}`
-    await create(ctx, topic, testCase.partitions)
-    const sent = harness.recipe(testCase, ctx.client)
-    await produce(ctx, topic, sent)
-    const first = await groupSession(ctx, topic, groupId, testCase.commitFirst, true)
-    const second = await groupSession(ctx, topic, groupId, sent.length, false, sent.length - testCase.commitFirst)
-    return harness.checkGroup(testCase, sent, first, second)
+    return harness.consumerGroup({ create, produce, groupSession }, ctx, testCase)
   },
 
-  // Scenario 10: beginTransaction() three times (commit, abort, commit) on one idempotent producer
-  // with a transactionalId; read back by group consumers at each isolation level.
-  async transactions (ctx, testCase) {
-    const topic = ctx.topic(testCase)
-    await create(ctx, topic, testCase.partitions)
-    const sent = harness.recipe(testCase, ctx.client)
-    const [first, aborted, last] = harness.transactionThirds(sent)
-    await using(new Producer({ ...base(ctx), idempotent: true, transactionalId: `tx.${topic}`, autocreateTopics: false }), async (producer) => {
-      for (const [records, commit] of [[first, true], [aborted, false], [last, true]]) {
-        const transaction = await producer.beginTransaction()
-        await transaction.send({ acks: ProduceAcks.ALL, messages: messages(topic, records) })
-        await (commit ? transaction.commit() : transaction.abort())
-      }
-    })
-    const committed = [...first, ...last]
-    const readCommitted = await groupSession(ctx, topic, `committed.${topic}`, Infinity, false, committed.length)
-    const readUncommitted = await groupSession(ctx, topic, `uncommitted.${topic}`, Infinity, false, sent.length, FetchIsolationLevels.READ_UNCOMMITTED)
-    return `read_committed: ${harness.checkRecords(committed, readCommitted)}; read_uncommitted: ${harness.checkRecords(sent, readUncommitted)}`
-  },
+  // Scenario 10: beginTransaction() per transaction on one idempotent producer with a
+  // transactionalId; read back by group consumers at each isolation level.
+  transactions: (ctx, testCase) => harness.transactions({
+    create,
+    transact: (ctx, topic, transactions) =>
+      using(new Producer({ ...base(ctx), idempotent: true, transactionalId: `tx.${topic}`, autocreateTopics: false }), async (producer) => {
+        for (const [records, commit] of transactions) {
+          const transaction = await producer.beginTransaction()
+          await transaction.send({ acks: ProduceAcks.ALL, messages: messages(topic, records) })
+          await (commit ? transaction.commit() : transaction.abort())
+        }
+      }),
+    readAll: (ctx, topic, expected, readCommitted) =>
+      groupSession(ctx, topic, `${readCommitted ? 'committed' : 'uncommitted'}.${topic}`, Infinity, false, expected,
+        readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED)
+  }, ctx, testCase),
 
   exactlyOnce: (ctx, testCase) => harness.exactlyOnce({
     create,

@@ -207,6 +207,53 @@ public sealed class TransactionTests
         Assert.That(readCommitted.Select(r => Text(r.Message.Value)), Is.EqualTo(after.Select(s => s.Value)), "the timed-out transaction's records were aborted");
     }
 
+    /// <summary>
+    /// ListTransactions, DescribeTransactions and DescribeProducers as @platformatic/kafka's own
+    /// request builders send them (the requests of kafka-transactions.sh list / describe /
+    /// describe-producers; no Java client runs here), while its transaction is open and after the commit.
+    /// </summary>
+    [Test]
+    public async Task TransactionAdminRequestsOfPlatformaticDescribeAnOpenAndACommittedTransaction()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        var script = Path.Combine(RepoPaths.Scripts, "platformatic_transaction_admin.mjs");
+        const string topic = "txn-admin";
+
+        var run = await ExternalCommand.RunAsync("node", [script, broker.BootstrapServers, topic, RepoPaths.NodeClients], timeout: TimeSpan.FromSeconds(120));
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var result = JsonSerializer.Deserialize<JsonElement>(run.StandardOutput);
+        var producerId = result.GetProperty("producerId").GetString();
+        string Listed(JsonElement when, string filter) => string.Join(",", when.GetProperty(filter).EnumerateArray()
+            .Select(t => $"{t.GetProperty("transactionalId").GetString()}/{t.GetProperty("producerId").GetString()}/{t.GetProperty("transactionState").GetString()}"));
+        var (open, committed) = (result.GetProperty("open"), result.GetProperty("committed"));
+
+        Assert.That(Listed(open, "ongoing"), Is.EqualTo($"{topic}-tx/{producerId}/Ongoing"), "state filter Ongoing, transaction open");
+        Assert.That(Listed(committed, "ongoing"), Is.Empty, "state filter Ongoing, after the commit");
+        Assert.That(Listed(committed, "byProducer"), Is.EqualTo($"{topic}-tx/{producerId}/CompleteCommit"), "producer id filter");
+        Assert.That(Listed(open, "byOtherProducer"), Is.Empty, "another producer id");
+        var upperCase = open.GetProperty("upperCase");
+        Assert.That(upperCase.GetProperty("unknownStateFilters").EnumerateArray().Select(f => f.GetString()), Is.EqualTo(new[] { "ONGOING" }), "Kafka's state names are case-sensitive");
+        Assert.That(upperCase.GetProperty("transactionStates").GetArrayLength(), Is.Zero);
+
+        var described = open.GetProperty("described");
+        Assert.That(described[0].GetProperty("errorCode").GetInt32(), Is.Zero);
+        Assert.That(described[0].GetProperty("transactionState").GetString(), Is.EqualTo("Ongoing"));
+        Assert.That(described[0].GetProperty("producerId").GetString(), Is.EqualTo(producerId));
+        Assert.That(described[0].GetProperty("topics").EnumerateArray().Select(t => $"{t.GetProperty("topic").GetString()}:{string.Join(",", t.GetProperty("partitions").EnumerateArray())}"),
+            Is.EqualTo(new[] { $"{topic}:0" }), "the partition the transaction wrote to");
+        Assert.That(described[1].GetProperty("errorCode").GetInt32(), Is.EqualTo(105), "TRANSACTIONAL_ID_NOT_FOUND for an unknown transactional id");
+        Assert.That(committed.GetProperty("described")[0].GetProperty("transactionState").GetString(), Is.EqualTo("CompleteCommit"));
+        Assert.That(committed.GetProperty("described")[0].GetProperty("topics").GetArrayLength(), Is.Zero);
+
+        JsonElement Producers(JsonElement when, int partition) => when.GetProperty("producers")[0].GetProperty("partitions")[partition].GetProperty("activeProducers");
+        var active = Producers(open, 0).EnumerateArray().Single();
+        Assert.That((active.GetProperty("producerId").GetString(), active.GetProperty("lastSequence").GetInt32(), active.GetProperty("currentTxnStartOffset").GetString()),
+            Is.EqualTo((producerId, 2, "0")), "three records from offset 0, transaction open");
+        Assert.That(Producers(committed, 0)[0].GetProperty("currentTxnStartOffset").GetString(), Is.EqualTo("-1"), "no transaction open after the commit");
+        Assert.That(Producers(open, 1).GetArrayLength(), Is.Zero, "nothing written to partition 1");
+    }
+
     private static IProducer<byte[]?, byte[]?> TransactionalProducer(string bootstrap, string transactionalId) =>
         Producer(bootstrap, c => c.TransactionalId = transactionalId);
 

@@ -106,6 +106,24 @@ public class TransactionVersion2CoordinatorTests
     }
 
     [Test]
+    public async Task ATimedOutTransactionOfVersion2IsAbortedTwoEpochsUpAndItsProducerFenced()
+    {
+        await using var h = NewHarness();
+        var producer = await h.InitAsync(timeoutMs: 20_000);
+        var (id, epoch) = (producer.ProducerId, producer.ProducerEpoch);
+        Assert.That(await h.AddV2Async(id, epoch, T0), Is.EqualTo(ErrorCode.None));
+
+        // The check runs every transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s by default).
+        await h.AdvanceAsync(30_000);
+
+        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(epoch + 2))));
+        Assert.That(h.Markers.Sent.Single(), Is.EqualTo(new TransactionMarkers(TransactionHarness.TransactionalId, id, (short)(epoch + 2), false, h.Markers.Sent.Single().CoordinatorEpoch, [T0], 2))
+            .Using<TransactionMarkers>((a, b) => a with { Partitions = [] } == b with { Partitions = [] } && a.Partitions.SequenceEqual(b.Partitions)));
+        // The producer's abort at its epoch is not a retry of the coordinator's: it is fenced.
+        Assert.That(await h.EndV2Async(id, epoch, commit: false), Is.EqualTo(EndTxnResult.Classic(ErrorCode.ProducerFenced)));
+    }
+
+    [Test]
     public async Task AClassicClientKeepsItsEpochOnATransactionVersion2Coordinator()
     {
         await using var h = NewHarness();

@@ -53,7 +53,7 @@ public static class BrokerHandlers
             new ListGroupsHandler(groups),
             new DeleteGroupsHandler(groups),
             new OffsetDeleteHandler(groups),
-            new TxnOffsetCommitHandler(groups, time),
+            new TxnOffsetCommitHandler(groups, transactions, time),
             new ConsumerGroupHeartbeatHandler(),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),

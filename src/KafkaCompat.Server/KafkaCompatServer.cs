@@ -117,7 +117,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
             var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller, groups));
             var transactions = new TransactionCoordinator(controller, new TransactionCoordinatorContext(time, () => broker.Config, replicas,
-                loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => 0));
+                loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
             transactions.Start();
 
             var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, time, loggerFactory);

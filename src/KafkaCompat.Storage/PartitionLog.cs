@@ -219,12 +219,12 @@ public sealed class PartitionLog : IDisposable
     /// <summary>
     /// WriteTxnMarkers: appends a COMMIT or ABORT marker for the producer's transaction (Kafka's
     /// appendAsLeader of an end-transaction marker, KIP-98), after Kafka's checks: a producer epoch
-    /// older than the producer's is INVALID_PRODUCER_EPOCH, a coordinator epoch older than the last
+    /// older than the producer's (with transaction version 2, not newer) is INVALID_PRODUCER_EPOCH, a coordinator epoch older than the last
     /// marker's TRANSACTION_COORDINATOR_FENCED. A marker for a producer with no transaction here is
     /// written too (the coordinator marks every partition it added). An ABORT of a transaction
     /// that wrote data adds its entry to the active segment's <c>.txnindex</c>.
     /// </summary>
-    public LogAppendResult AppendEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit, int leaderEpoch)
+    public LogAppendResult AppendEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit, int leaderEpoch, short transactionVersion = 0)
     {
         lock (_lock)
         {
@@ -235,12 +235,12 @@ public sealed class PartitionLog : IDisposable
                 return LogAppendResult.Failed(ErrorCode.KafkaStorageError, logStartOffset, $"The log of {TopicPartition} failed an earlier write.");
             }
 
-            ErrorCode error = _producers.CheckEndTxnMarker(producerId, producerEpoch, coordinatorEpoch);
+            ErrorCode error = _producers.CheckEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, transactionVersion);
             if (error != ErrorCode.None)
             {
                 ProducerStateEntry current = _producers.Get(producerId)!;
                 return LogAppendResult.Failed(error, logStartOffset, error == ErrorCode.InvalidProducerEpoch
-                    ? $"The marker's epoch {producerEpoch} of producer {producerId} is older than its current epoch {current.ProducerEpoch} on {TopicPartition}."
+                    ? $"The marker's epoch {producerEpoch} of producer {producerId} is not valid against its current epoch {current.ProducerEpoch} on {TopicPartition} (transaction version {transactionVersion})."
                     : $"The marker's coordinator epoch {coordinatorEpoch} for producer {producerId} is older than the last one seen, {current.CoordinatorEpoch}, on {TopicPartition}.");
             }
 

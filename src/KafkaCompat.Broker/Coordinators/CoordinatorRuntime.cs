@@ -181,14 +181,14 @@ public sealed class CoordinatorRuntime
     /// (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, ...) when the marker was refused,
     /// and then nothing changed. Runs on the executor.
     /// </summary>
-    public ErrorCode CompleteTransaction(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    public ErrorCode CompleteTransaction(long producerId, short producerEpoch, int coordinatorEpoch, bool commit, short transactionVersion = 0)
     {
         var partition = _replicas.GetPartition(_topicPartition.Topic, _topicPartition.Partition);
         if (partition is null)
         {
             return ErrorCode.NotCoordinator;
         }
-        var result = partition.AppendEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit);
+        var result = partition.AppendEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, transactionVersion);
         if (result.Error != ErrorCode.None)
         {
             _logger.LogWarning("Writing the {Marker} marker of producer {ProducerId} to {Partition} failed: {Error} {Message}",

@@ -119,7 +119,7 @@ public sealed class GroupCoordinator : IAsyncDisposable
     /// TRANSACTION_COORDINATOR_FENCED).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="offsetsPartition"/> is not a partition of <c>__consumer_offsets</c>.</exception>
-    public Task<ErrorCode> CompleteTransactionAsync(TopicPartition offsetsPartition, long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    public Task<ErrorCode> CompleteTransactionAsync(TopicPartition offsetsPartition, long producerId, short producerEpoch, int coordinatorEpoch, bool commit, short transactionVersion = 0)
     {
         if (offsetsPartition.Topic != TopicNames.ConsumerOffsets)
         {
@@ -134,7 +134,7 @@ public sealed class GroupCoordinator : IAsyncDisposable
         {
             return Task.FromResult(error == ErrorCode.CoordinatorLoadInProgress ? error : ErrorCode.NotCoordinator);
         }
-        return shard.Executor.Submit(() => shard.Runtime.CompleteTransaction(producerId, producerEpoch, coordinatorEpoch, commit));
+        return shard.Executor.Submit(() => shard.Runtime.CompleteTransaction(producerId, producerEpoch, coordinatorEpoch, commit, transactionVersion));
     }
 
     /// <summary>OffsetFetch; <paramref name="requireStable"/> (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with a transaction pending.</summary>

@@ -13,7 +13,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// whether each partition is already in its producer's transaction (partition leaders ask this
 /// before a transactional append). Partitions of topics that do not exist fail with
 /// UNKNOWN_TOPIC_OR_PARTITION and the rest of that transaction with OPERATION_NOT_ATTEMPTED, with
-/// nothing added, as Kafka answers.
+/// nothing added, as Kafka answers. As Kafka derives it, an add of v4+ (a broker's implicit add for a
+/// producer of transaction version 2, KIP-890 part 2) is of transaction version 2, one of v0-3 of the
+/// classic flavour; Kafka does not refuse a client's v0-3 add on a cluster at transaction version 2.
 /// </summary>
 public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator, MetadataController metadata)
     : ApiHandler<AddPartitionsToTxnRequestData, AddPartitionsToTxnResponseData>
@@ -61,7 +63,8 @@ public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator
             var (error, verified) = await coordinator.VerifyPartitionsAsync(transactionalId, producerId, producerEpoch, partitions);
             return Results(partitions, tp => error != ErrorCode.None ? error : verified.GetValueOrDefault(tp, ErrorCode.InvalidTxnState));
         }
-        var added = TransactionErrors.ForVersion(await coordinator.AddPartitionsAsync(transactionalId, producerId, producerEpoch, partitions), version, 2);
+        var clientTransactionVersion = version >= 4 ? TransactionMetadata.TransactionVersion2 : (short)0;
+        var added = TransactionErrors.ForVersion(await coordinator.AddPartitionsAsync(transactionalId, producerId, producerEpoch, partitions, clientTransactionVersion), version, 2);
         return Results(partitions, _ => added);
     }
 

@@ -55,7 +55,7 @@ public sealed partial class ApiVersionsHandler(Func<HandlerTable> table) : ApiHa
         response.FinalizedFeaturesEpoch = BrokerFeatures.FinalizedEpoch;
         foreach (var feature in BrokerFeatures.All)
         {
-            response.SupportedFeatures.Add(new ApiVersionsResponseData.SupportedFeatureKey { Name = feature.Name, MinVersion = feature.Level, MaxVersion = feature.Level });
+            response.SupportedFeatures.Add(new ApiVersionsResponseData.SupportedFeatureKey { Name = feature.Name, MinVersion = feature.MinSupported, MaxVersion = feature.Level });
             if (feature.Level > 0)
             {
                 response.FinalizedFeatures.Add(new ApiVersionsResponseData.FinalizedFeatureKey { Name = feature.Name, MinVersionLevel = feature.Level, MaxVersionLevel = feature.Level });

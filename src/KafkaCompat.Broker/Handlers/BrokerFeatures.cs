@@ -4,11 +4,24 @@ namespace KafkaCompat.Broker.Handlers;
 /// The feature flags (KIP-584) as Kafka 4.x reports them in ApiVersions v3+: what this node supports
 /// and the level in force, each only as far as the node really implements it. A Kafka cluster changes a
 /// level with UpdateFeatures; here every level is fixed by what the code does, so each feature supports
-/// exactly its finalized level. As Kafka, a feature at level 0 is listed as supported but not as finalized.
+/// its finalized level (and below it only what the broker still serves beside it, as transaction.version
+/// does). As Kafka, a feature at level 0 is listed as supported but not as finalized.
 /// </summary>
 public static class BrokerFeatures
 {
-    public sealed record Feature(string Name, short Level);
+    public sealed record Feature(string Name, short Level)
+    {
+        /// <summary>The lowest level reported as supported; the finalized one unless set.</summary>
+        public short MinSupported { get; init; } = Level;
+    }
+
+    /// <summary>
+    /// transaction.version as Kafka 4.0+ finalizes it for a new cluster: 2, KIP-890 part 2. Which
+    /// flavour a request gets still follows the client's request versions (EndTxn v5+, Produce v12+,
+    /// TxnOffsetCommit v5+, AddPartitionsToTxn v4+ are version 2), so classic clients go on as before.
+    /// The level also picks the <c>__transaction_state</c> value version (1, flexible, from level 1).
+    /// </summary>
+    public const short TransactionVersion = 2;
 
     /// <summary>Kafka's feature level of metadata.version 4.0-IV3.</summary>
     public const short MetadataVersion40IV3 = 25;
@@ -20,9 +33,10 @@ public static class BrokerFeatures
         new("metadata.version", MetadataVersion40IV3),
         // 1 is the dynamic quorum of KIP-853 (AddRaftVoter/RemoveRaftVoter): there is no Raft quorum here, only one node.
         new("kraft.version", 0),
-        // 1 is KIP-890 part 1 (the partition leader verifies a transactional produce), 2 is part 2 (implicit
-        // AddPartitionsToTxn, Produce 12, EndTxn 5): transactions are not served yet, so neither is.
-        new("transaction.version", 0),
+        // 1 is KIP-890 part 1 (the partition leader verifies a transactional produce, flexible log values), 2
+        // is part 2 (implicit AddPartitionsToTxn from Produce 12 and TxnOffsetCommit 5, EndTxn 5's epoch bump).
+        // Levels 0 and 1 stay supported: a classic client gets the classic rules from its request versions.
+        new("transaction.version", TransactionVersion) { MinSupported = 0 },
         // 1 enables the KIP-848 consumer group protocol (ConsumerGroupHeartbeat): refused with UNSUPPORTED_VERSION here.
         new("group.version", 0),
         // 1 is KIP-966's eligible leader replicas, which need replication: a single node has no ISR to shrink.

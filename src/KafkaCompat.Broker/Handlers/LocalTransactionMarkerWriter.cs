@@ -22,6 +22,7 @@ public sealed class LocalTransactionMarkerWriter(WriteTxnMarkersHandler handler)
             ProducerEpoch = markers.ProducerEpoch,
             TransactionResult = markers.Commit,
             CoordinatorEpoch = markers.CoordinatorEpoch,
+            TransactionVersion = (sbyte)markers.TransactionVersion,
         };
         foreach (var topic in markers.Partitions.GroupBy(tp => tp.Topic, StringComparer.Ordinal))
         {

@@ -30,14 +30,18 @@ namespace KafkaCompat.Broker.Handlers;
 /// otherwise INVALID_TXN_STATE. Coordinator errors become what each version's producers handle, as
 /// Kafka maps them (<see cref="VerificationErrors"/>). Such a request completes after the coordinator's
 /// answer, and the later produce requests of its connection wait for it, so appends stay in request order.
-/// v12 (KIP-890 part 2) lets a producer of transaction version 2 add partitions implicitly; with
-/// transaction version 2 not finalized here, a v12+ request is served as v11 and verified.
+/// v12+ is a producer of transaction version 2 (KIP-890 part 2; Kafka's ADD_PARTITION operation): the
+/// leader adds the partitions to the transaction itself (an in-process AddPartitionsToTxn without
+/// VerifyOnly), whatever transaction.partition.verification.enable says, since no one else adds them.
 /// v13 (KIP-516) names topics by id: an id this cluster does not know is UNKNOWN_TOPIC_ID for each of its
 /// partitions, and the answer names topics by id too.
 /// </summary>
 public sealed class ProduceHandler(ReplicaManager replicas, MetadataController metadata, TransactionCoordinator transactions, BrokerState broker, TimeProvider time)
     : ApiHandler<ProduceRequestData, ProduceResponseData>
 {
+    /// <summary>The first version whose transactional producer is of transaction version 2 (the Java client sends v12+ only then).</summary>
+    public const short FirstImplicitAddVersion = 12;
+
     /// <summary>Per connection, the produce still completing (after a verification): later ones append after it.</summary>
     private readonly ConditionalWeakTable<ConnectionSession, ProduceQueue> _queues = new();
 
@@ -73,7 +77,8 @@ public sealed class ProduceHandler(ReplicaManager replicas, MetadataController m
             }
             response.Responses.Add(topicResponse);
         }
-        var verifying = request.TransactionalId is not null && broker.Config.GetBool("transaction.partition.verification.enable")
+        var verifying = request.TransactionalId is not null
+            && (version >= FirstImplicitAddVersion || broker.Config.GetBool("transaction.partition.verification.enable"))
             ? StartVerification(prepared)
             : null;
         // A lock-free lookup on the common path; a connection gets its queue with its first waiting produce.
@@ -100,7 +105,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, MetadataController m
         {
             // The earlier request's failure is its own answer; this one goes on.
         }
-        var errors = verifying is null ? null : await VerifyAsync(request.TransactionalId!, verifying).ConfigureAwait(false);
+        var errors = verifying is null ? null : await VerifyAsync(request.TransactionalId!, verifying, version).ConfigureAwait(false);
         AppendAll(prepared, errors, version);
         return Answer(request, response);
     }
@@ -180,9 +185,18 @@ public sealed class ProduceHandler(ReplicaManager replicas, MetadataController m
         return verification;
     }
 
-    /// <summary>The coordinator's answer per partition under verification (None: in the ongoing transaction).</summary>
-    private async Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> VerifyAsync(string transactionalId, Verification verification)
+    /// <summary>
+    /// The coordinator's answer per partition under verification (None: in the ongoing transaction);
+    /// from v12 the partitions are added to the transaction instead, with one answer for all.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> VerifyAsync(string transactionalId, Verification verification, short version)
     {
+        if (version >= FirstImplicitAddVersion)
+        {
+            var added = await transactions.AddPartitionsAsync(transactionalId, verification.ProducerId, verification.ProducerEpoch, verification.Partitions,
+                TransactionMetadata.TransactionVersion2).ConfigureAwait(false);
+            return verification.Partitions.ToDictionary(tp => tp, _ => added);
+        }
         var (error, verified) = await transactions.VerifyPartitionsAsync(transactionalId, verification.ProducerId, verification.ProducerEpoch, verification.Partitions).ConfigureAwait(false);
         return verification.Partitions.ToDictionary(tp => tp, tp => error != ErrorCode.None ? error : verified.GetValueOrDefault(tp, ErrorCode.InvalidTxnState));
     }

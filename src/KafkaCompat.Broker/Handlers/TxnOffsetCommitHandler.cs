@@ -1,6 +1,9 @@
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Handlers;
 
@@ -13,12 +16,18 @@ namespace KafkaCompat.Broker.Handlers;
 /// INVALID_PRODUCER_EPOCH. v2 adds the leader epoch (KIP-320); v3 the member id, generation and
 /// group.instance.id (KIP-447), checked as for OffsetCommit (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
 /// FENCED_INSTANCE_ID) except that a group completing a rebalance accepts the commit; older versions
-/// carry no member, so any commit to a live group is accepted. v4 allows TRANSACTION_ABORTABLE and v5
-/// is KIP-890 part 2; neither error path arises here yet, because the broker does not yet verify the
-/// commit against the transaction coordinator (KIP-890 verification).
+/// carry no member, so any commit to a live group is accepted. v4 allows TRANSACTION_ABORTABLE; v0-4
+/// commits are not yet verified against the transaction coordinator (KIP-890 part 1 for offsets).
+/// v5 is a producer of transaction version 2 (KIP-890 part 2), which sends no AddOffsetsToTxn: the
+/// group's <c>__consumer_offsets</c> partition is added to its transaction here first (Kafka's
+/// ADD_PARTITION operation), and a refused add fails every partition of the request with the
+/// coordinator's error as Kafka's group coordinator reports it.
 /// </summary>
-public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, TimeProvider time) : ApiHandler<TxnOffsetCommitRequestData, TxnOffsetCommitResponseData>
+public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, TimeProvider time) : ApiHandler<TxnOffsetCommitRequestData, TxnOffsetCommitResponseData>
 {
+    /// <summary>The first version whose producer is of transaction version 2.</summary>
+    public const short FirstImplicitAddVersion = 5;
+
     public override ApiKey ApiKey => ApiKey.TxnOffsetCommit;
 
     public override VersionRange Versions => new(0, 5);
@@ -28,6 +37,15 @@ public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, TimePro
         if (request.GroupId.Length == 0)
         {
             return ErrorResponse(request, context.ApiVersion, ErrorCode.InvalidGroupId, "");
+        }
+        if (context.ApiVersion >= FirstImplicitAddVersion)
+        {
+            var offsetsPartition = new TopicPartition(TopicNames.ConsumerOffsets, coordinator.PartitionFor(request.GroupId));
+            var added = await transactions.AddPartitionsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, [offsetsPartition], TransactionMetadata.TransactionVersion2);
+            if (added != ErrorCode.None)
+            {
+                return ErrorResponse(request, context.ApiVersion, ForImplicitAdd(added), "");
+            }
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var entries = request.Topics
@@ -47,6 +65,18 @@ public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, TimePro
             response.Topics.Add(topicResponse);
         }
         return response;
+    }
+
+    /// <summary>
+    /// A coordinator error of the implicit add as a TxnOffsetCommit answers it: Kafka's partition leader
+    /// maps it as for a produce (PRODUCER_FENCED to INVALID_PRODUCER_EPOCH, retriable coordinator states
+    /// to NOT_ENOUGH_REPLICAS), and the group coordinator then reports NOT_ENOUGH_REPLICAS as
+    /// COORDINATOR_NOT_AVAILABLE, which a producer retries.
+    /// </summary>
+    private static ErrorCode ForImplicitAdd(ErrorCode coordinatorError)
+    {
+        var error = VerificationErrors.ForProduce(coordinatorError, ProduceHandler.FirstImplicitAddVersion).Error;
+        return error == ErrorCode.NotEnoughReplicas ? ErrorCode.CoordinatorNotAvailable : error;
     }
 
     protected override TxnOffsetCommitResponseData ErrorResponse(TxnOffsetCommitRequestData request, short version, ErrorCode error, string message)

@@ -8,21 +8,22 @@ using static KafkaCompat.Protocol.Messages.WriteTxnMarkersResponseData;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// WriteTxnMarkers (key 27), versions 0-1: a transaction coordinator asks the leader of each
+/// WriteTxnMarkers (key 27), versions 0-2: a transaction coordinator asks the leader of each
 /// partition of a transaction to append its COMMIT or ABORT marker (KIP-98). The coordinator of
 /// this node goes through <see cref="WriteAsync"/> too (<see cref="LocalTransactionMarkerWriter"/>), so
 /// a marker reaches the log by one path whoever sends it. Per partition, as Kafka answers: a topic
 /// or partition the metadata does not know is UNKNOWN_TOPIC_OR_PARTITION; one this node does not
 /// host (yet) NOT_LEADER_OR_FOLLOWER; the log's own checks give INVALID_PRODUCER_EPOCH (an epoch
 /// older than the producer's) and TRANSACTION_COORDINATOR_FENCED (an older coordinator epoch).
-/// v2 (KIP-890 part 2: markers of transaction version 2, whose epoch was bumped by EndTxn) is not
-/// served, since transaction version 2 is not.
+/// v2 (KIP-1228) carries the transaction version of each marker: a marker of transaction version 2
+/// carries the epoch EndTxn bumped, so the log requires it above the producer's (a duplicate of the
+/// marker just written is let through); v0-1 markers are checked the classic way.
 /// </summary>
 public sealed class WriteTxnMarkersHandler(ReplicaManager replicas, MetadataController metadata, GroupCoordinator groups) : ApiHandler<WriteTxnMarkersRequestData, WriteTxnMarkersResponseData>
 {
     public override ApiKey ApiKey => ApiKey.WriteTxnMarkers;
 
-    public override VersionRange Versions => new(0, 1);
+    public override VersionRange Versions => new(0, 2);
 
     protected override async ValueTask<WriteTxnMarkersResponseData?> HandleAsync(RequestContext context, WriteTxnMarkersRequestData request, CancellationToken cancellationToken) =>
         await WriteAsync(request);
@@ -58,7 +59,7 @@ public sealed class WriteTxnMarkersHandler(ReplicaManager replicas, MetadataCont
     private async ValueTask<ErrorCode> AppendAsync(Partition partition, WriteTxnMarkersRequestData.WritableTxnMarker marker) =>
         partition.TopicPartition.Topic == TopicNames.ConsumerOffsets
             ? await AppendToOffsetsPartitionAsync(partition, marker)
-            : partition.AppendEndTxnMarker(marker.ProducerId, marker.ProducerEpoch, marker.CoordinatorEpoch, marker.TransactionResult).Error;
+            : partition.AppendEndTxnMarker(marker.ProducerId, marker.ProducerEpoch, marker.CoordinatorEpoch, marker.TransactionResult, marker.TransactionVersion).Error;
 
     /// <summary>
     /// The marker of a transaction that committed offsets (TxnOffsetCommit) into a partition of
@@ -69,7 +70,7 @@ public sealed class WriteTxnMarkersHandler(ReplicaManager replicas, MetadataCont
     /// </summary>
     private async Task<ErrorCode> AppendToOffsetsPartitionAsync(Partition partition, WriteTxnMarkersRequestData.WritableTxnMarker marker)
     {
-        var error = await groups.CompleteTransactionAsync(partition.TopicPartition, marker.ProducerId, marker.ProducerEpoch, marker.CoordinatorEpoch, marker.TransactionResult);
+        var error = await groups.CompleteTransactionAsync(partition.TopicPartition, marker.ProducerId, marker.ProducerEpoch, marker.CoordinatorEpoch, marker.TransactionResult, marker.TransactionVersion);
         return error is ErrorCode.CoordinatorNotAvailable or ErrorCode.CoordinatorLoadInProgress or ErrorCode.NotCoordinator
             ? ErrorCode.NotLeaderOrFollower
             : error;

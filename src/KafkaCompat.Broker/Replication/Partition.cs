@@ -166,13 +166,13 @@ public sealed class Partition
     /// transaction as the leader (<see cref="PartitionLog.AppendEndTxnMarker"/> has Kafka's checks)
     /// and moves the high watermark, which may release the last stable offset.
     /// </summary>
-    public LogAppendResult AppendEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    public LogAppendResult AppendEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit, short transactionVersion = 0)
     {
         LogAppendResult result;
         bool moved;
         lock (_lock)
         {
-            result = _log.AppendEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch);
+            result = _log.AppendEndTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch, transactionVersion);
             if (result.Error == ErrorCode.None)
             {
                 // A verification that raced this marker belongs to the transaction just ended: its append must fail.

@@ -62,10 +62,10 @@ public sealed class TransactionCoordinator : IAsyncDisposable
             : await shard.Executor.Submit(() => shard.InitProducerId(transactionalId, timeoutMs, expectedProducerId, expectedEpoch));
     }
 
-    public async Task<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions)
+    public async Task<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions, short clientTransactionVersion = 0)
     {
         var (shard, error) = Route(transactionalId);
-        return shard is null ? error : await shard.Executor.Submit(() => shard.AddPartitions(transactionalId, producerId, producerEpoch, partitions));
+        return shard is null ? error : await shard.Executor.Submit(() => shard.AddPartitions(transactionalId, producerId, producerEpoch, partitions, clientTransactionVersion));
     }
 
     public async Task<(ErrorCode Error, IReadOnlyDictionary<TopicPartition, ErrorCode> Partitions)> VerifyPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions)
@@ -76,10 +76,10 @@ public sealed class TransactionCoordinator : IAsyncDisposable
             : await shard.Executor.Submit(() => shard.VerifyPartitions(transactionalId, producerId, producerEpoch, partitions));
     }
 
-    public async Task<ErrorCode> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit)
+    public async Task<EndTxnResult> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit, short clientTransactionVersion = 0)
     {
         var (shard, error) = Route(transactionalId);
-        return shard is null ? error : await shard.Executor.Submit(() => shard.EndTransaction(transactionalId, producerId, producerEpoch, commit));
+        return shard is null ? EndTxnResult.Classic(error) : await shard.Executor.Submit(() => shard.EndTransaction(transactionalId, producerId, producerEpoch, commit, clientTransactionVersion));
     }
 
     /// <summary>The transactional id's entry, or the error DescribeTransactions reports for it.</summary>

@@ -24,7 +24,7 @@ public sealed partial class TransactionCoordinatorShard
     private void SendMarkers(TransactionMetadata prepared, IReadOnlyCollection<TopicPartition> partitions)
     {
         var markers = new TransactionMarkers(prepared.TransactionalId, prepared.ProducerId, prepared.ProducerEpoch,
-            prepared.State == TransactionState.PrepareCommit, CoordinatorEpoch, partitions);
+            prepared.State == TransactionState.PrepareCommit, CoordinatorEpoch, partitions, prepared.ClientTransactionVersion);
         Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> written;
         try
         {

@@ -124,8 +124,13 @@ public sealed partial class TransactionCoordinatorShard : ICoordinatorShard
         }
     }
 
-    /// <summary>AddPartitionsToTxn (and AddOffsetsToTxn with the group's <c>__consumer_offsets</c> partition): one error for all the partitions.</summary>
-    public ErrorCode AddPartitions(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions)
+    /// <summary>
+    /// AddPartitionsToTxn (and AddOffsetsToTxn with the group's <c>__consumer_offsets</c> partition): one
+    /// error for all the partitions. <paramref name="clientTransactionVersion"/> is 2 for the implicit adds
+    /// of KIP-890 part 2 (a partition leader's AddPartitionsToTxn v4+ without VerifyOnly, for Produce v12+
+    /// or TxnOffsetCommit v5), 0 for a client's AddPartitionsToTxn v0-3, as Kafka derives it.
+    /// </summary>
+    public ErrorCode AddPartitions(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions, short clientTransactionVersion = 0)
     {
         var (current, error) = Owned(transactionalId, producerId, producerEpoch);
         if (current is null)
@@ -136,7 +141,7 @@ public sealed partial class TransactionCoordinatorShard : ICoordinatorShard
         {
             return ErrorCode.None;
         }
-        return Write(current.AddPartitions(partitions, clientTransactionVersion: 0, NowMs));
+        return Write(current.AddPartitions(partitions, clientTransactionVersion, NowMs));
     }
 
     /// <summary>
@@ -154,11 +159,25 @@ public sealed partial class TransactionCoordinatorShard : ICoordinatorShard
     }
 
     /// <summary>
-    /// EndTxn (classic flavour, versions up to 4): commit or abort the open transaction. Answers once
-    /// the decision is written; the markers follow in the background. Repeating the decision of a
-    /// completed transaction answers None (a retry), the opposite one INVALID_TXN_STATE.
+    /// EndTxn: commit or abort the open transaction. Answers once the decision is written; the
+    /// markers follow in the background. The client's transaction version (Kafka derives it from
+    /// the request: EndTxn v5+ is version 2) picks the rules: the classic ones here, KIP-890 part
+    /// 2's in <see cref="EndTransactionV2"/>.
     /// </summary>
-    public ErrorCode EndTransaction(string transactionalId, long producerId, short producerEpoch, bool commit)
+    public EndTxnResult EndTransaction(string transactionalId, long producerId, short producerEpoch, bool commit, short clientTransactionVersion = 0)
+    {
+        if (clientTransactionVersion >= TransactionMetadata.TransactionVersion2)
+        {
+            return EndTransactionV2(transactionalId, producerId, producerEpoch, commit);
+        }
+        return EndTxnResult.Classic(EndTransactionClassic(transactionalId, producerId, producerEpoch, commit));
+    }
+
+    /// <summary>
+    /// The classic flavour (EndTxn up to v4): the producer keeps its epoch. Repeating the decision
+    /// of a completed transaction answers None (a retry), the opposite one INVALID_TXN_STATE.
+    /// </summary>
+    private ErrorCode EndTransactionClassic(string transactionalId, long producerId, short producerEpoch, bool commit)
     {
         var (current, error) = Owned(transactionalId, producerId, producerEpoch, completingIsConcurrent: false);
         if (current is null)
@@ -172,13 +191,7 @@ public sealed partial class TransactionCoordinatorShard : ICoordinatorShard
             case TransactionState.PrepareAbort:
                 return commit ? ErrorCode.InvalidTxnState : ErrorCode.ConcurrentTransactions;
             case TransactionState.Ongoing:
-                var prepared = current.PrepareEnd(commit, clientTransactionVersion: 0, TransactionMetadata.NoProducerId, NowMs);
-                var written = Write(prepared);
-                if (written == ErrorCode.None)
-                {
-                    SendMarkers(prepared);
-                }
-                return written;
+                return Prepare(current.PrepareEnd(commit, clientTransactionVersion: 0, TransactionMetadata.NoProducerId, NowMs));
             case TransactionState.CompleteCommit:
                 return commit ? ErrorCode.None : ErrorCode.InvalidTxnState;
             case TransactionState.CompleteAbort:
@@ -188,6 +201,17 @@ public sealed partial class TransactionCoordinatorShard : ICoordinatorShard
             default:
                 throw new InvalidOperationException($"Transactional id {transactionalId} is in state {current.State}, which is never kept.");
         }
+    }
+
+    /// <summary>Writes a Prepare state and, once it is in the log, starts its markers.</summary>
+    private ErrorCode Prepare(TransactionMetadata prepared)
+    {
+        var written = Write(prepared);
+        if (written == ErrorCode.None)
+        {
+            SendMarkers(prepared);
+        }
+        return written;
     }
 
     /// <summary>

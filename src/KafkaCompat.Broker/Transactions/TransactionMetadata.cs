@@ -125,13 +125,21 @@ public sealed record TransactionMetadata
     /// <summary>
     /// InitProducerId or the timeout fencing an open transaction: the epoch goes up by one (not past
     /// Short.MaxValue) and the transaction is aborted with it, so the old producer's late writes fail.
+    /// A transaction of version 2 is then ended as version 2 ends every transaction, with one more
+    /// bump (Kafka's fence followed by its epoch-bumping abort), so the fenced producer's EndTxn v5
+    /// at its old epoch is not taken for a retry.
     /// </summary>
-    public TransactionMetadata FenceAndAbort(long nowMs) => To(TransactionState.PrepareAbort) with
+    public TransactionMetadata FenceAndAbort(long nowMs)
     {
-        ProducerEpoch = ProducerEpoch == short.MaxValue ? ProducerEpoch : (short)(ProducerEpoch + 1),
-        LastProducerEpoch = NoProducerEpoch,
-        LastUpdateTimestampMs = nowMs,
-    };
+        var fenced = ProducerEpoch == short.MaxValue ? ProducerEpoch : (short)(ProducerEpoch + 1);
+        var versionTwo = ClientTransactionVersion >= TransactionVersion2;
+        return To(TransactionState.PrepareAbort) with
+        {
+            ProducerEpoch = versionTwo && fenced != short.MaxValue ? (short)(fenced + 1) : fenced,
+            LastProducerEpoch = versionTwo ? fenced : NoProducerEpoch,
+            LastUpdateTimestampMs = nowMs,
+        };
+    }
 
     /// <summary>
     /// EndTxn: the outcome is decided. With transaction version 2 the epoch is bumped now (the

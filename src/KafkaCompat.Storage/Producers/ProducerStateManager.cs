@@ -226,15 +226,22 @@ internal sealed class ProducerStateManager
     /// is INVALID_PRODUCER_EPOCH, a coordinator epoch older than the last marker's is
     /// TRANSACTION_COORDINATOR_FENCED (a coordinator that lost its partition). A marker for a
     /// producer with no ongoing transaction here (or unknown) is accepted, as Kafka accepts it.
+    /// With transaction version 2 the coordinator bumped the epoch before writing the marker, so
+    /// the marker's epoch must be above the producer's; one equal to it with no transaction open
+    /// is the same marker written again (a retry after a lost answer or a coordinator reload,
+    /// KAFKA-19999) and is accepted.
     /// </summary>
-    public ErrorCode CheckEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch)
+    public ErrorCode CheckEndTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, short transactionVersion = 0)
     {
         if (!_producers.TryGetValue(producerId, out ProducerStateEntry? entry))
         {
             return ErrorCode.None;
         }
 
-        return producerEpoch < entry.ProducerEpoch ? ErrorCode.InvalidProducerEpoch
+        bool staleEpoch = transactionVersion >= 2
+            ? producerEpoch < entry.ProducerEpoch || (producerEpoch == entry.ProducerEpoch && entry.CurrentTxnFirstOffset >= 0)
+            : producerEpoch < entry.ProducerEpoch;
+        return staleEpoch ? ErrorCode.InvalidProducerEpoch
             : coordinatorEpoch < entry.CoordinatorEpoch ? ErrorCode.TransactionCoordinatorFenced
             : ErrorCode.None;
     }

@@ -328,7 +328,7 @@ public class TransactionHandlerTests
         TopicData = [new ProduceRequestData.TopicProduceData { Name = "t", PartitionData = [new ProduceRequestData.PartitionProduceData { Index = partition, Records = batch }] }],
     };
 
-    private static WriteTxnMarkersRequestData.WritableTxnMarker Marker(long producerId, short epoch, bool commit, params (string Topic, int[] Partitions)[] topics) => new()
+    internal static WriteTxnMarkersRequestData.WritableTxnMarker Marker(long producerId, short epoch, bool commit, params (string Topic, int[] Partitions)[] topics) => new()
     {
         ProducerId = producerId,
         ProducerEpoch = epoch,

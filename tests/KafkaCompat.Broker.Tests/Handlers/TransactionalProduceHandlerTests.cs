@@ -38,9 +38,7 @@ public class TransactionalProduceHandlerTests
     [TestCase((short)3)]
     [TestCase((short)10)]
     [TestCase((short)11)]
-    [TestCase((short)13)]
     [HandlerVersionTest(ApiKey.Produce, 3)]
-    [HandlerVersionTest(ApiKey.Produce, 13)]
     public async Task ABatchForAPartitionNotInTheTransactionIsInvalidTxnStateAndNotAppended(short version)
     {
         await using var harness = NewHarness();

@@ -30,7 +30,8 @@ public class UpdateFeaturesHandlerTests
     }
 
     [TestCase("group.version", (short)1, (sbyte)1, "Invalid update version 1 for feature group.version. Local controller 1 does not support this feature.")]
-    [TestCase("transaction.version", (short)2, (sbyte)1, "Invalid update version 2 for feature transaction.version. Local controller 1 does not support this feature.")]
+    [TestCase("kraft.version", (short)2, (sbyte)1, "Invalid update version 2 for feature kraft.version. Local controller 1 does not support this feature.")]
+    [TestCase("transaction.version", (short)1, (sbyte)2, "Invalid update version 1 for feature transaction.version. Local controller 1 only supports versions 2")]
     [TestCase("metadata.version", (short)24, (sbyte)2, "Invalid update version 24 for feature metadata.version. Local controller 1 only supports versions 25")]
     [TestCase("no.such.feature", (short)1, (sbyte)1, "Invalid update version 1 for feature no.such.feature. Local controller 1 does not support this feature.")]
     [TestCase("metadata.version", (short)25, (sbyte)4, "Invalid update version 25 for feature metadata.version. The controller does not support the given upgrade type.")]

@@ -48,7 +48,7 @@ public class TransactionCoordinatorTests
         var producer = await h.InitAsync();
         Assert.That(await h.Coordinator.AddPartitionsAsync("never-initialized", producer.ProducerId, 0, [T0]), Is.EqualTo(ErrorCode.InvalidProducerIdMapping));
         Assert.That(await h.Coordinator.AddPartitionsAsync(TransactionHarness.TransactionalId, producer.ProducerId + 1, 0, [T0]), Is.EqualTo(ErrorCode.InvalidProducerIdMapping));
-        Assert.That(await h.Coordinator.EndTransactionAsync(TransactionHarness.TransactionalId, producer.ProducerId + 1, 0, commit: true), Is.EqualTo(ErrorCode.InvalidProducerIdMapping));
+        Assert.That(await h.Coordinator.EndTransactionAsync(TransactionHarness.TransactionalId, producer.ProducerId + 1, 0, commit: true), Is.EqualTo(EndTxnResult.Classic(ErrorCode.InvalidProducerIdMapping)));
     }
 
     [Test]

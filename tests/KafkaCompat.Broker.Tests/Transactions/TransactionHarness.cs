@@ -25,9 +25,12 @@ internal sealed class TransactionHarness : IAsyncDisposable
     private readonly Dictionary<string, string> _configs;
     private LogManager _logs = null!;
     private MetadataNode _metadata = null!;
+    private readonly short _transactionVersionLevel;
 
-    public TransactionHarness(Dictionary<string, string>? configs = null)
+    // transactionVersionLevel: the finalized transaction.version, which picks the value version written (the server finalizes 2).
+    public TransactionHarness(Dictionary<string, string>? configs = null, short transactionVersionLevel = 0)
     {
+        _transactionVersionLevel = transactionVersionLevel;
         _configs = new Dictionary<string, string>
         {
             ["transaction.state.log.num.partitions"] = "3",
@@ -48,6 +51,8 @@ internal sealed class TransactionHarness : IAsyncDisposable
 
     public MetadataController Metadata { get; private set; } = null!;
 
+    public ReplicaManager Replicas { get; private set; } = null!;
+
     public TransactionCoordinatorShard Shard => Coordinator.ShardOf(TransactionalId)!;
 
     public TransactionMetadata? State(string transactionalId = TransactionalId) => Coordinator.ShardOf(transactionalId)?.Transaction(transactionalId);
@@ -58,11 +63,11 @@ internal sealed class TransactionHarness : IAsyncDisposable
         _logs = LogManager.Start(_files, new LogManagerConfig { LogDirs = broker.Config.LogDirs, NodeId = 1, ClusterId = "test-cluster" }, Time);
         _metadata = new MetadataNode(_logs, _files, Time);
         Metadata = _metadata.Controller;
-        var replicas = new ReplicaManager(_logs, broker, NullLogger<ReplicaManager>.Instance);
+        var replicas = Replicas = new ReplicaManager(_logs, broker, NullLogger<ReplicaManager>.Instance);
         replicas.Sync(_metadata.Loader.Image);
         _metadata.Loader.Install(replicas.Sync);
         var producerIds = new ProducerIdManager(Metadata);
-        var context = new TransactionCoordinatorContext(Time, () => broker.Config, replicas, NullLogger.Instance, producerIds.NextProducerId, Markers, () => 0);
+        var context = new TransactionCoordinatorContext(Time, () => broker.Config, replicas, NullLogger.Instance, producerIds.NextProducerId, Markers, () => _transactionVersionLevel);
         Coordinator = new TransactionCoordinator(Metadata, context);
         Coordinator.Start();
         Assert.That(Coordinator.EnsureTopic(), Is.EqualTo(ErrorCode.None));
@@ -116,8 +121,16 @@ internal sealed class TransactionHarness : IAsyncDisposable
     public Task<ErrorCode> AddAsync(InitProducerIdResult producer, params TopicPartition[] partitions) =>
         Coordinator.AddPartitionsAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, partitions);
 
-    public Task<ErrorCode> EndAsync(InitProducerIdResult producer, bool commit) =>
-        Coordinator.EndTransactionAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, commit);
+    public async Task<ErrorCode> EndAsync(InitProducerIdResult producer, bool commit) =>
+        (await Coordinator.EndTransactionAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, commit)).Error;
+
+    /// <summary>EndTxn of transaction version 2 (EndTxn v5) at the given producer id and epoch.</summary>
+    public Task<EndTxnResult> EndV2Async(long producerId, short producerEpoch, bool commit) =>
+        Coordinator.EndTransactionAsync(TransactionalId, producerId, producerEpoch, commit, TransactionMetadata.TransactionVersion2);
+
+    /// <summary>An implicit add of transaction version 2 (a partition leader's, for Produce v12+).</summary>
+    public Task<ErrorCode> AddV2Async(long producerId, short producerEpoch, params TopicPartition[] partitions) =>
+        Coordinator.AddPartitionsAsync(TransactionalId, producerId, producerEpoch, partitions, TransactionMetadata.TransactionVersion2);
 
     public async ValueTask DisposeAsync()
     {

@@ -207,12 +207,18 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>Whether the producer has a transaction open in this partition (data written, no marker yet): KIP-890 verification is skipped then.</summary>
-    public bool HasOngoingTransaction(long producerId)
+    /// <summary>
+    /// Whether the producer has a transaction open in this partition (data written, no marker yet) at
+    /// this epoch: KIP-890 verification is skipped then. The epoch counts because a producer of
+    /// transaction version 2 starts each transaction at a new epoch while the previous one's marker
+    /// may still be on its way: its first batch must go to the coordinator, which answers
+    /// CONCURRENT_TRANSACTIONS until that marker is written (Kafka compares the epoch too).
+    /// </summary>
+    public bool HasOngoingTransaction(long producerId, short producerEpoch)
     {
         lock (_lock)
         {
-            return _producers.Get(producerId) is { CurrentTxnFirstOffset: >= 0 };
+            return _producers.Get(producerId) is { CurrentTxnFirstOffset: >= 0 } entry && entry.ProducerEpoch == producerEpoch;
         }
     }
 

@@ -145,15 +145,27 @@ public sealed partial class TransactionVersion2WireTests : InProcessBrokerTests
         {
             builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (byte[]?)null, Bytes(value));
         }
-        var response = await client.SendAsync<ProduceResponseData>(new ProduceRequestData
+        var records = builder.ToArray();
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while (true)
         {
-            TransactionalId = TransactionalId,
-            Acks = -1,
-            TimeoutMs = 30_000,
-            TopicData = [new() { Name = topic, PartitionData = [new() { Index = 0, Records = builder.ToArray() }] }],
-        }, 12);
-        var partition = response.Responses.Single().PartitionResponses.Single();
-        return ((ErrorCode)partition.ErrorCode, partition.BaseOffset);
+            var response = await client.SendAsync<ProduceResponseData>(new ProduceRequestData
+            {
+                TransactionalId = TransactionalId,
+                Acks = -1,
+                TimeoutMs = 30_000,
+                TopicData = [new() { Name = topic, PartitionData = [new() { Index = 0, Records = records.ToArray() }] }],
+            }, 12);
+            var partition = response.Responses.Single().PartitionResponses.Single();
+            // The previous transaction's markers are written after EndTxn answered: until they are, the
+            // implicit add meets CONCURRENT_TRANSACTIONS, which a producer gets as the retriable
+            // NOT_ENOUGH_REPLICAS and retries (the Java client does), with the same batch.
+            if ((ErrorCode)partition.ErrorCode != ErrorCode.NotEnoughReplicas || DateTime.UtcNow > deadline)
+            {
+                return ((ErrorCode)partition.ErrorCode, partition.BaseOffset);
+            }
+            await Task.Delay(20);
+        }
     }
 
     private static async Task<(ErrorCode Error, long ProducerId, short ProducerEpoch)> EndAsync(KafkaWireClient client, long producerId, short epoch, bool commit)

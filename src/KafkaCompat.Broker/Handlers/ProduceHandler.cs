@@ -175,7 +175,7 @@ public sealed class ProduceHandler(ReplicaManager replicas, MetadataController m
             {
                 continue;
             }
-            append.Guard = append.Partition.MaybeStartTransactionVerification(batch.ProducerId) ?? TransactionVerificationGuard.Sentinel;
+            append.Guard = append.Partition.MaybeStartTransactionVerification(batch.ProducerId, batch.ProducerEpoch) ?? TransactionVerificationGuard.Sentinel;
             if (append.Guard != TransactionVerificationGuard.Sentinel)
             {
                 verification ??= new Verification(batch.ProducerId, batch.ProducerEpoch, []);

@@ -110,11 +110,11 @@ public sealed class Partition
     /// transaction open here (nothing to verify); otherwise the guard of the verification to run
     /// with the transaction coordinator, shared by concurrent requests of the same producer.
     /// </summary>
-    public TransactionVerificationGuard? MaybeStartTransactionVerification(long producerId)
+    public TransactionVerificationGuard? MaybeStartTransactionVerification(long producerId, short producerEpoch)
     {
         lock (_lock)
         {
-            if (_log.HasOngoingTransaction(producerId))
+            if (_log.HasOngoingTransaction(producerId, producerEpoch))
             {
                 return null;
             }
@@ -133,8 +133,8 @@ public sealed class Partition
         bool moved;
         lock (_lock)
         {
-            var transactionalProducer = appendInfo is { } checkedInfo && TransactionalBatch(checkedInfo) is { } batch ? batch.ProducerId : -1;
-            if (verification is not null && transactionalProducer >= 0 && !_log.HasOngoingTransaction(transactionalProducer)
+            var (transactionalProducer, epoch) = appendInfo is { } checkedInfo && TransactionalBatch(checkedInfo) is { } batch ? (batch.ProducerId, batch.ProducerEpoch) : (-1L, (short)-1);
+            if (verification is not null && transactionalProducer >= 0 && !_log.HasOngoingTransaction(transactionalProducer, epoch)
                 && !(_verifications.TryGetValue(transactionalProducer, out var started) && ReferenceEquals(started, verification)))
             {
                 return new LogAppendResult(ErrorCode.InvalidTxnState, -1, -1, -1, _log.LogStartOffset, false,

@@ -17,7 +17,7 @@ public sealed partial class TransactionCoordinatorShard
         var aborted = 0;
         foreach (var open in _transactions.Values.Where(t => t.State == TransactionState.Ongoing && t.StartTimestampMs + t.TimeoutMs < now).ToList())
         {
-            var fenced = open.FenceAndAbort(now);
+            var fenced = open.FenceAndAbort(now, _context.TransactionVersionLevel());
             if (Write(fenced) == ErrorCode.None)
             {
                 Logger.LogInformation("Aborting transaction of {TransactionalId} (producer id {ProducerId}), open for {Ms} ms, longer than its timeout {Timeout} ms",

@@ -86,7 +86,7 @@ public sealed partial class TransactionCoordinatorShard : ICoordinatorShard
             {
                 // Abort the open transaction under a bumped epoch, and let the producer retry: the
                 // retry bumps the epoch again (or rotates the id if that exhausts it).
-                var fenced = current.FenceAndAbort(now);
+                var fenced = current.FenceAndAbort(now, _context.TransactionVersionLevel());
                 var error = Write(fenced);
                 if (error != ErrorCode.None)
                 {

@@ -125,19 +125,21 @@ public sealed record TransactionMetadata
     /// <summary>
     /// InitProducerId or the timeout fencing an open transaction: the epoch goes up by one (not past
     /// Short.MaxValue) and the transaction is aborted with it, so the old producer's late writes fail.
-    /// A transaction of version 2 is then ended as version 2 ends every transaction, with one more
-    /// bump (Kafka's fence followed by its epoch-bumping abort), so the fenced producer's EndTxn v5
-    /// at its old epoch is not taken for a retry.
+    /// The abort is not the client's, so it ends as the cluster's finalized transaction.version
+    /// (<paramref name="serverTransactionVersion"/>) ends transactions, whatever the client's flavour,
+    /// as Kafka's coordinator does: at version 2 with one more bump (Kafka's fence followed by its
+    /// epoch-bumping abort), so a fenced producer's EndTxn v5 at its old epoch is not taken for a retry.
     /// </summary>
-    public TransactionMetadata FenceAndAbort(long nowMs)
+    public TransactionMetadata FenceAndAbort(long nowMs, short serverTransactionVersion)
     {
         var fenced = ProducerEpoch == short.MaxValue ? ProducerEpoch : (short)(ProducerEpoch + 1);
-        var versionTwo = ClientTransactionVersion >= TransactionVersion2;
+        var versionTwo = serverTransactionVersion >= TransactionVersion2;
         return To(TransactionState.PrepareAbort) with
         {
             ProducerEpoch = versionTwo && fenced != short.MaxValue ? (short)(fenced + 1) : fenced,
             LastProducerEpoch = versionTwo ? fenced : NoProducerEpoch,
             LastUpdateTimestampMs = nowMs,
+            ClientTransactionVersion = serverTransactionVersion,
         };
     }
 

@@ -80,7 +80,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         Broker = broker;
         var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(Replicas, Metadata, Coordinator));
         Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,
-            new ProducerIdManager(Metadata).NextProducerId, markers, () => 0));
+            new ProducerIdManager(Metadata).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
         Transactions.Start();
         Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Time, NullLoggerFactory.Instance).Table;
     }

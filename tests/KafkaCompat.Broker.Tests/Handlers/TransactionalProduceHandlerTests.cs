@@ -138,7 +138,7 @@ public class TransactionalProduceHandlerTests
         using var replica = new ReplicaHarness(new FakeTime());
         var partition = replica.Partition();
         const long producerId = 77;
-        var guard = partition.MaybeStartTransactionVerification(producerId);
+        var guard = partition.MaybeStartTransactionVerification(producerId, 0);
         Assert.That(guard, Is.Not.Null, "no transaction open: verify first");
 
         // The coordinator ends the transaction before the verified batch arrives (KIP-890's hanging transaction).
@@ -149,6 +149,27 @@ public class TransactionalProduceHandlerTests
         Assert.That(partition.LastStableOffset, Is.EqualTo(partition.HighWatermark), "no transaction left open");
     }
 
+    /// <summary>
+    /// Transaction version 2 bumps the epoch at every end, and the next transaction's first batch can
+    /// reach a partition before the previous one's marker: the open transaction at the old epoch is not
+    /// the new one's, so the new batch goes to the coordinator (which holds it off until the marker).
+    /// </summary>
+    [Test]
+    public void ATransactionOpenAtAnOlderEpochDoesNotSpareTheNextEpochItsVerification()
+    {
+        using var replica = new ReplicaHarness(new FakeTime());
+        var partition = replica.Partition();
+        const long producerId = 79;
+        var guard = partition.MaybeStartTransactionVerification(producerId, 0)!;
+        Assert.That(Append(partition, TransactionalBatch(producerId, 0, 0, 0, "a"), guard).Error, Is.EqualTo(ErrorCode.None));
+
+        Assert.That(partition.MaybeStartTransactionVerification(producerId, 0), Is.Null, "epoch 0 continues its open transaction");
+        var next = partition.MaybeStartTransactionVerification(producerId, 1);
+        Assert.That(next, Is.Not.Null, "epoch 1 starts a transaction of its own: verify (add) first");
+        Assert.That(Append(partition, TransactionalBatch(producerId, 1, 0, 0, "b"), TransactionVerificationGuard.Sentinel).Error, Is.EqualTo(ErrorCode.InvalidTxnState),
+            "without its verification, epoch 1 cannot write into epoch 0's open transaction");
+    }
+
     [Test]
     public void AVerifiedAppendOpensTheTransactionAndTheSentinelMayOnlyContinueIt()
     {
@@ -157,9 +178,9 @@ public class TransactionalProduceHandlerTests
         const long producerId = 78;
 
         var unverified = Append(partition, TransactionalBatch(producerId, 0, 0, 0, "a"), TransactionVerificationGuard.Sentinel);
-        var guard = partition.MaybeStartTransactionVerification(producerId)!;
+        var guard = partition.MaybeStartTransactionVerification(producerId, 0)!;
         var verified = Append(partition, TransactionalBatch(producerId, 0, 0, 0, "a"), guard);
-        var next = partition.MaybeStartTransactionVerification(producerId);
+        var next = partition.MaybeStartTransactionVerification(producerId, 0);
         var continued = Append(partition, TransactionalBatch(producerId, 0, 1, 0, "b"), TransactionVerificationGuard.Sentinel);
 
         Assert.That(unverified.Error, Is.EqualTo(ErrorCode.InvalidTxnState));

@@ -155,4 +155,34 @@ public class TransactionVersion2CoordinatorTests
         await h.RestartAsync();
         Assert.That(h.State(entry.TransactionalId), Is.EqualTo(entry with { LastProducerEpoch = TransactionMetadata.NoProducerEpoch, NextProducerId = TransactionMetadata.NoProducerId }));
     }
+
+    /// <summary>
+    /// A fence is not the client's: a classic client's transaction is aborted as the cluster's
+    /// transaction.version ends transactions (Kafka passes its own level, "not from client"), so at
+    /// level 2 two epochs up, with version 2 markers; the producer's commit at its epoch is fenced.
+    /// </summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task AClassicTransactionFencedOnATransactionVersion2CoordinatorIsAbortedTwoEpochsUp(bool byTimeout)
+    {
+        await using var h = NewHarness();
+        var producer = await h.InitAsync(timeoutMs: 20_000);
+        Assert.That(await h.AddAsync(producer, T0), Is.EqualTo(ErrorCode.None));
+
+        if (byTimeout)
+        {
+            await h.AdvanceAsync(30_000);
+        }
+        else
+        {
+            // A new instance of the producer: its InitProducerId aborts the open transaction and asks it to retry.
+            Assert.That((await h.InitAsync()).Error, Is.EqualTo(ErrorCode.ConcurrentTransactions));
+            await h.SettleAsync();
+        }
+
+        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(producer.ProducerEpoch + 2))));
+        var marker = h.Markers.Sent.Single();
+        Assert.That((marker.Commit, marker.ProducerEpoch, marker.TransactionVersion), Is.EqualTo((false, (short)(producer.ProducerEpoch + 2), (short)2)));
+        Assert.That(await h.EndAsync(producer, commit: true), Is.EqualTo(ErrorCode.ProducerFenced));
+    }
 }

@@ -73,6 +73,18 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return await await shard.Executor.Submit(() => shard.Sync(sync));
     }
 
+    /// <summary>ConsumerGroupHeartbeat (KIP-848) for the group's shard, with the topics as this node's metadata image has them now.</summary>
+    public Task<ConsumerGroupHeartbeatResponseData> ConsumerGroupHeartbeatAsync(ConsumerGroupHeartbeatRequestData request, short version, string clientId, string clientHost)
+    {
+        var (shard, error) = Route(request.GroupId);
+        if (shard is null)
+        {
+            return Task.FromResult(new ConsumerGroupHeartbeatResponseData { ErrorCode = (short)error });
+        }
+        var image = _metadata.Image;
+        return shard.Executor.Submit(() => shard.ConsumerGroupHeartbeat(request, version, clientId, clientHost, image));
+    }
+
     public Task<ErrorCode> HeartbeatAsync(string groupId, string memberId, string? groupInstanceId, int generationId)
     {
         var (shard, error) = Route(groupId);

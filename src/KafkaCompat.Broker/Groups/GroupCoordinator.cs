@@ -149,13 +149,14 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return shard.Executor.Submit(() => shard.Runtime.CompleteTransaction(producerId, producerEpoch, coordinatorEpoch, commit));
     }
 
-    /// <summary>OffsetFetch; <paramref name="requireStable"/> (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with a transaction pending.</summary>
-    public Task<OffsetFetchResult> FetchOffsetsAsync(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false)
+    /// <summary>OffsetFetch; <paramref name="requireStable"/> (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with a transaction pending; <paramref name="memberId"/> and <paramref name="memberEpoch"/> (v9+) name a consumer-group member.</summary>
+    public Task<OffsetFetchResult> FetchOffsetsAsync(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false,
+        string? memberId = null, int memberEpoch = -1)
     {
         var (shard, error) = Route(groupId);
         return shard is null
             ? Task.FromResult(new OffsetFetchResult(error, []))
-            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics, requireStable));
+            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics, requireStable, memberId, memberEpoch));
     }
 
     public Task<OffsetDeleteResult> DeleteOffsetsAsync(string groupId, IReadOnlyList<(string Topic, int Partition)> partitions)

@@ -97,8 +97,9 @@ public sealed partial class GroupCoordinatorShard
         {
             Invalid($"MemberEpoch is invalid: {request.MemberEpoch}.");
         }
-        // Regular-expression subscriptions (KIP-848 with RE2/J semantics) are not served yet.
-        if (request.SubscribedTopicRegex is not null)
+        // Regular-expression subscriptions (KIP-848 with RE2/J semantics) are not served yet. An empty
+        // one is no regex: librdkafka 2.15.1 sends "" with a subscription by names.
+        if (request.SubscribedTopicRegex is { Length: > 0 })
         {
             Invalid("SubscribedTopicRegex is not supported yet.");
         }
@@ -146,6 +147,7 @@ public sealed partial class GroupCoordinatorShard
             RebalanceTimeoutMs = request.RebalanceTimeoutMs != -1 ? request.RebalanceTimeoutMs : member.RebalanceTimeoutMs,
             ServerAssignor = request.ServerAssignor ?? member.ServerAssignor,
             SubscribedTopicNames = request.SubscribedTopicNames is { } names ? [.. names] : member.SubscribedTopicNames,
+            SubscribedTopicRegex = request.SubscribedTopicRegex ?? member.SubscribedTopicRegex,
             ClientId = clientId,
             ClientHost = clientHost,
         };
@@ -391,6 +393,14 @@ public sealed partial class GroupCoordinatorShard
         return WriteConsumerGroupRecords(records);
     }
 
+    /// <summary>Deletes a consumer group without members: its target-assignment epoch, partition metadata and group epoch tombstoned (its offsets stay).</summary>
+    private ErrorCode RemoveEmptyConsumerGroup(ConsumerGroup group) => WriteConsumerGroupRecords(
+    [
+        new CoordinatorRecord.ConsumerGroupTargetAssignmentMetadata(group.GroupId, null),
+        new CoordinatorRecord.ConsumerGroupPartitionMetadata(group.GroupId, null),
+        new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, null),
+    ]);
+
     /// <summary>Kafka's order for removing a member: current assignment, target assignment, then subscription.</summary>
     private static IEnumerable<CoordinatorRecord> MemberTombstones(string groupId, string memberId) =>
     [
@@ -456,6 +466,41 @@ public sealed partial class GroupCoordinatorShard
         Logger.LogInformation("Member {MemberId} of consumer group {GroupId} fenced: {Reason}", memberId, groupId, reason);
         group.SessionTimers.Remove(memberId);
         FenceMember(group, member);
+    }
+
+    /// <summary>
+    /// OffsetCommit to a consumer group (v9+ carries the member epoch where the generation was):
+    /// without members, a commit with no epoch is an admin's and always accepted; otherwise the member
+    /// must exist (UNKNOWN_MEMBER_ID) at exactly its epoch: a later epoch is FENCED_MEMBER_EPOCH, an
+    /// earlier one STALE_MEMBER_EPOCH (the client refreshes its epoch and retries), as in Kafka.
+    /// </summary>
+    private static ErrorCode ValidateConsumerGroupCommit(ConsumerGroup group, string memberId, int memberEpoch)
+    {
+        if (memberEpoch < 0 && group.Members.Count == 0)
+        {
+            return ErrorCode.None;
+        }
+        if (!group.Members.TryGetValue(memberId, out var member))
+        {
+            return ErrorCode.UnknownMemberId;
+        }
+        return memberEpoch > member.MemberEpoch ? ErrorCode.FencedMemberEpoch
+            : memberEpoch < member.MemberEpoch ? ErrorCode.StaleMemberEpoch
+            : ErrorCode.None;
+    }
+
+    /// <summary>OffsetFetch by a consumer-group member (v9+): an admin (no member id, no epoch) is not checked; a member must exist at its current epoch (STALE_MEMBER_EPOCH otherwise).</summary>
+    private static ErrorCode ValidateConsumerGroupFetch(ConsumerGroup group, string? memberId, int memberEpoch)
+    {
+        if (memberEpoch < 0 && memberId is null)
+        {
+            return ErrorCode.None;
+        }
+        if (memberId is null || !group.Members.TryGetValue(memberId, out var member))
+        {
+            return ErrorCode.UnknownMemberId;
+        }
+        return memberEpoch != member.MemberEpoch ? ErrorCode.StaleMemberEpoch : ErrorCode.None;
     }
 
     /// <summary>Applies a consumer-group record; false when the record is of another kind.</summary>

@@ -32,6 +32,12 @@ public sealed partial class GroupCoordinatorShard
 
     private ErrorCode ValidateCommit(OffsetCommitParams commit, out ClassicGroup? group)
     {
+        if (_consumerGroups.TryGetValue(commit.GroupId, out var consumerGroup))
+        {
+            // The offsets of a consumer group live beside it, in the simple group of the same id.
+            group = _groups.GetValueOrDefault(commit.GroupId);
+            return ValidateConsumerGroupCommit(consumerGroup, commit.MemberId, commit.GenerationId);
+        }
         if (!_groups.TryGetValue(commit.GroupId, out group))
         {
             // No group: fine for a simple commit; a generation means a member of a group that no longer exists.
@@ -160,12 +166,18 @@ public sealed partial class GroupCoordinatorShard
 
     /// <summary>
     /// OffsetFetch for one group: every committed offset when <paramref name="topics"/> is null, else
-    /// the partitions asked for (-1 where none). With <paramref name="requireStable"/> (v7+, KIP-447)
+    /// the partitions asked for (-1 where none). A member of a consumer group (v9+, KIP-848) names itself
+    /// with its member id and epoch, checked as Kafka checks them. With <paramref name="requireStable"/> (v7+, KIP-447)
     /// a partition with a pending transactional offset answers UNSTABLE_OFFSET_COMMIT instead, which
     /// the consumer retries until the transaction ends; without it, the last committed offset.
     /// </summary>
-    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false)
+    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false,
+        string? memberId = null, int memberEpoch = -1)
     {
+        if (_consumerGroups.TryGetValue(groupId, out var consumerGroup) && ValidateConsumerGroupFetch(consumerGroup, memberId, memberEpoch) is var fetchError and not ErrorCode.None)
+        {
+            return new OffsetFetchResult(fetchError, []);
+        }
         var group = _groups.GetValueOrDefault(groupId);
         var offsets = new List<FetchedOffset>();
         if (topics is null)

@@ -250,4 +250,74 @@ public class ConsumerGroupHeartbeatTests
         var refused = await member.JoinAsync();
         Assert.That((ErrorCode)refused.ErrorCode, Is.EqualTo(ErrorCode.GroupIdNotFound));
     }
+
+    [Test]
+    public async Task AnEmptyRegexIsNoRegexAndAnyOtherIsRefused()
+    {
+        // librdkafka 2.15.1 sends SubscribedTopicRegex "" with a subscription by names.
+        await using var h = await WithSixPartitionsAsync();
+        var request = new ConsumerGroupHeartbeatRequestData
+        {
+            GroupId = GroupHarness.Group, MemberId = ConsumerGroupMemberClient.NewId(), MemberEpoch = 0, RebalanceTimeoutMs = 1000,
+            SubscribedTopicNames = [Topic], SubscribedTopicRegex = "", TopicPartitions = [],
+        };
+        var joined = await h.Coordinator.ConsumerGroupHeartbeatAsync(request, 1, "client", "/127.0.0.1");
+        Assert.That((ErrorCode)joined.ErrorCode, Is.EqualTo(ErrorCode.None), joined.ErrorMessage);
+        Assert.That(joined.Assignment!.TopicPartitions.Single().Partitions, Has.Count.EqualTo(6));
+
+        request.MemberId = ConsumerGroupMemberClient.NewId();
+        request.SubscribedTopicRegex = "six.*";
+        var regex = await h.Coordinator.ConsumerGroupHeartbeatAsync(request, 1, "client", "/127.0.0.1");
+        Assert.That((ErrorCode)regex.ErrorCode, Is.EqualTo(ErrorCode.InvalidRequest));
+    }
+
+    [Test]
+    public async Task OffsetsAreCommittedAndFetchedAtTheMembersEpochOnly()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await member.JoinAsync();
+        Task<IReadOnlyList<ErrorCode>> Commit(string memberId, int epoch) => h.CommitAsync(42, generation: epoch, memberId: memberId, topic: Topic);
+
+        Assert.That(await Commit(member.MemberId, 1), Is.EqualTo(new[] { ErrorCode.None }));
+        Assert.That(await Commit(member.MemberId, 2), Is.EqualTo(new[] { ErrorCode.FencedMemberEpoch }));
+        Assert.That(await Commit("nobody", 1), Is.EqualTo(new[] { ErrorCode.UnknownMemberId }));
+        Assert.That(await Commit("", -1), Is.EqualTo(new[] { ErrorCode.UnknownMemberId }), "an admin's commit only to a group without members");
+        var second = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await second.JoinAsync();
+        await member.HeartbeatAsync();
+        Assert.That(member.Epoch, Is.EqualTo(1), "it revokes first");
+        await member.HeartbeatAsync();
+        Assert.That(member.Epoch, Is.EqualTo(2));
+        Assert.That(await Commit(member.MemberId, 1), Is.EqualTo(new[] { ErrorCode.StaleMemberEpoch }));
+
+        var fetched = await h.Coordinator.FetchOffsetsAsync(GroupHarness.Group, [(Topic, [0])], memberId: member.MemberId, memberEpoch: 2);
+        Assert.That(fetched.Error, Is.EqualTo(ErrorCode.None));
+        Assert.That(fetched.Offsets.Single().Offset, Is.EqualTo(42));
+        var stale = await h.Coordinator.FetchOffsetsAsync(GroupHarness.Group, [(Topic, [0])], memberId: member.MemberId, memberEpoch: 1);
+        Assert.That(stale.Error, Is.EqualTo(ErrorCode.StaleMemberEpoch));
+        var admin = await h.Coordinator.FetchOffsetsAsync(GroupHarness.Group, [(Topic, [0])]);
+        Assert.That(admin.Offsets.Single().Offset, Is.EqualTo(42));
+
+        await member.LeaveAsync();
+        await second.LeaveAsync();
+        Assert.That(await Commit("", -1), Is.EqualTo(new[] { ErrorCode.None }), "without members an admin may commit");
+    }
+
+    [Test]
+    public async Task AClassicJoinToAConsumerGroupWithMembersIsInconsistentAndAnEmptyOneBecomesClassic()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await member.JoinAsync();
+        var refused = await h.JoinAsync();
+        Assert.That((ErrorCode)refused.ErrorCode, Is.EqualTo(ErrorCode.InconsistentGroupProtocol));
+
+        await member.LeaveAsync();
+        var joined = await h.JoinAsync();
+        Assert.That((ErrorCode)joined.ErrorCode, Is.EqualTo(ErrorCode.None));
+        Assert.That(h.Coordinator.ShardOf(GroupHarness.Group)!.FindConsumerGroup(GroupHarness.Group), Is.Null);
+        await h.RestartAsync();
+        Assert.That(h.Coordinator.ShardOf(GroupHarness.Group)!.FindConsumerGroup(GroupHarness.Group), Is.Null, "the conversion is in the log");
+    }
 }

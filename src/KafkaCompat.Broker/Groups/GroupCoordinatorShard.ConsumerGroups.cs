@@ -366,6 +366,8 @@ public sealed partial class GroupCoordinatorShard
             var left = member with { MemberEpoch = ConsumerGroup.LeaveGroupStaticMemberEpoch, PreviousMemberEpoch = member.MemberEpoch };
             error = WriteConsumerGroupRecords([new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, member.MemberId, CurrentAssignmentValue(left))]);
             CancelRebalanceTimeout(group, member.MemberId);
+            // The leave is its last heartbeat: the instance may come back within a session from now.
+            ScheduleSessionTimeout(group, member.MemberId);
         }
         else
         {

@@ -330,6 +330,11 @@ public sealed partial class GroupCoordinatorShard
             else if (group.ProtocolType is null)
             {
                 baseTimestamp = o => o.CommitTimestampMs;
+                // A KIP-848 group's offsets live here: as in Kafka, those of topics its members subscribe to do not expire.
+                if (_consumerGroups.TryGetValue(group.GroupId, out var consumerGroup))
+                {
+                    keep = consumerGroup.Members.Values.SelectMany(m => m.SubscribedTopicNames).ToHashSet(StringComparer.Ordinal);
+                }
             }
             var gone = baseTimestamp is null
                 ? []

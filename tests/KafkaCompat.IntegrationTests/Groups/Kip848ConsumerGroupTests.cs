@@ -70,4 +70,31 @@ public sealed class Kip848ConsumerGroupTests
         a.Close();
         b.Close();
     }
+
+    [Test]
+    public async Task AKilledMembersPartitionsMoveToTheOtherAfterItsSessionTimesOut()
+    {
+        const string topic = "kip848-killed";
+        const string group = "kip848-killed-member";
+        const int partitions = 4;
+        await CreateTopicAsync(Bootstrap, topic, partitions);
+        var all = Enumerable.Range(0, partitions).ToArray();
+        var sent = await ConsumerGroupTests.ProduceAsync(Bootstrap, topic, partitions, "before-kill", 40);
+
+        using var survivor = new GroupConsumer(Bootstrap, group, "kip848-survivor", configure: ConsumerProtocol);
+        using var killed = new GroupConsumer(Bootstrap, group, "kip848-killed", configure: ConsumerProtocol);
+        GroupConsumer[] both = [survivor, killed];
+        GroupConsumer.SubscribeAndShare(both, topic, all, 2, Bounded);
+        GroupConsumer.PollUntil(both, () => GroupConsumer.AllCommitted(both, sent.Count), Bounded, "the first records committed");
+
+        // No leave heartbeat, no more heartbeats: only group.consumer.session.timeout.ms (6 s here) frees its partitions.
+        killed.Dispose();
+        sent.AddRange(await ConsumerGroupTests.ProduceAsync(Bootstrap, topic, partitions, "after-kill", 40));
+        GroupConsumer.PollUntil([survivor], () => survivor.Partitions.SequenceEqual(all), Bounded, "the killed member's partitions moving to the survivor");
+        GroupConsumer.PollUntil([survivor], () => GroupConsumer.AllCommitted(both, sent.Count), Bounded, "the records produced after the kill committed");
+
+        GroupConsumer.AssertEveryRecordCommittedOnce(both, sent);
+        Assert.That(_broker.Log.Tail(int.MaxValue), Does.Contain($"of consumer group {group} fenced: session timeout"), "the member was fenced by its session timeout");
+        survivor.Close();
+    }
 }

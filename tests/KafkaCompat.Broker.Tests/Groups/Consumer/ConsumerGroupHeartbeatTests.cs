@@ -320,4 +320,73 @@ public class ConsumerGroupHeartbeatTests
         await h.RestartAsync();
         Assert.That(h.Coordinator.ShardOf(GroupHarness.Group)!.FindConsumerGroup(GroupHarness.Group), Is.Null, "the conversion is in the log");
     }
+
+    [Test]
+    public async Task OffsetsOfTopicsTheMembersSubscribeToDoNotExpire()
+    {
+        await using var h = new GroupHarness(new() { ["offsets.retention.minutes"] = "1" });
+        await h.Metadata.CreateTopic(Topic, 6, new Dictionary<string, string>());
+        var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await member.JoinAsync();
+        Assert.That(await h.CommitAsync(7, generation: 1, memberId: member.MemberId, topic: Topic), Is.EqualTo(new[] { ErrorCode.None }));
+        Assert.That(await h.CommitAsync(9, topic: "other", group: "simple"), Is.EqualTo(new[] { ErrorCode.None }), "a simple group's, for comparison");
+        for (var elapsed = 0; elapsed <= 60_000; elapsed += 5000)
+        {
+            await h.AdvanceAsync(5000);
+            await member.HeartbeatAsync();
+        }
+
+        await h.Coordinator.ExpireOffsets();
+
+        Assert.That(await h.CommittedAsync("other", group: "simple"), Is.EqualTo(-1), "past offsets.retention.minutes");
+        Assert.That(await h.CommittedAsync(Topic), Is.EqualTo(7), "a subscribed topic's offset stays");
+    }
+
+    [Test]
+    public async Task AMemberThatNeverRevokesIsFencedAfterItsRebalanceTimeout()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var holder = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic) { HoldRevocations = true };
+        await holder.JoinAsync();
+        var waiting = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await waiting.JoinAsync();
+        await holder.HeartbeatAsync();
+        Assert.That(Group(h).Members[holder.MemberId].State, Is.EqualTo(MemberState.UnrevokedPartitions));
+
+        // Both keep heartbeating (so no session expires), but the holder never gives its partitions up.
+        for (var elapsed = 0; elapsed < GroupHarness.RebalanceTimeoutMs - 5000; elapsed += 5000)
+        {
+            await h.AdvanceAsync(5000);
+            await holder.HeartbeatAsync();
+            await waiting.HeartbeatAsync();
+        }
+        Assert.That(Group(h).Members.Keys, Does.Contain(holder.MemberId), "within its rebalance timeout");
+        await h.AdvanceAsync(5000);
+        Assert.That(Group(h).Members.Keys, Is.EquivalentTo(new[] { waiting.MemberId }), "fenced once its rebalance timeout ran out");
+        await SettleMembersAsync(h, waiting);
+        Assert.That(waiting.Owned, Has.Count.EqualTo(6));
+    }
+
+    [Test]
+    public async Task AStaticMemberThatLeftWithMinusTwoIsRemovedWhenItsSessionRunsOut()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var away = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "away");
+        await away.JoinAsync();
+        var other = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await other.JoinAsync();
+        await SettleMembersAsync(h, away, other);
+        await away.LeaveAsync(ConsumerGroup.LeaveGroupStaticMemberEpoch);
+
+        for (var elapsed = 0; elapsed < SessionTimeoutMs - 5000; elapsed += 5000)
+        {
+            await h.AdvanceAsync(5000);
+            await other.HeartbeatAsync();
+        }
+        Assert.That(other.Owned, Has.Count.EqualTo(3), "the partitions of a static member away stay its own within its session");
+        await h.AdvanceAsync(5000);
+        await SettleMembersAsync(h, other);
+        Assert.That(Group(h).Members.Keys, Is.EquivalentTo(new[] { other.MemberId }));
+        Assert.That(other.Owned, Has.Count.EqualTo(6));
+    }
 }

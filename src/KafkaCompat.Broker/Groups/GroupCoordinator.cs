@@ -180,12 +180,22 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return await shard.Executor.Submit(() => shard.Describe(groupId));
     }
 
-    /// <summary>Every group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>
-    public async Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? states)
+    /// <summary>Every classic group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>
+    public Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? states) =>
+        ListGroupsAsync(states, consumerStates: null, classic: true, consumer: false);
+
+    /// <summary>
+    /// ListGroups over every loaded shard: the classic groups in <paramref name="classicStates"/> and
+    /// the KIP-848 consumer groups whose state name (case-insensitive) is in <paramref name="consumerStates"/>
+    /// (null: any state), as the group types asked for; COORDINATOR_LOAD_IN_PROGRESS while any shard is still loading.
+    /// </summary>
+    public async Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? classicStates,
+        IReadOnlySet<string>? consumerStates, bool classic, bool consumer)
     {
         var (active, loading) = _shards.Serving();
         var error = loading ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
-        var lists = await Task.WhenAll(active.Select(s => s.Executor.Submit(() => s.List(states))));
+        var lists = await Task.WhenAll(active.Select(s => s.Executor.Submit(() =>
+            (classic ? s.List(classicStates) : []).Concat(consumer ? s.ListConsumerGroups(consumerStates) : []).ToList())));
         return (error, lists.SelectMany(l => l).ToList());
     }
 

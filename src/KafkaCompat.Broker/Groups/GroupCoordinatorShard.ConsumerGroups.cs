@@ -27,6 +27,13 @@ public sealed partial class GroupCoordinatorShard
 
     public IEnumerable<ConsumerGroup> ConsumerGroups => _consumerGroups.Values;
 
+    /// <summary>The consumer groups for ListGroups (protocol type "consumer", Kafka's state names), those in <paramref name="states"/> (case-insensitive) when given.</summary>
+    public IReadOnlyList<ListedGroup> ListConsumerGroups(IReadOnlySet<string>? states) =>
+        _consumerGroups.Values
+            .Where(g => states is null || states.Contains(g.State.ToString()))
+            .Select(g => new ListedGroup(g.GroupId, ClassicGroup.ConsumerProtocolType, g.State.ToString(), ListedGroup.ConsumerType))
+            .ToList();
+
     /// <summary>ConsumerGroupHeartbeat: a join (epoch 0), a heartbeat, or a leave (-1, or -2 for a static member meaning to return).</summary>
     public ConsumerGroupHeartbeatResponseData ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequestData request, short version, string clientId, string clientHost, MetadataImage image)
     {

@@ -278,13 +278,30 @@ public sealed partial class GroupCoordinatorShard
 
     public IReadOnlyList<ListedGroup> List(IReadOnlySet<ClassicGroupState>? states) =>
         _groups.Values
-            .Where(g => !g.Is(ClassicGroupState.Dead) && (states is null || states.Contains(g.State)))
+            .Where(g => !g.Is(ClassicGroupState.Dead) && (states is null || states.Contains(g.State)) && !_consumerGroups.ContainsKey(g.GroupId))
             .Select(g => new ListedGroup(g.GroupId, g.ProtocolType ?? "", g.State.ToKafkaName()))
             .ToList();
 
     /// <summary>DeleteGroups for one group: only an empty group goes, with tombstones for its offsets and its metadata.</summary>
     public ErrorCode DeleteGroup(string groupId)
     {
+        if (_consumerGroups.TryGetValue(groupId, out var consumerGroup))
+        {
+            // A KIP-848 group: refused while it has members, else its records are tombstoned with its offsets.
+            if (consumerGroup.Members.Count > 0)
+            {
+                return ErrorCode.NonEmptyGroup;
+            }
+            if (RemoveEmptyConsumerGroup(consumerGroup) is var removeError and not ErrorCode.None)
+            {
+                return removeError;
+            }
+            if (!_groups.ContainsKey(groupId))
+            {
+                Logger.LogInformation("Deleted group {Group}", groupId);
+                return ErrorCode.None;
+            }
+        }
         if (!_groups.TryGetValue(groupId, out var group) || group.Is(ClassicGroupState.Dead))
         {
             return ErrorCode.GroupIdNotFound;

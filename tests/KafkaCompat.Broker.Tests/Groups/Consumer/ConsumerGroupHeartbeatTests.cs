@@ -389,4 +389,40 @@ public class ConsumerGroupHeartbeatTests
         Assert.That(Group(h).Members.Keys, Is.EquivalentTo(new[] { other.MemberId }));
         Assert.That(other.Owned, Has.Count.EqualTo(6));
     }
+
+    [Test]
+    public async Task ListGroupsShowsAConsumerGroupWithItsTypeAndStateOnce()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await member.JoinAsync();
+        await h.CommitAsync(3, generation: 1, memberId: member.MemberId, topic: Topic);
+        await h.CommitAsync(5, group: "simple");
+
+        var all = await h.SendAsync<ListGroupsResponseData>(5, new ListGroupsRequestData());
+        Assert.That(all.Groups.Select(g => $"{g.GroupId} {g.ProtocolType} {g.GroupState} {g.GroupType}"),
+            Is.EqualTo(new[] { $"{GroupHarness.Group} consumer Stable consumer", "simple  Empty classic" }), "the consumer group once, though its offsets are kept with classic ones");
+        var consumers = await h.SendAsync<ListGroupsResponseData>(5, new ListGroupsRequestData { TypesFilter = ["Consumer"], StatesFilter = ["stable"] });
+        Assert.That(consumers.Groups.Select(g => g.GroupId), Is.EqualTo(new[] { GroupHarness.Group }));
+        var classic = await h.SendAsync<ListGroupsResponseData>(5, new ListGroupsRequestData { TypesFilter = ["classic"] });
+        Assert.That(classic.Groups.Select(g => g.GroupId), Is.EqualTo(new[] { "simple" }));
+    }
+
+    [Test]
+    public async Task DeleteGroupsRefusesAConsumerGroupWithMembersAndDeletesAnEmptyOneWithItsOffsets()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await member.JoinAsync();
+        await h.CommitAsync(3, generation: 1, memberId: member.MemberId, topic: Topic);
+
+        Assert.That(await h.Coordinator.DeleteGroupAsync(GroupHarness.Group), Is.EqualTo(ErrorCode.NonEmptyGroup));
+        Assert.That(await h.CommittedAsync(Topic), Is.EqualTo(3));
+
+        await member.LeaveAsync();
+        Assert.That(await h.Coordinator.DeleteGroupAsync(GroupHarness.Group), Is.EqualTo(ErrorCode.None));
+        Assert.That(await h.CommittedAsync(Topic), Is.EqualTo(-1));
+        Assert.That(h.Coordinator.ShardOf(GroupHarness.Group)!.FindConsumerGroup(GroupHarness.Group), Is.Null);
+        Assert.That(await h.Coordinator.DeleteGroupAsync(GroupHarness.Group), Is.EqualTo(ErrorCode.GroupIdNotFound));
+    }
 }

@@ -248,12 +248,14 @@ public sealed partial class GroupCoordinatorShard
     public DescribeGroupsResponseData.DescribedGroup Describe(string groupId)
     {
         var described = new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId };
-        if (!_groups.TryGetValue(groupId, out var group))
+        // A KIP-848 group is not a classic group: Kafka describes it as one that does not exist.
+        var consumerGroup = _consumerGroups.ContainsKey(groupId);
+        if (consumerGroup || !_groups.TryGetValue(groupId, out var group))
         {
             // KIP-1043: GROUP_ID_NOT_FOUND, which the handler leaves out before DescribeGroups v6.
             described.GroupState = ClassicGroupState.Dead.ToKafkaName();
             described.ErrorCode = (short)ErrorCode.GroupIdNotFound;
-            described.ErrorMessage = $"Group {groupId} not found.";
+            described.ErrorMessage = consumerGroup ? $"Group {groupId} is not a classic group." : $"Group {groupId} not found.";
             return described;
         }
         var stable = group.Is(ClassicGroupState.Stable);

@@ -425,4 +425,19 @@ public class ConsumerGroupHeartbeatTests
         Assert.That(h.Coordinator.ShardOf(GroupHarness.Group)!.FindConsumerGroup(GroupHarness.Group), Is.Null);
         Assert.That(await h.Coordinator.DeleteGroupAsync(GroupHarness.Group), Is.EqualTo(ErrorCode.GroupIdNotFound));
     }
+
+    [Test]
+    public async Task DescribeGroupsAnswersAConsumerGroupAsNoClassicGroup()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await member.JoinAsync();
+        await h.CommitAsync(3, generation: 1, memberId: member.MemberId, topic: Topic);
+
+        var described = await h.Coordinator.DescribeGroupAsync(GroupHarness.Group);
+
+        Assert.That((ErrorCode)described.ErrorCode, Is.EqualTo(ErrorCode.GroupIdNotFound));
+        Assert.That(described.GroupState, Is.EqualTo("Dead"));
+        Assert.That(described.Members, Is.Empty);
+    }
 }

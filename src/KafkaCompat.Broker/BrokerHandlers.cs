@@ -54,7 +54,7 @@ public static class BrokerHandlers
             new DeleteGroupsHandler(groups),
             new OffsetDeleteHandler(groups),
             new TxnOffsetCommitHandler(groups, transactions, time),
-            new ConsumerGroupHeartbeatHandler(),
+            new ConsumerGroupHeartbeatHandler(groups),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),
             new EndTxnHandler(transactions),

@@ -151,6 +151,10 @@ public sealed class BrokerConfig
 
     public int GroupMaxSize => GetInt("group.max.size");
 
+    public int GroupConsumerSessionTimeoutMs => GetInt("group.consumer.session.timeout.ms");
+
+    public int GroupConsumerHeartbeatIntervalMs => GetInt("group.consumer.heartbeat.interval.ms");
+
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
 
     public short OffsetsTopicReplicationFactor => (short)_parsed["offsets.topic.replication.factor"]!;

@@ -190,6 +190,9 @@ public static class BrokerConfigDefinitions
         Def("group.min.session.timeout.ms", ConfigType.Int, "6000"),
         Def("group.max.session.timeout.ms", ConfigType.Int, "1800000"),
         Def("group.max.size", ConfigType.Int, IntMax, validator: AtLeast(1)),
+        // KIP-848 consumer groups: the session timeout and heartbeat interval the coordinator gives their members.
+        Def("group.consumer.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.

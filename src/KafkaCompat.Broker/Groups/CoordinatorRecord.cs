@@ -14,13 +14,31 @@ public abstract record CoordinatorRecord
     public sealed record OffsetCommit(string GroupId, string Topic, int Partition, OffsetAndMetadata? Value) : CoordinatorRecord;
 
     public sealed record GroupMetadata(string GroupId, GroupMetadataValue? Value) : CoordinatorRecord;
+
+    /// <summary>A KIP-848 consumer group's epoch (key version 3).</summary>
+    public sealed record ConsumerGroupMetadata(string GroupId, ConsumerGroupMetadataValue? Value) : CoordinatorRecord;
+
+    /// <summary>The subscribed topics' metadata of a consumer group (key version 4).</summary>
+    public sealed record ConsumerGroupPartitionMetadata(string GroupId, ConsumerGroupPartitionMetadataValue? Value) : CoordinatorRecord;
+
+    /// <summary>A consumer-group member's subscription (key version 5).</summary>
+    public sealed record ConsumerGroupMemberMetadata(string GroupId, string MemberId, ConsumerGroupMemberMetadataValue? Value) : CoordinatorRecord;
+
+    /// <summary>The epoch of a consumer group's target assignment (key version 6).</summary>
+    public sealed record ConsumerGroupTargetAssignmentMetadata(string GroupId, ConsumerGroupTargetAssignmentMetadataValue? Value) : CoordinatorRecord;
+
+    /// <summary>One member's partitions in the target assignment (key version 7).</summary>
+    public sealed record ConsumerGroupTargetAssignmentMember(string GroupId, string MemberId, ConsumerGroupTargetAssignmentMemberValue? Value) : CoordinatorRecord;
+
+    /// <summary>A member's epochs, state and owned partitions (key version 8).</summary>
+    public sealed record ConsumerGroupCurrentMemberAssignment(string GroupId, string MemberId, ConsumerGroupCurrentMemberAssignmentValue? Value) : CoordinatorRecord;
 }
 
 /// <summary>
 /// Kafka's key and value formats for <c>__consumer_offsets</c>, so that tools reading that topic
 /// understand it: key = int16 key version then the key (0 and 1: OffsetCommitKey, 2: GroupMetadataKey);
-/// value = int16 value version then the value, or null for a tombstone. Later key versions (the
-/// KIP-848 consumer-group records) are not ours and are skipped.
+/// value = int16 value version then the value, or null for a tombstone; key versions 3 to 8 are
+/// the KIP-848 consumer-group records. Later key versions (share groups) are not ours and are skipped.
 /// </summary>
 public static class CoordinatorRecordSerde
 {
@@ -36,6 +54,13 @@ public static class CoordinatorRecordSerde
 
     public static byte[] OffsetCommitKey(string groupId, string topic, int partition) =>
         Serialize(new OffsetCommitKey { Group = groupId, Topic = topic, Partition = partition }, OffsetCommitKeyVersion);
+
+    public const short ConsumerGroupMetadataKeyVersion = 3;
+    public const short ConsumerGroupPartitionMetadataKeyVersion = 4;
+    public const short ConsumerGroupMemberMetadataKeyVersion = 5;
+    public const short ConsumerGroupTargetAssignmentMetadataKeyVersion = 6;
+    public const short ConsumerGroupTargetAssignmentMemberKeyVersion = 7;
+    public const short ConsumerGroupCurrentMemberAssignmentKeyVersion = 8;
 
     public static byte[] GroupMetadataKey(string groupId) => Serialize(new GroupMetadataKey { Group = groupId }, GroupMetadataKeyVersion);
 
@@ -53,6 +78,27 @@ public static class CoordinatorRecordSerde
     }
 
     public static byte[] GroupMetadataValue(GroupMetadataValue value) => Serialize(value, GroupMetadataValueVersion);
+
+    /// <summary>The key and value bytes of a consumer-group record (a null value writes the tombstone).</summary>
+    public static (byte[] Key, byte[]? Value) ConsumerGroupRecord(CoordinatorRecord record) => record switch
+    {
+        CoordinatorRecord.ConsumerGroupMetadata r =>
+            (Serialize(new ConsumerGroupMetadataKey { GroupId = r.GroupId }, ConsumerGroupMetadataKeyVersion), ValueOrNull(r.Value)),
+        CoordinatorRecord.ConsumerGroupPartitionMetadata r =>
+            (Serialize(new ConsumerGroupPartitionMetadataKey { GroupId = r.GroupId }, ConsumerGroupPartitionMetadataKeyVersion), ValueOrNull(r.Value)),
+        CoordinatorRecord.ConsumerGroupMemberMetadata r =>
+            (Serialize(new ConsumerGroupMemberMetadataKey { GroupId = r.GroupId, MemberId = r.MemberId }, ConsumerGroupMemberMetadataKeyVersion), ValueOrNull(r.Value)),
+        CoordinatorRecord.ConsumerGroupTargetAssignmentMetadata r =>
+            (Serialize(new ConsumerGroupTargetAssignmentMetadataKey { GroupId = r.GroupId }, ConsumerGroupTargetAssignmentMetadataKeyVersion), ValueOrNull(r.Value)),
+        CoordinatorRecord.ConsumerGroupTargetAssignmentMember r =>
+            (Serialize(new ConsumerGroupTargetAssignmentMemberKey { GroupId = r.GroupId, MemberId = r.MemberId }, ConsumerGroupTargetAssignmentMemberKeyVersion), ValueOrNull(r.Value)),
+        CoordinatorRecord.ConsumerGroupCurrentMemberAssignment r =>
+            (Serialize(new ConsumerGroupCurrentMemberAssignmentKey { GroupId = r.GroupId, MemberId = r.MemberId }, ConsumerGroupCurrentMemberAssignmentKeyVersion), ValueOrNull(r.Value)),
+        _ => throw new ArgumentException($"{record.GetType().Name} is not a consumer-group record", nameof(record)),
+    };
+
+    /// <summary>Every consumer-group value is at version 0, the only one of its spec.</summary>
+    private static byte[]? ValueOrNull(IKafkaMessage? value) => value is null ? null : Serialize(value, 0);
 
     /// <summary>Decodes a record of the topic; null for key versions that are not the classic coordinator's.</summary>
     /// <exception cref="MalformedMessageException">The bytes do not hold what their version says.</exception>
@@ -76,9 +122,49 @@ public static class CoordinatorRecordSerde
                 var groupKey = Protocol.Coordinator.GroupMetadataKey.ReadNew(ref keyReader, keyVersion);
                 return new CoordinatorRecord.GroupMetadata(groupKey.Group, value is { } v ? ReadGroup(v) : null);
             }
+            case ConsumerGroupMetadataKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupMetadataKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupMetadata(k.GroupId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupMetadataValue.ReadNew) : null);
+            }
+            case ConsumerGroupPartitionMetadataKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupPartitionMetadataKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupPartitionMetadata(k.GroupId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupPartitionMetadataValue.ReadNew) : null);
+            }
+            case ConsumerGroupMemberMetadataKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupMemberMetadataKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupMemberMetadata(k.GroupId, k.MemberId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupMemberMetadataValue.ReadNew) : null);
+            }
+            case ConsumerGroupTargetAssignmentMetadataKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupTargetAssignmentMetadataKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupTargetAssignmentMetadata(k.GroupId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupTargetAssignmentMetadataValue.ReadNew) : null);
+            }
+            case ConsumerGroupTargetAssignmentMemberKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupTargetAssignmentMemberKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupTargetAssignmentMember(k.GroupId, k.MemberId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupTargetAssignmentMemberValue.ReadNew) : null);
+            }
+            case ConsumerGroupCurrentMemberAssignmentKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupCurrentMemberAssignmentKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(k.GroupId, k.MemberId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupCurrentMemberAssignmentValue.ReadNew) : null);
+            }
             default:
                 return null;
         }
+    }
+
+    private delegate T ValueReader<out T>(ref KafkaReader reader, short version);
+
+    /// <summary>A consumer-group value; versions above the spec's 0 are read as 0 (flexible versions only add tagged fields).</summary>
+    private static T ReadValue<T>(ReadOnlyMemory<byte> value, ValueReader<T> read)
+    {
+        ValueVersion(value);
+        var reader = new KafkaReader(value[2..]);
+        return read(ref reader, 0);
     }
 
     private static OffsetAndMetadata ReadOffset(ReadOnlyMemory<byte> value)

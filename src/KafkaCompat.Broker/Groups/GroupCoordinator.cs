@@ -73,6 +73,18 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return await await shard.Executor.Submit(() => shard.Sync(sync));
     }
 
+    /// <summary>ConsumerGroupHeartbeat (KIP-848) for the group's shard, with the topics as this node's metadata image has them now.</summary>
+    public Task<ConsumerGroupHeartbeatResponseData> ConsumerGroupHeartbeatAsync(ConsumerGroupHeartbeatRequestData request, short version, string clientId, string clientHost)
+    {
+        var (shard, error) = Route(request.GroupId);
+        if (shard is null)
+        {
+            return Task.FromResult(new ConsumerGroupHeartbeatResponseData { ErrorCode = (short)error });
+        }
+        var image = _metadata.Image;
+        return shard.Executor.Submit(() => shard.ConsumerGroupHeartbeat(request, version, clientId, clientHost, image));
+    }
+
     public Task<ErrorCode> HeartbeatAsync(string groupId, string memberId, string? groupInstanceId, int generationId)
     {
         var (shard, error) = Route(groupId);
@@ -137,13 +149,14 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return shard.Executor.Submit(() => shard.Runtime.CompleteTransaction(producerId, producerEpoch, coordinatorEpoch, commit, transactionVersion));
     }
 
-    /// <summary>OffsetFetch; <paramref name="requireStable"/> (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with a transaction pending.</summary>
-    public Task<OffsetFetchResult> FetchOffsetsAsync(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false)
+    /// <summary>OffsetFetch; <paramref name="requireStable"/> (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with a transaction pending; <paramref name="memberId"/> and <paramref name="memberEpoch"/> (v9+) name a consumer-group member.</summary>
+    public Task<OffsetFetchResult> FetchOffsetsAsync(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false,
+        string? memberId = null, int memberEpoch = -1)
     {
         var (shard, error) = Route(groupId);
         return shard is null
             ? Task.FromResult(new OffsetFetchResult(error, []))
-            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics, requireStable));
+            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics, requireStable, memberId, memberEpoch));
     }
 
     public Task<OffsetDeleteResult> DeleteOffsetsAsync(string groupId, IReadOnlyList<(string Topic, int Partition)> partitions)
@@ -167,12 +180,22 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return await shard.Executor.Submit(() => shard.Describe(groupId));
     }
 
-    /// <summary>Every group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>
-    public async Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? states)
+    /// <summary>Every classic group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>
+    public Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? states) =>
+        ListGroupsAsync(states, consumerStates: null, classic: true, consumer: false);
+
+    /// <summary>
+    /// ListGroups over every loaded shard: the classic groups in <paramref name="classicStates"/> and
+    /// the KIP-848 consumer groups whose state name (case-insensitive) is in <paramref name="consumerStates"/>
+    /// (null: any state), as the group types asked for; COORDINATOR_LOAD_IN_PROGRESS while any shard is still loading.
+    /// </summary>
+    public async Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? classicStates,
+        IReadOnlySet<string>? consumerStates, bool classic, bool consumer)
     {
         var (active, loading) = _shards.Serving();
         var error = loading ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
-        var lists = await Task.WhenAll(active.Select(s => s.Executor.Submit(() => s.List(states))));
+        var lists = await Task.WhenAll(active.Select(s => s.Executor.Submit(() =>
+            (classic ? s.List(classicStates) : []).Concat(consumer ? s.ListConsumerGroups(consumerStates) : []).ToList())));
         return (error, lists.SelectMany(l => l).ToList());
     }
 

@@ -22,6 +22,20 @@ public sealed partial class GroupCoordinatorShard
         {
             return JoinError(ErrorCode.InvalidSessionTimeout, join.MemberId);
         }
+        if (_consumerGroups.TryGetValue(join.GroupId, out var consumerGroup))
+        {
+            // Kafka lets a classic member into a KIP-848 group with members (mixed mode), which is not
+            // served yet: the answer is the one Kafka gives a join it cannot take. An empty consumer
+            // group becomes a classic one, as in Kafka.
+            if (consumerGroup.Members.Count > 0)
+            {
+                return JoinError(ErrorCode.InconsistentGroupProtocol, "");
+            }
+            if (RemoveEmptyConsumerGroup(consumerGroup) is var removeError and not ErrorCode.None)
+            {
+                return JoinError(removeError, join.MemberId);
+            }
+        }
         var isUnknownMember = join.MemberId.Length == 0;
         if (!_groups.TryGetValue(join.GroupId, out var group))
         {

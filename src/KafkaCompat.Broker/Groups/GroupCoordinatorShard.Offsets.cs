@@ -32,6 +32,12 @@ public sealed partial class GroupCoordinatorShard
 
     private ErrorCode ValidateCommit(OffsetCommitParams commit, out ClassicGroup? group)
     {
+        if (_consumerGroups.TryGetValue(commit.GroupId, out var consumerGroup))
+        {
+            // The offsets of a consumer group live beside it, in the simple group of the same id.
+            group = _groups.GetValueOrDefault(commit.GroupId);
+            return ValidateConsumerGroupCommit(consumerGroup, commit.MemberId, commit.GenerationId);
+        }
         if (!_groups.TryGetValue(commit.GroupId, out group))
         {
             // No group: fine for a simple commit; a generation means a member of a group that no longer exists.
@@ -160,12 +166,18 @@ public sealed partial class GroupCoordinatorShard
 
     /// <summary>
     /// OffsetFetch for one group: every committed offset when <paramref name="topics"/> is null, else
-    /// the partitions asked for (-1 where none). With <paramref name="requireStable"/> (v7+, KIP-447)
+    /// the partitions asked for (-1 where none). A member of a consumer group (v9+, KIP-848) names itself
+    /// with its member id and epoch, checked as Kafka checks them. With <paramref name="requireStable"/> (v7+, KIP-447)
     /// a partition with a pending transactional offset answers UNSTABLE_OFFSET_COMMIT instead, which
     /// the consumer retries until the transaction ends; without it, the last committed offset.
     /// </summary>
-    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false)
+    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable = false,
+        string? memberId = null, int memberEpoch = -1)
     {
+        if (_consumerGroups.TryGetValue(groupId, out var consumerGroup) && ValidateConsumerGroupFetch(consumerGroup, memberId, memberEpoch) is var fetchError and not ErrorCode.None)
+        {
+            return new OffsetFetchResult(fetchError, []);
+        }
         var group = _groups.GetValueOrDefault(groupId);
         var offsets = new List<FetchedOffset>();
         if (topics is null)
@@ -236,12 +248,14 @@ public sealed partial class GroupCoordinatorShard
     public DescribeGroupsResponseData.DescribedGroup Describe(string groupId)
     {
         var described = new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId };
-        if (!_groups.TryGetValue(groupId, out var group))
+        // A KIP-848 group is not a classic group: Kafka describes it as one that does not exist.
+        var consumerGroup = _consumerGroups.ContainsKey(groupId);
+        if (consumerGroup || !_groups.TryGetValue(groupId, out var group))
         {
             // KIP-1043: GROUP_ID_NOT_FOUND, which the handler leaves out before DescribeGroups v6.
             described.GroupState = ClassicGroupState.Dead.ToKafkaName();
             described.ErrorCode = (short)ErrorCode.GroupIdNotFound;
-            described.ErrorMessage = $"Group {groupId} not found.";
+            described.ErrorMessage = consumerGroup ? $"Group {groupId} is not a classic group." : $"Group {groupId} not found.";
             return described;
         }
         var stable = group.Is(ClassicGroupState.Stable);
@@ -266,13 +280,30 @@ public sealed partial class GroupCoordinatorShard
 
     public IReadOnlyList<ListedGroup> List(IReadOnlySet<ClassicGroupState>? states) =>
         _groups.Values
-            .Where(g => !g.Is(ClassicGroupState.Dead) && (states is null || states.Contains(g.State)))
+            .Where(g => !g.Is(ClassicGroupState.Dead) && (states is null || states.Contains(g.State)) && !_consumerGroups.ContainsKey(g.GroupId))
             .Select(g => new ListedGroup(g.GroupId, g.ProtocolType ?? "", g.State.ToKafkaName()))
             .ToList();
 
     /// <summary>DeleteGroups for one group: only an empty group goes, with tombstones for its offsets and its metadata.</summary>
     public ErrorCode DeleteGroup(string groupId)
     {
+        if (_consumerGroups.TryGetValue(groupId, out var consumerGroup))
+        {
+            // A KIP-848 group: refused while it has members, else its records are tombstoned with its offsets.
+            if (consumerGroup.Members.Count > 0)
+            {
+                return ErrorCode.NonEmptyGroup;
+            }
+            if (RemoveEmptyConsumerGroup(consumerGroup) is var removeError and not ErrorCode.None)
+            {
+                return removeError;
+            }
+            if (!_groups.ContainsKey(groupId))
+            {
+                Logger.LogInformation("Deleted group {Group}", groupId);
+                return ErrorCode.None;
+            }
+        }
         if (!_groups.TryGetValue(groupId, out var group) || group.Is(ClassicGroupState.Dead))
         {
             return ErrorCode.GroupIdNotFound;
@@ -318,6 +349,11 @@ public sealed partial class GroupCoordinatorShard
             else if (group.ProtocolType is null)
             {
                 baseTimestamp = o => o.CommitTimestampMs;
+                // A KIP-848 group's offsets live here: as in Kafka, those of topics its members subscribe to do not expire.
+                if (_consumerGroups.TryGetValue(group.GroupId, out var consumerGroup))
+                {
+                    keep = consumerGroup.Members.Values.SelectMany(m => m.SubscribedTopicNames).ToHashSet(StringComparer.Ordinal);
+                }
             }
             var gone = baseTimestamp is null
                 ? []

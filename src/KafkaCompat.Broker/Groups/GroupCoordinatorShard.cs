@@ -68,6 +68,7 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
                 ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
             }
         }
+        OnConsumerGroupsLoaded();
     }
 
     void ICoordinatorShard.OnClosed()
@@ -75,6 +76,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
         foreach (var group in _groups.Values)
         {
             StopAllTimers(group);
+        }
+        foreach (var group in _consumerGroups.Values)
+        {
+            StopConsumerGroupTimers(group);
         }
     }
 
@@ -152,6 +157,9 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
                 {
                     RemoveGroupMetadata(removed);
                 }
+                break;
+            default:
+                ReplayConsumerGroup(record);
                 break;
         }
     }

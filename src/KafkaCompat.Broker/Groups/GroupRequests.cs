@@ -45,6 +45,11 @@ public sealed record FetchedOffset(string Topic, int Partition, long Offset, int
 
 public sealed record OffsetFetchResult(Protocol.ErrorCode Error, IReadOnlyList<FetchedOffset> Offsets);
 
-public sealed record ListedGroup(string GroupId, string ProtocolType, string State);
+/// <summary>A group as ListGroups shows it; <paramref name="Type"/> is KIP-848's group type.</summary>
+public sealed record ListedGroup(string GroupId, string ProtocolType, string State, string Type = ListedGroup.ClassicType)
+{
+    public const string ClassicType = "classic";
+    public const string ConsumerType = "consumer";
+}
 
 public sealed record OffsetDeleteResult(Protocol.ErrorCode Error, IReadOnlyList<(string Topic, int Partition, Protocol.ErrorCode Error)> Partitions);

@@ -34,7 +34,7 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator, MetadataCon
             {
                 var names = group.Topics is null ? [] : TopicsById.Names(group.Topics.Select(t => (t.Name, t.TopicId)), byId, image);
                 var topics = group.Topics?.Zip(names).Where(t => t.Second is not null).Select(t => (t.Second!, (IReadOnlyList<int>)t.First.PartitionIndexes)).ToList();
-                var result = await coordinator.FetchOffsetsAsync(group.GroupId, topics, request.RequireStable);
+                var result = await coordinator.FetchOffsetsAsync(group.GroupId, topics, request.RequireStable, group.MemberId, group.MemberEpoch);
                 var groupResponse = new OffsetFetchResponseData.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)result.Error };
                 foreach (var byTopic in result.Offsets.GroupBy(o => o.Topic))
                 {

@@ -67,7 +67,23 @@ public class CoordinatorRecordTests
 
     [Test]
     public void KeysOfOtherRecordTypesAreSkipped() =>
-        Assert.That(CoordinatorRecordSerde.Parse(new byte[] { 0, 3, 0, 1, (byte)'g' }, new byte[] { 0, 0 }), Is.Null);
+        Assert.That(CoordinatorRecordSerde.Parse(new byte[] { 0, 11, 0, 1, (byte)'g' }, new byte[] { 0, 0 }), Is.Null);
+
+    [Test]
+    public void ConsumerGroupRecordsUseKafkasKeyVersionsAndReadBack()
+    {
+        // Key version 3 is ConsumerGroupMetadataKey (KIP-848), a string group id; value version 0, a flexible struct.
+        var (key, value) = CoordinatorRecordSerde.ConsumerGroupRecord(
+            new CoordinatorRecord.ConsumerGroupMetadata("g", new KafkaCompat.Protocol.Coordinator.ConsumerGroupMetadataValue { Epoch = 7 }));
+        Assert.That(key, Is.EqualTo(new byte[] { 0, 3, 0, 1, (byte)'g' }));
+        Assert.That(value, Is.EqualTo(new byte[] { 0, 0, 0, 0, 0, 7, 0 }));
+        var parsed = (CoordinatorRecord.ConsumerGroupMetadata)CoordinatorRecordSerde.Parse(key, value)!;
+        Assert.That(parsed.GroupId, Is.EqualTo("g"));
+        Assert.That(parsed.Value!.Epoch, Is.EqualTo(7));
+        var tombstone = CoordinatorRecordSerde.ConsumerGroupRecord(new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment("g", "m", null));
+        Assert.That(tombstone.Key[..2], Is.EqualTo(new byte[] { 0, 8 }));
+        Assert.That(tombstone.Value, Is.Null);
+    }
 
     [Test]
     public void GroupsArePartitionedWithJavasStringHashCode()

@@ -56,14 +56,8 @@ public sealed class ConsumerGroupTests
         using var b = new GroupConsumer(Bootstrap, group, "member-b");
         using var c = new GroupConsumer(Bootstrap, group, "member-c");
         GroupConsumer[] members = [a, b, c];
-        foreach (var member in members)
-        {
-            member.Subscribe(topic);
-        }
-
         // Every partition owned by exactly one member, and each member owns some (range: 2 each).
-        GroupConsumer.PollUntil(members, () => members.All(m => m.Partitions.Length == 2) && members.SelectMany(m => m.Partitions).Order().SequenceEqual(all), Bounded, "three members sharing six partitions");
-        Assert.That(members.SelectMany(m => m.Partitions).Order(), Is.EqualTo(all), "each partition assigned to exactly one member");
+        GroupConsumer.SubscribeAndShare(members, topic, all, 2, Bounded);
         GroupConsumer.PollUntil(members, () => GroupConsumer.AllCommitted(members, sent.Count), Bounded, "the first records committed");
 
         // Kill c: no LeaveGroup, no more heartbeats. Its partitions move after the session timeout.

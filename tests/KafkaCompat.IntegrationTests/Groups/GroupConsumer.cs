@@ -144,6 +144,18 @@ internal sealed class GroupConsumer : IDisposable
         return clock.Elapsed;
     }
 
+    /// <summary>Subscribes every consumer and polls until each owns <paramref name="each"/> partitions and together they own <paramref name="all"/>, each once.</summary>
+    public static void SubscribeAndShare(IReadOnlyCollection<GroupConsumer> consumers, string topic, int[] all, int each, TimeSpan timeout)
+    {
+        foreach (var consumer in consumers)
+        {
+            consumer.Subscribe(topic);
+        }
+        PollUntil(consumers, () => consumers.All(m => m.Partitions.Length == each) && consumers.SelectMany(m => m.Partitions).Order().SequenceEqual(all), timeout,
+            $"{consumers.Count} members sharing {all.Length} partitions");
+        Assert.That(consumers.SelectMany(m => m.Partitions).Order(), Is.EqualTo(all), "each partition assigned to exactly one member");
+    }
+
     /// <summary>Polls every consumer for a while (to let stray deliveries or rebalances show).</summary>
     public static void PollFor(IReadOnlyCollection<GroupConsumer> consumers, TimeSpan duration)
     {

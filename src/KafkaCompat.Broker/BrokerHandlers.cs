@@ -55,6 +55,7 @@ public static class BrokerHandlers
             new OffsetDeleteHandler(groups),
             new TxnOffsetCommitHandler(groups, transactions, time),
             new ConsumerGroupHeartbeatHandler(groups),
+            new ConsumerGroupDescribeHandler(groups),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),
             new EndTxnHandler(transactions),

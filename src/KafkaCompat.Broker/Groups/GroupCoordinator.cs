@@ -85,6 +85,44 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return shard.Executor.Submit(() => shard.ConsumerGroupHeartbeat(request, version, clientId, clientHost, image));
     }
 
+    /// <summary>
+    /// ConsumerGroupDescribe (KIP-848), in the order asked: an empty group id is INVALID_GROUP_ID
+    /// (described with an empty id, as Kafka does); a group whose shard cannot answer gets the routing
+    /// error with Kafka's message for it; the rest are described by their shards, with the topics as
+    /// this node's metadata image has them now.
+    /// </summary>
+    public async Task<IReadOnlyList<ConsumerGroupDescribeResponseData.DescribedGroup>> ConsumerGroupDescribeAsync(IReadOnlyList<string> groupIds)
+    {
+        var image = _metadata.Image;
+        var described = new List<ConsumerGroupDescribeResponseData.DescribedGroup>(groupIds.Count);
+        foreach (var groupId in groupIds)
+        {
+            if (string.IsNullOrEmpty(groupId))
+            {
+                described.Add(ConsumerGroupDescribeError("", ErrorCode.InvalidGroupId, null));
+                continue;
+            }
+            var (shard, error) = Route(groupId);
+            described.Add(shard is null
+                ? ConsumerGroupDescribeError(groupId, error, CoordinatorErrorMessage(error))
+                : await shard.Executor.Submit(() => shard.DescribeConsumerGroup(groupId, image)));
+        }
+        return described;
+    }
+
+    /// <summary>A group described by its error alone.</summary>
+    public static ConsumerGroupDescribeResponseData.DescribedGroup ConsumerGroupDescribeError(string groupId, ErrorCode error, string? message) =>
+        new() { GroupId = groupId, ErrorCode = (short)error, ErrorMessage = message, GroupState = "", AssignorName = "" };
+
+    /// <summary>Kafka's own descriptions of the routing errors, which its group-describing APIs send as the message.</summary>
+    private static string? CoordinatorErrorMessage(ErrorCode error) => error switch
+    {
+        ErrorCode.CoordinatorNotAvailable => "The coordinator is not available.",
+        ErrorCode.NotCoordinator => "This is not the correct coordinator.",
+        ErrorCode.CoordinatorLoadInProgress => "The coordinator is loading and hence can't process requests.",
+        _ => null,
+    };
+
     public Task<ErrorCode> HeartbeatAsync(string groupId, string memberId, string? groupInstanceId, int generationId)
     {
         var (shard, error) = Route(groupId);

@@ -321,15 +321,20 @@ public sealed partial class GroupCoordinatorShard
     private IReadOnlyDictionary<string, ImmutableHashSet<TopicIdPartition>> ComputeTargetAssignment(ConsumerGroup group, List<ConsumerGroupMember> members,
         ImmutableDictionary<string, SubscribedTopic> metadata, string memberId, string replacedMemberId)
     {
-        // The group's assignor: the one most members ask for (Kafka's choice), else the default.
-        var assignorName = members.Where(m => m.ServerAssignor is not null).GroupBy(m => m.ServerAssignor!)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
-        var assignor = Assignors.FirstOrDefault(a => a.Name == assignorName) ?? Assignors[0];
+        var assignor = PreferredAssignor(members);
         var inputs = members.Select(m => new AssignorMember(
             m.MemberId,
             m.SubscribedTopicNames.Where(metadata.ContainsKey).Select(t => metadata[t].TopicId).ToHashSet(),
             m.MemberId == memberId ? group.TargetOf(replacedMemberId) : group.TargetOf(m.MemberId))).ToList();
         return assignor.Assign(inputs, metadata.Values.ToDictionary(t => t.TopicId, t => t.NumPartitions));
+    }
+
+    /// <summary>The group's assignor: the one most members ask for (Kafka's choice), else the default.</summary>
+    private static IConsumerGroupAssignor PreferredAssignor(IEnumerable<ConsumerGroupMember> members)
+    {
+        var assignorName = members.Where(m => m.ServerAssignor is not null).GroupBy(m => m.ServerAssignor!)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
+        return Assignors.FirstOrDefault(a => a.Name == assignorName) ?? Assignors[0];
     }
 
     private static ImmutableDictionary<string, SubscribedTopic> SubscriptionMetadata(IEnumerable<ConsumerGroupMember> members, MetadataImage image)

@@ -15,10 +15,10 @@ namespace KafkaCompat.Broker.Handlers;
 public sealed class DescribeGroupsHandler(GroupCoordinator coordinator) : ApiHandler<DescribeGroupsRequestData, DescribeGroupsResponseData>
 {
     /// <summary>Kafka's "not requested" marker for authorized operations.</summary>
-    private const int OperationsNotRequested = int.MinValue;
+    internal const int OperationsNotRequested = int.MinValue;
 
     // Group operations (Kafka's AclOperation): READ 3, DELETE 6, DESCRIBE 8.
-    private const int GroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
+    internal const int GroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
 
     public override ApiKey ApiKey => ApiKey.DescribeGroups;
 

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using KafkaCompat.IntegrationTests.Fixtures;
 using static KafkaCompat.IntegrationTests.Fixtures.KafkaClients;
 
@@ -10,7 +13,7 @@ namespace KafkaCompat.IntegrationTests.Groups;
 /// through ConsumerGroupHeartbeat; offsets are committed with the member epoch (OffsetCommit v9+).
 /// </summary>
 [TestFixture]
-public sealed class Kip848ConsumerGroupTests
+public sealed partial class Kip848ConsumerGroupTests
 {
     private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(30);
 
@@ -97,4 +100,69 @@ public sealed class Kip848ConsumerGroupTests
         Assert.That(_broker.Log.Tail(int.MaxValue), Does.Contain($"of consumer group {group} fenced: session timeout"), "the member was fenced by its session timeout");
         survivor.Close();
     }
+
+    /// <summary>
+    /// The admin client's DescribeConsumerGroups of a consumer group: librdkafka 2.15.1 sends
+    /// ConsumerGroupDescribe (v0) to a broker that serves it, and shows the state, the assignor and each
+    /// member's current and target assignment from its answer.
+    /// </summary>
+    [Test]
+    public async Task TheAdminClientDescribesAConsumerGroupOfTwoMembersThroughConsumerGroupDescribe()
+    {
+        const string topic = "kip848-describe";
+        const string group = "kip848-described";
+        const int partitions = 4;
+        await CreateTopicAsync(Bootstrap, topic, partitions);
+        var all = Enumerable.Range(0, partitions).ToArray();
+
+        using var a = new GroupConsumer(Bootstrap, group, "kip848-describe-a", configure: ConsumerProtocol);
+        using var b = new GroupConsumer(Bootstrap, group, "kip848-describe-b", configure: ConsumerProtocol);
+        GroupConsumer[] members = [a, b];
+        GroupConsumer.SubscribeAndShare(members, topic, all, 2, Bounded);
+
+        var sent = new ConcurrentDictionary<string, short>();
+        var config = new AdminClientConfig { BootstrapServers = Bootstrap, Debug = "protocol" };
+        using var admin = new AdminClientBuilder(config).SetLogHandler((_, log) =>
+        {
+            foreach (Match m in SentRequest().Matches(log.Message))
+            {
+                sent[m.Groups["api"].Value] = short.Parse(m.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }).Build();
+        // The group is stable once each member's next heartbeat tells the coordinator it owns its target.
+        var deadline = DateTime.UtcNow + Bounded;
+        ConsumerGroupDescription described;
+        while (true)
+        {
+            described = (await admin.DescribeConsumerGroupsAsync([group], new DescribeConsumerGroupsOptions { IncludeAuthorizedOperations = true }))
+                .ConsumerGroupDescriptions.Single();
+            if (described.State == ConsumerGroupState.Stable || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+            GroupConsumer.PollFor(members, TimeSpan.FromMilliseconds(200));
+        }
+
+        TestContext.Out.WriteLine("librdkafka sent: " + string.Join(", ", sent.OrderBy(s => s.Key).Select(s => $"{s.Key} v{s.Value}")));
+        // librdkafka 2.15.1 knows ConsumerGroupDescribe v0 only (no member type).
+        Assert.That(sent.GetValueOrDefault("ConsumerGroupDescribe", (short)-1), Is.EqualTo(0), "librdkafka 2.15.1 describes the group with ConsumerGroupDescribe v0");
+        Assert.That(sent.ContainsKey("DescribeGroups"), Is.False, "no fallback to the classic describe");
+        Assert.That(described.Error.IsError, Is.False, described.Error.Reason);
+        Assert.That(described.GroupType, Is.EqualTo(ConsumerGroupType.Consumer));
+        Assert.That(described.State, Is.EqualTo(ConsumerGroupState.Stable));
+        Assert.That(described.PartitionAssignor, Is.EqualTo("uniform"));
+        Assert.That(described.AuthorizedOperations, Is.SupersetOf(new[] { AclOperation.Read, AclOperation.Describe, AclOperation.Delete }));
+        Assert.That(described.Members.Select(m => m.ClientId), Is.EquivalentTo(new[] { "kip848-describe-a", "kip848-describe-b" }));
+        foreach (var (member, consumer) in members.Select(c => (described.Members.Single(m => m.ClientId == c.Name), c)))
+        {
+            Assert.That(member.ConsumerId, Is.EqualTo(consumer.Consumer.MemberId));
+            Assert.That(member.Assignment.TopicPartitions.Select(tp => (tp.Topic, tp.Partition.Value)), Is.EquivalentTo(consumer.Partitions.Select(p => (topic, p))));
+            Assert.That(member.TargetAssignment!.TopicPartitions, Is.EquivalentTo(member.Assignment.TopicPartitions), "a stable group's members own their targets");
+        }
+        a.Close();
+        b.Close();
+    }
+
+    [GeneratedRegex(@"Sent (?<api>\w+)Request \(v(?<version>\d+)")]
+    private static partial Regex SentRequest();
 }

@@ -37,8 +37,9 @@ public static class BrokerFeatures
         // is part 2 (implicit AddPartitionsToTxn from Produce 12 and TxnOffsetCommit 5, EndTxn 5's epoch bump).
         // Levels 0 and 1 stay supported: a classic client gets the classic rules from its request versions.
         new("transaction.version", TransactionVersion) { MinSupported = 0 },
-        // 1 enables the KIP-848 consumer group protocol (ConsumerGroupHeartbeat): refused with UNSUPPORTED_VERSION here.
-        new("group.version", 0),
+        // 1 enables the KIP-848 consumer group protocol (ConsumerGroupHeartbeat, ConsumerGroupDescribe), served here;
+        // Kafka 4.0+ finalizes it at 1 for a new cluster. 0 stays supported, as in Kafka.
+        new("group.version", 1) { MinSupported = 0 },
         // 1 is KIP-966's eligible leader replicas, which need replication: a single node has no ISR to shrink.
         new("eligible.leader.replicas.version", 0),
         // 1 enables KIP-932 share groups (ShareGroupHeartbeat, ShareFetch, ...): not served.

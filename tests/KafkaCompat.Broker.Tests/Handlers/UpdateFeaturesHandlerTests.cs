@@ -29,7 +29,7 @@ public class UpdateFeaturesHandlerTests
         Assert.That((response.ErrorCode, response.ErrorMessage, response.Results.Count), Is.EqualTo(((short)0, (string?)null, 0)));
     }
 
-    [TestCase("group.version", (short)1, (sbyte)1, "Invalid update version 1 for feature group.version. Local controller 1 does not support this feature.")]
+    [TestCase("streams.version", (short)1, (sbyte)1, "Invalid update version 1 for feature streams.version. Local controller 1 does not support this feature.")]
     [TestCase("kraft.version", (short)2, (sbyte)1, "Invalid update version 2 for feature kraft.version. Local controller 1 does not support this feature.")]
     [TestCase("transaction.version", (short)1, (sbyte)2, "Invalid update version 1 for feature transaction.version. Local controller 1 only supports versions 2")]
     [TestCase("metadata.version", (short)24, (sbyte)2, "Invalid update version 24 for feature metadata.version. Local controller 1 only supports versions 25")]
@@ -56,15 +56,15 @@ public class UpdateFeaturesHandlerTests
             FeatureUpdates =
             [
                 new() { Feature = "metadata.version", MaxVersionLevel = 25 },
-                new() { Feature = "group.version", MaxVersionLevel = 1 },
+                new() { Feature = "share.version", MaxVersionLevel = 1 },
             ],
         };
 
         var response = await harness.SendAsync<UpdateFeaturesResponseData>(0, request);
 
-        var reason = Refused + "Invalid update version 1 for feature group.version. Local controller 1 does not support this feature.";
+        var reason = Refused + "Invalid update version 1 for feature share.version. Local controller 1 does not support this feature.";
         Assert.That(((ErrorCode)response.ErrorCode, response.ErrorMessage), Is.EqualTo((ErrorCode.InvalidUpdateVersion, reason)));
         Assert.That(response.Results.Select(r => (r.Feature, (ErrorCode)r.ErrorCode)),
-            Is.EqualTo(new[] { ("metadata.version", ErrorCode.InvalidUpdateVersion), ("group.version", ErrorCode.InvalidUpdateVersion) }));
+            Is.EqualTo(new[] { ("metadata.version", ErrorCode.InvalidUpdateVersion), ("share.version", ErrorCode.InvalidUpdateVersion) }));
     }
 }

@@ -561,10 +561,9 @@ public sealed partial class GroupCoordinatorShard
                 return true;
             }
             case CoordinatorRecord.ConsumerGroupMemberMetadata r:
-                if (_consumerGroups.TryGetValue(r.GroupId, out var withMember) && withMember.Members.Remove(r.MemberId, out var gone))
+                if (_consumerGroups.TryGetValue(r.GroupId, out var withMember) && withMember.Members.TryGetValue(r.MemberId, out var gone))
                 {
-                    withMember.UpdateAssignment(gone, gone with { AssignedPartitions = PartitionAssignment.Empty, PartitionsPendingRevocation = PartitionAssignment.Empty });
-                    withMember.Members.Remove(r.MemberId);
+                    withMember.RemoveMember(gone);
                     CancelSessionTimeout(withMember, r.MemberId);
                     CancelRebalanceTimeout(withMember, r.MemberId);
                 }

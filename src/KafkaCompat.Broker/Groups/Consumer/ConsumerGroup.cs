@@ -69,10 +69,7 @@ public sealed class ConsumerGroup(string groupId)
     {
         if (old is not null)
         {
-            foreach (var partition in old.AssignedPartitions.Union(old.PartitionsPendingRevocation))
-            {
-                PartitionEpochs.Remove(partition);
-            }
+            ReleasePartitions(old);
         }
         foreach (var partition in updated.AssignedPartitions)
         {
@@ -83,5 +80,20 @@ public sealed class ConsumerGroup(string groupId)
             PartitionEpochs[partition] = updated.MemberEpoch;
         }
         Members[updated.MemberId] = updated;
+    }
+
+    /// <summary>A member leaves the group: the partitions it owned or was revoking are free again.</summary>
+    public void RemoveMember(ConsumerGroupMember member)
+    {
+        ReleasePartitions(member);
+        Members.Remove(member.MemberId);
+    }
+
+    private void ReleasePartitions(ConsumerGroupMember member)
+    {
+        foreach (var partition in member.AssignedPartitions.Union(member.PartitionsPendingRevocation))
+        {
+            PartitionEpochs.Remove(partition);
+        }
     }
 }

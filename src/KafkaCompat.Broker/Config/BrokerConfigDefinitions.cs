@@ -193,6 +193,30 @@ public static class BrokerConfigDefinitions
         // KIP-848 consumer groups: the session timeout and heartbeat interval the coordinator gives their members.
         Def("group.consumer.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
         Def("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        // The bounds a group's own consumer.* configs must keep within (GROUP resource, Kafka 4.2).
+        Def("group.consumer.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.consumer.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
+        Def("group.consumer.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.consumer.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
+        // KIP-932 share groups and KIP-1071 streams groups: the defaults and bounds of their group configs.
+        Def("group.share.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)).NotActedOn(NoShareGroups),
+        Def("group.share.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.share.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
+        Def("group.share.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn(NoShareGroups),
+        Def("group.share.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.share.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
+        Def("group.share.record.lock.duration.ms", ConfigType.Int, "30000", validator: Between(1000, 3600000)).NotActedOn(NoShareGroups),
+        Def("group.share.min.record.lock.duration.ms", ConfigType.Int, "15000", validator: Between(1000, 30000)),
+        Def("group.share.max.record.lock.duration.ms", ConfigType.Int, "60000", validator: Between(30000, 3600000)),
+        Def("group.streams.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)).NotActedOn(NoStreamsGroups),
+        Def("group.streams.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.streams.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
+        Def("group.streams.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn(NoStreamsGroups),
+        Def("group.streams.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.streams.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
+        Def("group.streams.num.standby.replicas", ConfigType.Int, "0", validator: AtLeast(0)).NotActedOn(NoStreamsGroups),
+        Def("group.streams.max.standby.replicas", ConfigType.Int, "2", validator: AtLeast(0)),
+        Def("group.streams.initial.rebalance.delay.ms", ConfigType.Int, "3000", validator: AtLeast(0)).NotActedOn(NoStreamsGroups),
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.

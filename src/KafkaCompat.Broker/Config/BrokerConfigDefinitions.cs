@@ -193,6 +193,17 @@ public static class BrokerConfigDefinitions
         // KIP-848 consumer groups: the session timeout and heartbeat interval the coordinator gives their members.
         Def("group.consumer.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
         Def("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
+        // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
+        // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.
+        Def("offsets.topic.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn("__consumer_offsets gets one replica, on this single node, whatever the value"),
+        Def("offsets.topic.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
+        Def("offsets.topic.compression.codec", ConfigType.Int, "0").NotActedOn("__consumer_offsets batches are written uncompressed"),
+        Def("offsets.retention.minutes", ConfigType.Int, "10080", validator: AtLeast(1)),
+        Def("offsets.retention.check.interval.ms", ConfigType.Long, "600000", validator: AtLeast(1)),
+        Def("offsets.commit.timeout.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn("an offset commit completes when its records are in the local log"),
+        Def("offsets.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)).NotActedOn("__consumer_offsets is loaded batch by batch, not through a buffer of this size"),
+        Def("offset.metadata.max.bytes", ConfigType.Int, "4096"),
         // The bounds a group's own consumer.* configs must keep within (GROUP resource, Kafka 4.2).
         Def("group.consumer.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
         Def("group.consumer.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
@@ -217,17 +228,6 @@ public static class BrokerConfigDefinitions
         Def("group.streams.num.standby.replicas", ConfigType.Int, "0", validator: AtLeast(0)).NotActedOn(NoStreamsGroups),
         Def("group.streams.max.standby.replicas", ConfigType.Int, "2", validator: AtLeast(0)),
         Def("group.streams.initial.rebalance.delay.ms", ConfigType.Int, "3000", validator: AtLeast(0)).NotActedOn(NoStreamsGroups),
-        Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
-        // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
-        // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.
-        Def("offsets.topic.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn("__consumer_offsets gets one replica, on this single node, whatever the value"),
-        Def("offsets.topic.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
-        Def("offsets.topic.compression.codec", ConfigType.Int, "0").NotActedOn("__consumer_offsets batches are written uncompressed"),
-        Def("offsets.retention.minutes", ConfigType.Int, "10080", validator: AtLeast(1)),
-        Def("offsets.retention.check.interval.ms", ConfigType.Long, "600000", validator: AtLeast(1)),
-        Def("offsets.commit.timeout.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn("an offset commit completes when its records are in the local log"),
-        Def("offsets.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)).NotActedOn("__consumer_offsets is loaded batch by batch, not through a buffer of this size"),
-        Def("offset.metadata.max.bytes", ConfigType.Int, "4096"),
 
         // Transaction coordinator and __transaction_state.
         Def("transaction.state.log.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),

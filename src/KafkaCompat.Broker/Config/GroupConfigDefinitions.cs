@@ -30,7 +30,7 @@ public static partial class GroupConfigDefinitions
     // Declared before All: static initialisers run in text order.
     private static readonly ConfigValidator _autoOffsetReset = Custom(value => IsAutoOffsetReset((string)value)
         ? null
-        : "The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS.>'.");
+        : $"Invalid value `{value}` for configuration {ShareAutoOffsetReset}. The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'.");
 
     /// <summary>In the order Kafka checks their bounds (each heartbeat interval before its session timeout).</summary>
     public static IReadOnlyList<GroupConfigDefinition> All { get; } =

@@ -145,6 +145,7 @@ public class GroupConfigHandlerTests
     [TestCase("consumer.session.timeout.ms", "0", "Invalid value 0 for configuration consumer.session.timeout.ms: Value must be at least 1")]
     [TestCase("share.isolation.level", "read_commit", "Invalid value read_commit for configuration share.isolation.level: String must be one of: read_committed, read_uncommitted")]
     [TestCase("group.consumer.session.timeout.ms", "50000", "Unknown group config name: group.consumer.session.timeout.ms")]
+    [TestCase("share.auto.offset.reset", "none", "Invalid value none for configuration share.auto.offset.reset: Invalid value `none` for configuration share.auto.offset.reset. The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'.")]
     public async Task AValueKafkaRefusesIsAnInvalidConfigAndChangesNothing(string name, string value, string message)
     {
         await using var h = new GroupHarness();

@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
@@ -23,7 +24,7 @@ public sealed class GroupCoordinator : IAsyncDisposable
 
     public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger)
     {
-        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger);
+        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, new GroupConfigs(() => metadata.Image, () => broker.Config));
         _metadata = metadata;
         var topic = new CoordinatorTopic(
             TopicNames.ConsumerOffsets,
@@ -31,6 +32,9 @@ public sealed class GroupCoordinator : IAsyncDisposable
             () => OffsetsTopic.TopicConfigs(broker.Config.OffsetsTopicSegmentBytes));
         _shards = new CoordinatorShards<GroupCoordinatorShard>(topic, metadata, p => new GroupCoordinatorShard(p, _context), s => s.Runtime, logger);
     }
+
+    /// <summary>Every group's own settings (GROUP configs over the broker's): the seam the share and streams coordinators read too.</summary>
+    public GroupConfigs Configs => _context.GroupConfigs;
 
     /// <summary>Loads the partitions of an existing <c>__consumer_offsets</c> (in the background: requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS) and starts offset expiry.</summary>
     public void Start()

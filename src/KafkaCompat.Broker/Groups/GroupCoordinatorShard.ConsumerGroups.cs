@@ -221,7 +221,7 @@ public sealed partial class GroupCoordinatorShard
         {
             MemberId = reconciled.MemberId,
             MemberEpoch = reconciled.MemberEpoch,
-            HeartbeatIntervalMs = Config.GroupConsumerHeartbeatIntervalMs,
+            HeartbeatIntervalMs = GroupConfigOf(group.GroupId).ConsumerHeartbeatIntervalMs,
         };
         // Kafka sends the assignment to a full request (a join, or a heartbeat with every field set, which clients send after an error) or when it changed.
         var fullRequest = joining || (request.RebalanceTimeoutMs != -1 && request.SubscribedTopicNames is not null && request.TopicPartitions is not null);
@@ -429,7 +429,7 @@ public sealed partial class GroupCoordinatorShard
     private void ScheduleSessionTimeout(ConsumerGroup group, string memberId)
     {
         CancelSessionTimeout(group, memberId);
-        group.SessionTimers[memberId] = Schedule(Config.GroupConsumerSessionTimeoutMs, () => ExpireMember(group.GroupId, memberId, "session timeout"));
+        group.SessionTimers[memberId] = Schedule(GroupConfigOf(group.GroupId).ConsumerSessionTimeoutMs, () => ExpireMember(group.GroupId, memberId, "session timeout"));
     }
 
     private static void CancelSessionTimeout(ConsumerGroup group, string memberId)

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Groups;
 
-/// <summary>What a shard needs from the broker.</summary>
-public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger);
+/// <summary>What a shard needs from the broker; <see cref="GroupConfigs"/> gives each group's own settings (KIP-848's GROUP configs).</summary>
+public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger, GroupConfigs GroupConfigs);
 
 /// <summary>
 /// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a
@@ -48,6 +48,9 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
     private ILogger Logger => _context.Logger;
 
     private BrokerConfig Config => _context.Config();
+
+    /// <summary>The settings a group runs with now: its GROUP configs over the broker's group.* configs.</summary>
+    private GroupConfig GroupConfigOf(string groupId) => _context.GroupConfigs.For(groupId);
 
     private long NowMs => _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -155,6 +155,14 @@ public sealed class BrokerConfig
 
     public int GroupConsumerHeartbeatIntervalMs => GetInt("group.consumer.heartbeat.interval.ms");
 
+    public int GroupShareSessionTimeoutMs => GetInt("group.share.session.timeout.ms");
+
+    public int GroupShareHeartbeatIntervalMs => GetInt("group.share.heartbeat.interval.ms");
+
+    public int GroupShareMaxSize => GetInt("group.share.max.size");
+
+    public int GroupShareInitializeRetryIntervalMs => GetInt("group.share.initialize.retry.interval.ms");
+
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
 
     public short OffsetsTopicReplicationFactor => (short)_parsed["offsets.topic.replication.factor"]!;

@@ -1,7 +1,9 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
+using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
 using KafkaCompat.Storage;
@@ -10,7 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace KafkaCompat.Broker.Groups;
 
 /// <summary>What a shard needs from the broker.</summary>
-public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger);
+public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger,
+    IShareStatePersister? SharePersister = null, IShareGroupListener? ShareListener = null);
 
 /// <summary>
 /// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a
@@ -69,6 +72,7 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
             }
         }
         OnConsumerGroupsLoaded();
+        OnShareGroupsLoaded();
     }
 
     void ICoordinatorShard.OnClosed()
@@ -80,6 +84,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
         foreach (var group in _consumerGroups.Values)
         {
             StopConsumerGroupTimers(group);
+        }
+        foreach (var group in _shareGroups.Values)
+        {
+            StopShareGroupTimers(group);
         }
     }
 
@@ -159,7 +167,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
                 }
                 break;
             default:
-                ReplayConsumerGroup(record);
+                if (!ReplayConsumerGroup(record))
+                {
+                    ReplayShareGroup(record);
+                }
                 break;
         }
     }

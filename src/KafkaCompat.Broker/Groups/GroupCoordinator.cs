@@ -233,7 +233,7 @@ public sealed partial class GroupCoordinator : IAsyncDisposable
         {
             return new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId, ErrorCode = (short)error, GroupState = "", ProtocolType = "", ProtocolData = "" };
         }
-        return await shard.Executor.Submit(() => shard.Describe(groupId));
+        return await shard.Executor.Submit(() => shard.DescribeShareGroupAsClassic(groupId) ?? shard.Describe(groupId));
     }
 
     /// <summary>Every classic group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>

@@ -58,6 +58,18 @@ public sealed partial class GroupCoordinatorShard
             .Select(g => new ListedGroup(g.GroupId, ShareGroup.ProtocolType, g.State.ToString(), ShareGroup.GroupType))
             .ToList();
 
+    /// <summary>DescribeGroups of a share group: no classic group, described as Kafka does (GROUP_ID_NOT_FOUND, Dead); null for any other id.</summary>
+    public DescribeGroupsResponseData.DescribedGroup? DescribeShareGroupAsClassic(string groupId) =>
+        _shareGroups.ContainsKey(groupId)
+            ? new DescribeGroupsResponseData.DescribedGroup
+            {
+                GroupId = groupId,
+                GroupState = ClassicGroupState.Dead.ToKafkaName(),
+                ErrorCode = (short)ErrorCode.GroupIdNotFound,
+                ErrorMessage = $"Group {groupId} is not a classic group.",
+            }
+            : null;
+
     /// <summary>
     /// The answer Kafka gives the APIs of other group types when the id is a share group, or null when
     /// it is not one: offsets of a share group cannot be committed, fetched or deleted

@@ -307,6 +307,7 @@ public class ShareGroupHeartbeatTests
         Assert.That(classic.Groups, Is.Empty);
         Assert.That((ErrorCode)described.ErrorCode, Is.EqualTo(ErrorCode.GroupIdNotFound));
         Assert.That(described.GroupState, Is.EqualTo("Dead"));
+        Assert.That(described.ErrorMessage, Is.EqualTo($"Group {GroupHarness.Group} is not a classic group."));
     }
 
     [Test]

@@ -117,7 +117,9 @@ public sealed partial class GroupCoordinator : IAsyncDisposable
             var (shard, error) = Route(groupId);
             described.Add(shard is null
                 ? ConsumerGroupDescribeError(groupId, error, CoordinatorErrorMessage(error))
-                : await shard.Executor.Submit(() => shard.DescribeConsumerGroup(groupId, image)));
+                : await shard.Executor.Submit(() => shard.ShareGroupRefusal(groupId) is { } refused
+                    ? ConsumerGroupDescribeError(groupId, refused.Error, refused.Message)
+                    : shard.DescribeConsumerGroup(groupId, image)));
         }
         return described;
     }

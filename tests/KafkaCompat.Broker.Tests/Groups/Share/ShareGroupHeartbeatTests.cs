@@ -275,6 +275,8 @@ public class ShareGroupHeartbeatTests
         var classicJoin = await h.JoinAsync(group: "queue-group");
         var commit = await h.CommitAsync(1, group: "queue-group");
         var fetch = await h.Coordinator.FetchOffsetsAsync("queue-group", [(OnePartition, [0])]);
+        var consumerDescribe = (await h.Coordinator.ConsumerGroupDescribeAsync(["queue-group"])).Single();
+        var shareDescribe = (await h.Coordinator.ShareGroupDescribeAsync([GroupHarness.Group])).Single();
 
         Assert.That((ErrorCode)onSimple.ErrorCode, Is.EqualTo(ErrorCode.GroupIdNotFound));
         Assert.That(onSimple.ErrorMessage, Is.EqualTo("Group simple is not a share group."));
@@ -283,6 +285,8 @@ public class ShareGroupHeartbeatTests
         Assert.That((ErrorCode)classicJoin.ErrorCode, Is.EqualTo(ErrorCode.InconsistentGroupProtocol));
         Assert.That(commit, Is.EqualTo(new[] { ErrorCode.GroupIdNotFound }));
         Assert.That(fetch.Error, Is.EqualTo(ErrorCode.GroupIdNotFound));
+        Assert.That(((ErrorCode)consumerDescribe.ErrorCode, consumerDescribe.ErrorMessage), Is.EqualTo((ErrorCode.GroupIdNotFound, "Group queue-group is not a consumer group.")));
+        Assert.That(((ErrorCode)shareDescribe.ErrorCode, shareDescribe.ErrorMessage), Is.EqualTo((ErrorCode.GroupIdNotFound, $"Group {GroupHarness.Group} is not a share group.")));
         Assert.That(h.GroupState("queue-group"), Is.Null, "no classic group was made of the share group's id");
     }
 

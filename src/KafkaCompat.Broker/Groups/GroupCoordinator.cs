@@ -173,7 +173,9 @@ public sealed partial class GroupCoordinator : IAsyncDisposable
             return Task.FromResult<IReadOnlyList<ErrorCode>>(commit.Offsets.Select(_ => error).ToList());
         }
         var image = _metadata.Image;
-        return shard.Executor.Submit(() => shard.CommitTransactionalOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
+        return shard.Executor.Submit(() => shard.ShareGroupRefusal(commit.GroupId) is { } refused
+            ? commit.Offsets.Select(_ => refused.Error).ToList()
+            : shard.CommitTransactionalOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Groups.Consumer;
 using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Share;
@@ -275,6 +276,9 @@ public class ShareGroupHeartbeatTests
         var classicJoin = await h.JoinAsync(group: "queue-group");
         var commit = await h.CommitAsync(1, group: "queue-group");
         var fetch = await h.Coordinator.FetchOffsetsAsync("queue-group", [(OnePartition, [0])]);
+        var txnCommit = await h.Coordinator.CommitTransactionalOffsetsAsync(new TxnOffsetCommitParams("queue-group", 1000, 0, -1, "", null,
+            [new OffsetCommitEntry(OnePartition, 0, 1, -1, null, h.Time.NowMs, null)]));
+        var offsetDelete = await h.Coordinator.DeleteOffsetsAsync("queue-group", [(OnePartition, 0)]);
         var consumerDescribe = (await h.Coordinator.ConsumerGroupDescribeAsync(["queue-group"])).Single();
         var shareDescribe = (await h.Coordinator.ShareGroupDescribeAsync([GroupHarness.Group])).Single();
 
@@ -285,6 +289,8 @@ public class ShareGroupHeartbeatTests
         Assert.That((ErrorCode)classicJoin.ErrorCode, Is.EqualTo(ErrorCode.InconsistentGroupProtocol));
         Assert.That(commit, Is.EqualTo(new[] { ErrorCode.GroupIdNotFound }));
         Assert.That(fetch.Error, Is.EqualTo(ErrorCode.GroupIdNotFound));
+        Assert.That(txnCommit, Is.EqualTo(new[] { ErrorCode.GroupIdNotFound }));
+        Assert.That(offsetDelete.Error, Is.EqualTo(ErrorCode.GroupIdNotFound));
         Assert.That(((ErrorCode)consumerDescribe.ErrorCode, consumerDescribe.ErrorMessage), Is.EqualTo((ErrorCode.GroupIdNotFound, "Group queue-group is not a consumer group.")));
         Assert.That(((ErrorCode)shareDescribe.ErrorCode, shareDescribe.ErrorMessage), Is.EqualTo((ErrorCode.GroupIdNotFound, $"Group {GroupHarness.Group} is not a share group.")));
         Assert.That(h.GroupState("queue-group"), Is.Null, "no classic group was made of the share group's id");

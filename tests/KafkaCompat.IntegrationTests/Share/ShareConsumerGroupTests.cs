@@ -76,6 +76,7 @@ public sealed class ShareConsumerGroupTests
                 Assert.That(clock.Elapsed, Is.LessThan(Bounded), $"three members with the partition, last seen: {(ErrorCode)described.ErrorCode} {described.GroupState} {described.Members.Count} members");
             }
 
+            TestContext.Progress.WriteLine($"three share members held the partition {clock.ElapsedMilliseconds} ms after subscribing");
             Assert.That((described.GroupState, described.AssignorName), Is.EqualTo(("Stable", "simple")));
             Assert.That(described.Members.Select(m => (m.ClientId, m.SubscribedTopicNames.Single(), m.Assignment.TopicPartitions.Single().TopicName, m.Assignment.TopicPartitions.Single().Partitions.Single())),
                 Has.All.EqualTo(("share-it", topic, topic, 0)));

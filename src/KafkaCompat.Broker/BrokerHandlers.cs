@@ -56,6 +56,8 @@ public static class BrokerHandlers
             new TxnOffsetCommitHandler(groups, transactions, time),
             new ConsumerGroupHeartbeatHandler(groups),
             new ConsumerGroupDescribeHandler(groups),
+            new ShareGroupHeartbeatHandler(groups),
+            new ShareGroupDescribeHandler(groups),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),
             new EndTxnHandler(transactions),

@@ -6,6 +6,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
@@ -50,8 +51,17 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     /// <summary>host:port of the first listener, for clients' bootstrap.servers.</summary>
     public string BootstrapServers => string.Join(",", Broker.AdvertisedListeners.Select(l => $"{(l.Host.Contains(':') ? $"[{l.Host}]" : l.Host)}:{l.Port}"));
 
+    /// <param name="config">The broker's configuration.</param>
+    /// <param name="loggerFactory">Where the broker logs.</param>
+    /// <param name="time">The clock (the system's when null).</param>
+    /// <param name="sharePersister">
+    /// Where share groups (KIP-932) keep share-partition state: until the share coordinator is composed
+    /// here, none, so share groups get members but no partitions; tests pass a stand-in.
+    /// </param>
+    /// <param name="cancellationToken">Stops the start-up.</param>
     /// <exception cref="ConfigException">The configuration asks for something this broker does not serve.</exception>
-    public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null,
+        CancellationToken cancellationToken = default, IShareStatePersister? sharePersister = null)
     {
         // Before the log directories are touched: a refused configuration leaves nothing behind.
         ServedSecurityProtocols.EnsureServed(config);
@@ -112,7 +122,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 replicas.Sync(image);
             });
 
-            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
+            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), sharePersister);
             groups.Start();
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
             var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller, groups));

@@ -151,9 +151,9 @@ public sealed class BrokerConfig
 
     public int GroupMaxSize => GetInt("group.max.size");
 
-    public int GroupConsumerSessionTimeoutMs => GetInt("group.consumer.session.timeout.ms");
+    public int GroupShareMaxSize => GetInt("group.share.max.size");
 
-    public int GroupConsumerHeartbeatIntervalMs => GetInt("group.consumer.heartbeat.interval.ms");
+    public int GroupShareInitializeRetryIntervalMs => GetInt("group.share.initialize.retry.interval.ms");
 
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
 

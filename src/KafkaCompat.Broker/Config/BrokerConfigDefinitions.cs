@@ -193,6 +193,12 @@ public static class BrokerConfigDefinitions
         // KIP-848 consumer groups: the session timeout and heartbeat interval the coordinator gives their members.
         Def("group.consumer.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
         Def("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        // KIP-932 share groups: the session timeout and heartbeat interval of their members, their size
+        // limit, and how long a share-partition initialization may go unanswered before it is asked again.
+        Def("group.share.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.share.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.share.max.size", ConfigType.Int, "200", validator: AtLeast(1)),
+        Def("group.share.initialize.retry.interval.ms", ConfigType.Int, "30000", validator: AtLeast(1)),
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.
@@ -210,10 +216,8 @@ public static class BrokerConfigDefinitions
         Def("group.consumer.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
         Def("group.consumer.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
         // KIP-932 share groups and KIP-1071 streams groups: the defaults and bounds of their group configs.
-        Def("group.share.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)).NotActedOn(NoShareGroups),
         Def("group.share.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
         Def("group.share.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
-        Def("group.share.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn(NoShareGroups),
         Def("group.share.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
         Def("group.share.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
         Def("group.share.record.lock.duration.ms", ConfigType.Int, "30000", validator: Between(1000, 3600000)).NotActedOn(NoShareGroups),

@@ -37,8 +37,8 @@ public static partial class GroupConfigDefinitions
     [
         Bounded(ConsumerHeartbeatIntervalMs, "5000", "group.consumer.min.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms"),
         Bounded(ConsumerSessionTimeoutMs, "45000", "group.consumer.min.session.timeout.ms", "group.consumer.max.session.timeout.ms"),
-        Bounded(ShareHeartbeatIntervalMs, "5000", "group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms") with { NotActedOnReason = NotActedOnReasons.NoShareGroups },
-        Bounded(ShareSessionTimeoutMs, "45000", "group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms") with { NotActedOnReason = NotActedOnReasons.NoShareGroups },
+        Bounded(ShareHeartbeatIntervalMs, "5000", "group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"),
+        Bounded(ShareSessionTimeoutMs, "45000", "group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"),
         Bounded(ShareRecordLockDurationMs, "30000", "group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms", atLeast: 1000) with { NotActedOnReason = NotActedOnReasons.NoShareGroups },
         new(new ConfigDefinition(ShareAutoOffsetReset, ConfigType.String, "latest", Validator: _autoOffsetReset), null, null, null) { NotActedOnReason = NotActedOnReasons.NoShareGroups },
         new(new ConfigDefinition(ShareIsolationLevel, ConfigType.String, "read_uncommitted", Validator: ValidString("read_committed", "read_uncommitted")), null, null, null) { NotActedOnReason = NotActedOnReasons.NoShareGroups },

@@ -7,7 +7,7 @@ using KafkaCompat.Broker.Metadata;
 namespace KafkaCompat.Broker.Groups;
 
 /// <summary>One record of <c>__consumer_offsets</c>, decoded: an offset commit or group metadata; a null value is a tombstone.</summary>
-public abstract record CoordinatorRecord
+public abstract partial record CoordinatorRecord
 {
     private CoordinatorRecord() { }
 
@@ -38,9 +38,9 @@ public abstract record CoordinatorRecord
 /// Kafka's key and value formats for <c>__consumer_offsets</c>, so that tools reading that topic
 /// understand it: key = int16 key version then the key (0 and 1: OffsetCommitKey, 2: GroupMetadataKey);
 /// value = int16 value version then the value, or null for a tombstone; key versions 3 to 8 are
-/// the KIP-848 consumer-group records. Later key versions (share groups) are not ours and are skipped.
+/// the KIP-848 consumer-group records; 9 to 15 the KIP-932 share-group records (CoordinatorRecordSerde.ShareGroups.cs). Later key versions are not ours and are skipped.
 /// </summary>
-public static class CoordinatorRecordSerde
+public static partial class CoordinatorRecordSerde
 {
     public const short OffsetCommitKeyVersion = 1;
     public const short GroupMetadataKeyVersion = 2;
@@ -153,7 +153,7 @@ public static class CoordinatorRecordSerde
                 return new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(k.GroupId, k.MemberId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupCurrentMemberAssignmentValue.ReadNew) : null);
             }
             default:
-                return null;
+                return ParseShareGroup(keyVersion, key[2..], value);
         }
     }
 

@@ -1,7 +1,9 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
+using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
 using KafkaCompat.Storage;
@@ -10,7 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace KafkaCompat.Broker.Groups;
 
 /// <summary>What a shard needs from the broker; <see cref="GroupConfigs"/> gives each group's own settings (KIP-848's GROUP configs).</summary>
-public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger, GroupConfigs GroupConfigs);
+public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger, GroupConfigs GroupConfigs,
+    IShareStatePersister? SharePersister = null, IShareGroupListener? ShareListener = null);
 
 /// <summary>
 /// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a
@@ -72,6 +75,7 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
             }
         }
         OnConsumerGroupsLoaded();
+        OnShareGroupsLoaded();
     }
 
     void ICoordinatorShard.OnClosed()
@@ -83,6 +87,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
         foreach (var group in _consumerGroups.Values)
         {
             StopConsumerGroupTimers(group);
+        }
+        foreach (var group in _shareGroups.Values)
+        {
+            StopShareGroupTimers(group);
         }
     }
 
@@ -162,7 +170,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
                 }
                 break;
             default:
-                ReplayConsumerGroup(record);
+                if (!ReplayConsumerGroup(record))
+                {
+                    ReplayShareGroup(record);
+                }
                 break;
         }
     }

@@ -284,6 +284,7 @@ public class TransactionHandlerTests
 
     [TestCase((short)0)]
     [TestCase((short)1)]
+    [TestCase((short)2)]
     [HandlerVersionTest(ApiKey.ListTransactions, 0)]
     [HandlerVersionTest(ApiKey.ListTransactions, 1)]
     public async Task ListTransactionsFiltersByStateProducerIdAndFromV1Duration(short version)
@@ -310,6 +311,37 @@ public class TransactionHandlerTests
             var shorter = await harness.SendAsync<ListTransactionsResponseData>(version, new ListTransactionsRequestData { StateFilters = ["Ongoing"], DurationFilter = 60_000 });
             Assert.That(longer.TransactionStates.Select(t => t.TransactionalId), Is.EqualTo(new[] { TransactionalId }));
             Assert.That(shorter.TransactionStates, Is.Empty);
+        }
+    }
+
+    [TestCase((short)2)]
+    [HandlerVersionTest(ApiKey.ListTransactions, 2)]
+    public async Task ListTransactionsV2ListsTheIdsTheWholePatternMatchesAndRefusesAnInvalidPattern(short version)
+    {
+        await using var harness = NewHarness();
+        var ongoing = await InitAsync(harness, transactionalId: "orders-eu");
+        Assert.That(await AddPartitionsAsync(harness, ongoing, transactionalId: "orders-eu", partitions: 0), Is.EqualTo(ErrorCode.None));
+        await InitAsync(harness, transactionalId: "orders-us");
+        await InitAsync(harness, transactionalId: "my-orders-eu");
+        await InitAsync(harness, transactionalId: "payments");
+        async Task<(ErrorCode Error, string[] Ids)> ListAsync(string? pattern, params string[] states)
+        {
+            var response = await harness.SendAsync<ListTransactionsResponseData>(version, new ListTransactionsRequestData { TransactionalIdPattern = pattern, StateFilters = [.. states] });
+            return ((ErrorCode)response.ErrorCode, [.. response.TransactionStates.Select(t => t.TransactionalId).Order(StringComparer.Ordinal)]);
+        }
+
+        string[] everyId = ["my-orders-eu", "orders-eu", "orders-us", "payments"];
+        Assert.That(await ListAsync(null), Is.EqualTo((ErrorCode.None, everyId)), "null: no pattern filter");
+        Assert.That(await ListAsync(""), Is.EqualTo((ErrorCode.None, everyId)), "empty: no pattern filter");
+        Assert.That(await ListAsync("orders-.*"), Is.EqualTo((ErrorCode.None, new[] { "orders-eu", "orders-us" })), "the whole id must match, not a part of it");
+        Assert.That(await ListAsync("orders"), Is.EqualTo((ErrorCode.None, Array.Empty<string>())), "a pattern matching inside an id does not list it");
+        Assert.That(await ListAsync(".*orders-(eu|us)"), Is.EqualTo((ErrorCode.None, new[] { "my-orders-eu", "orders-eu", "orders-us" })));
+        Assert.That(await ListAsync("orders-.*", "Ongoing"), Is.EqualTo((ErrorCode.None, new[] { "orders-eu" })), "AND with the state filter");
+
+        // Malformed, and what RE2/J has no syntax for: Kafka answers INVALID_REGULAR_EXPRESSION and lists nothing.
+        foreach (var invalid in new[] { "(ab(cd", "orders-[", "a)(b", "(orders)-\\1", "orders(?=-eu)", "(?<=my-)orders.*", "(?!pay).*", "(?>orders).*" })
+        {
+            Assert.That(await ListAsync(invalid), Is.EqualTo((ErrorCode.InvalidRegularExpression, Array.Empty<string>())), invalid);
         }
     }
 

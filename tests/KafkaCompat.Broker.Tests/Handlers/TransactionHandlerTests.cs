@@ -345,6 +345,27 @@ public class TransactionHandlerTests
         }
     }
 
+    /// <summary>
+    /// A topic deleted while a transaction holds one of its partitions: the marker path (WriteTxnMarkers
+    /// in process) answers UNKNOWN_TOPIC_OR_PARTITION for it, which the coordinator drops as Kafka does,
+    /// so the commit completes instead of retrying that marker forever.
+    /// </summary>
+    [Test]
+    public async Task ATransactionOverADeletedTopicCompletesWithoutItsMarker()
+    {
+        await using var harness = NewHarness();
+        var producer = await InitAsync(harness);
+        Assert.That(await AddPartitionsAsync(harness, producer, partitions: 0), Is.EqualTo(ErrorCode.None));
+        var deleted = await harness.SendAsync<DeleteTopicsResponseData>(5, new DeleteTopicsRequestData { TopicNames = ["t"], TimeoutMs = 30_000 });
+        Assert.That(deleted.Responses.Single().ErrorCode, Is.Zero);
+
+        Assert.That((ErrorCode)(await EndAsync(harness, producer, commit: true)).ErrorCode, Is.EqualTo(ErrorCode.None));
+        await SettleAsync(harness);
+        await harness.AdvanceAsync(1_000);
+
+        Assert.That(harness.Transactions.ShardOf(TransactionalId)!.Transaction(TransactionalId)!.State, Is.EqualTo(TransactionState.CompleteCommit));
+    }
+
     internal static async Task<ProduceResponseData.PartitionProduceResponse> ProduceTransactionalAsync(GroupHarness harness, InitProducerIdResponseData producer, int partition, int baseSequence,
         params string[] values)
     {

@@ -366,6 +366,37 @@ public class TransactionHandlerTests
         Assert.That(harness.Transactions.ShardOf(TransactionalId)!.Transaction(TransactionalId)!.State, Is.EqualTo(TransactionState.CompleteCommit));
     }
 
+    /// <summary>
+    /// EndTxn(commit) from a producer whose transaction the coordinator aborted on its timeout (which
+    /// bumps the epoch to fence it): Kafka's coordinator answers PRODUCER_FENCED, which EndTxn v0-1 gets
+    /// as INVALID_PRODUCER_EPOCH (KIP-588). A producer of transaction version 2 (EndTxn v5) is fenced
+    /// too, never told its commit is an invalid state (KAFKA-20785: that would be fatal to it).
+    /// </summary>
+    [TestCase((short)0)]
+    [TestCase((short)1)]
+    [TestCase((short)2)]
+    [TestCase((short)4)]
+    [TestCase((short)5)]
+    public async Task EndTxnCommitAfterTheCoordinatorAbortedTheTransactionOnItsTimeoutIsFenced(short version)
+    {
+        await using var harness = NewHarness();
+        var producer = await InitAsync(harness, version: version >= 5 ? (short)5 : (short)4);
+        var added = version >= 5
+            ? await harness.Transactions.AddPartitionsAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, [new TopicPartition("t", 0)], TransactionMetadata.TransactionVersion2)
+            : await AddPartitionsAsync(harness, producer, partitions: 0);
+        Assert.That(added, Is.EqualTo(ErrorCode.None));
+
+        // Past transaction.timeout.ms, at the next transaction.abort.timed.out.transaction.cleanup.interval.ms check.
+        await harness.AdvanceAsync(TimeoutMs + 10_000);
+        await SettleAsync(harness);
+        var state = harness.Transactions.ShardOf(TransactionalId)!.Transaction(TransactionalId)!;
+        Assert.That((state.State, state.ProducerEpoch > producer.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, true)), "aborted by the coordinator under a bumped epoch");
+
+        var ended = await EndAsync(harness, producer, commit: true, version);
+
+        Assert.That((ErrorCode)ended.ErrorCode, Is.EqualTo(version >= 2 ? ErrorCode.ProducerFenced : ErrorCode.InvalidProducerEpoch));
+    }
+
     internal static async Task<ProduceResponseData.PartitionProduceResponse> ProduceTransactionalAsync(GroupHarness harness, InitProducerIdResponseData producer, int partition, int baseSequence,
         params string[] values)
     {

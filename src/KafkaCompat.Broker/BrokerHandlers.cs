@@ -53,7 +53,7 @@ public static class BrokerHandlers
             new ListGroupsHandler(groups),
             new DeleteGroupsHandler(groups),
             new OffsetDeleteHandler(groups),
-            new TxnOffsetCommitHandler(groups, transactions, time),
+            new TxnOffsetCommitHandler(groups, transactions, replicas, broker, time),
             new ConsumerGroupHeartbeatHandler(groups),
             new ConsumerGroupDescribeHandler(groups),
             new ShareGroupHeartbeatHandler(groups),

@@ -6,6 +6,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
@@ -25,14 +26,16 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     private readonly KafkaServerHost _host;
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
+    private readonly ShareCoordinator _shares;
     private readonly LogMetadataJournal _journal;
     private readonly MetadataController _controller;
     private readonly ILogger _logger;
     private int _stopped;
 
-    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, LogMetadataJournal journal,
-        MetadataController controller, BrokerState broker, ILogger logger)
+    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, ShareCoordinator shares,
+        LogMetadataJournal journal, MetadataController controller, BrokerState broker, ILogger logger)
     {
+        _shares = shares;
         _logs = logs;
         _host = host;
         _groups = groups;
@@ -119,8 +122,11 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var transactions = new TransactionCoordinator(controller, new TransactionCoordinatorContext(time, () => broker.Config, replicas,
                 loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
             transactions.Start();
+            var shares = new ShareCoordinator(controller, new ShareCoordinatorContext(time, () => broker.Config, replicas, () => loader.Image,
+                loggerFactory.CreateLogger<ShareCoordinator>()));
+            shares.Start();
 
-            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, time, loggerFactory);
+            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, shares, time, loggerFactory);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
             {
@@ -131,7 +137,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var host = new KafkaServerHost(network, dispatcher, loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, groups, transactions, journal, controller, broker, logger);
+            var server = new KafkaCompatServer(logs, host, groups, transactions, shares, journal, controller, broker, logger);
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -174,6 +180,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         }
         // The transaction coordinator first: its marker retries append to partitions of every topic.
         await _transactions.DisposeAsync();
+        await _shares.DisposeAsync();
         await _groups.DisposeAsync();
         // Queued metadata changes are written before the logs close.
         _journal.Dispose();

@@ -125,6 +125,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var shares = new ShareCoordinator(controller, new ShareCoordinatorContext(time, () => broker.Config, replicas, () => loader.Image,
                 loggerFactory.CreateLogger<ShareCoordinator>()));
             shares.Start();
+            loader.Install(shares.OnMetadataImage);
 
             var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, shares, time, loggerFactory);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());

@@ -89,6 +89,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         var metadata = Metadata;
         Shares = new ShareCoordinator(Metadata, new ShareCoordinatorContext(Time, () => broker.Config, Replicas, () => metadata.Image, NullLogger.Instance));
         Shares.Start();
+        _metadata.Loader.Install(Shares.OnMetadataImage);
         Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, Time, NullLoggerFactory.Instance).Table;
     }
 

@@ -225,6 +225,29 @@ public class ShareCoordinatorShardTests
         Assert.That((await harness.ReadAsync(leaderEpoch: 0, partition: 1)).StartOffset, Is.EqualTo(7));
     }
 
+    [Test]
+    public async Task TheStateOfADeletedTopicsSharePartitionsIsDroppedAndStaysDroppedAfterARestart()
+    {
+        await using var harness = new ShareStateHarness();
+        var other = new SharePartitionKey(ShareStateHarness.Group, harness.Broker.Metadata.Image.Topic("other")!.Id, 0);
+        await harness.InitializeAsync(startOffset: 5);
+        var initialized = await harness.Broker.Shares.InitializeStateAsync(new InitializeShareGroupStateRequestData
+        {
+            GroupId = ShareStateHarness.Group,
+            Topics = [new() { TopicId = other.TopicId, Partitions = [new() { Partition = 0, StartOffset = 9 }] }],
+        });
+        Assert.That((ErrorCode)initialized.Results.Single().Partitions.Single().ErrorCode, Is.EqualTo(ErrorCode.None));
+
+        Assert.That((await harness.Broker.Metadata.DeleteTopic("other", Uuid.Zero)).Result.IsOk, Is.True);
+        await harness.Broker.Shares.DrainAsync();
+
+        Assert.That(harness.Broker.Shares.ShardOf(other)!.State(other), Is.Null);
+        Assert.That(harness.State()!.StartOffset, Is.EqualTo(5), "topic t is still there");
+        await harness.RestartAsync();
+        Assert.That(harness.Broker.Shares.ShardOf(other)!.State(other), Is.Null);
+        Assert.That(harness.State()!.StartOffset, Is.EqualTo(5));
+    }
+
     private static List<KeyValuePair<long, (sbyte State, short Count)>> Expand(IEnumerable<PersisterStateBatch> batches) =>
         [.. batches.SelectMany(b => Enumerable.Range(0, (int)(b.LastOffset - b.FirstOffset + 1))
             .Select(i => KeyValuePair.Create(b.FirstOffset + i, (b.DeliveryState, b.DeliveryCount))))];

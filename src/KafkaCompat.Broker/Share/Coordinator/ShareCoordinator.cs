@@ -45,6 +45,18 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
         ["retention.ms"] = "-1",
     };
 
+    /// <summary>
+    /// A new metadata image: the share-partitions of topics it no longer holds are forgotten, on
+    /// each serving shard (a shard still loading checks the image itself once loaded).
+    /// </summary>
+    public void OnMetadataImage(MetadataImage image)
+    {
+        foreach (var shard in _shards.Serving().Active)
+        {
+            shard.Executor.Post(() => shard.ForgetDeletedTopics(topicId => image.Topic(topicId) is null));
+        }
+    }
+
     /// <summary>Loads an existing <c>__share_group_state</c> in the background.</summary>
     public void Start(Action? beforeLoad = null) => _shards.Start(beforeLoad);
 

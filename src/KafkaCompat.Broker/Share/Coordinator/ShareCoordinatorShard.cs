@@ -2,7 +2,6 @@ using KafkaCompat.Broker.Coordinators;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Share.Coordinator;
 
@@ -124,10 +123,9 @@ public sealed partial class ShareCoordinatorShard : ICoordinatorShard
 
     void ICoordinatorShard.OnLoaded()
     {
-        if (_states.Count > 0)
-        {
-            _context.Logger.LogDebug("Share coordinator shard {Partition} holds {Count} share-partitions", PartitionIndex, _states.Count);
-        }
+        // A topic deleted while this broker was down is gone from the image it starts with.
+        var image = _context.Image();
+        ForgetDeletedTopics(topicId => image.Topic(topicId) is null);
     }
 
     void ICoordinatorShard.OnClosed()

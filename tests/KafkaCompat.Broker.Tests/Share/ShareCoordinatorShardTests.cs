@@ -248,6 +248,48 @@ public class ShareCoordinatorShardTests
         Assert.That(harness.State()!.StartOffset, Is.EqualTo(5));
     }
 
+    [Test]
+    public async Task RecordsBelowTheOldestLatestSnapshotArePrunedEveryFiveMinutesAndTheStateStillLoads()
+    {
+        await using var harness = new ShareStateHarness(new() { ["share.coordinator.snapshot.update.records.per.snapshot"] = "1" });
+        await harness.InitializeAsync(startOffset: 0);                                                 // 0: snapshot
+        await harness.WriteAsync(leaderEpoch: 0, startOffset: -1, new PersisterStateBatch(0, 4, Acknowledged, 1)); // 1: update
+        await harness.WriteAsync(leaderEpoch: 0, startOffset: -1, new PersisterStateBatch(5, 9, Archived, 3));     // 2: snapshot
+        await harness.WriteAsync(leaderEpoch: 0, startOffset: 2, new PersisterStateBatch(10, 14, Available, 1));   // 3: update
+        var live = harness.State()!;
+        var partition = harness.Broker.Replicas.GetPartition("__share_group_state", harness.Broker.Shares.PartitionFor(harness.Key().CoordinatorKey))!;
+
+        harness.Broker.Time.Advance(TimeSpan.FromMilliseconds(ShareCoordinator.PruneIntervalMs - 1));
+        await harness.Broker.Shares.DrainAsync();
+        var before = partition.LogStartOffset;
+        harness.Broker.Time.Advance(TimeSpan.FromMilliseconds(1));
+        await harness.Broker.Shares.DrainAsync();
+        var after = partition.LogStartOffset;
+
+        Assert.That((before, after), Is.EqualTo((0L, 2L)), "the latest snapshot is at offset 2");
+        await harness.RestartAsync();
+        Assert.That(harness.State(), Is.EqualTo(live));
+    }
+
+    [Test]
+    public async Task WithNoSharePartitionLeftEveryRecordIsPruned()
+    {
+        await using var harness = new ShareStateHarness();
+        await harness.InitializeAsync(startOffset: 0);
+        await harness.WriteAsync(leaderEpoch: 0, startOffset: -1, new PersisterStateBatch(0, 4, Acknowledged, 1));
+        await harness.Broker.Shares.DeleteStateAsync(new DeleteShareGroupStateRequestData
+        {
+            GroupId = ShareStateHarness.Group,
+            Topics = [new() { TopicId = harness.TopicId, Partitions = [new() { Partition = 0 }] }],
+        });
+        var partition = harness.Broker.Replicas.GetPartition("__share_group_state", harness.Broker.Shares.PartitionFor(harness.Key().CoordinatorKey))!;
+
+        harness.Broker.Time.Advance(TimeSpan.FromMilliseconds(ShareCoordinator.PruneIntervalMs));
+        await harness.Broker.Shares.DrainAsync();
+
+        Assert.That((partition.LogStartOffset, partition.LogEndOffset), Is.EqualTo((3L, 3L)));
+    }
+
     private static List<KeyValuePair<long, (sbyte State, short Count)>> Expand(IEnumerable<PersisterStateBatch> batches) =>
         [.. batches.SelectMany(b => Enumerable.Range(0, (int)(b.LastOffset - b.FirstOffset + 1))
             .Select(i => KeyValuePair.Create(b.FirstOffset + i, (b.DeliveryState, b.DeliveryCount))))];

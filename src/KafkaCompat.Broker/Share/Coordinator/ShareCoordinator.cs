@@ -20,6 +20,7 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
 {
     private readonly ShareCoordinatorContext _context;
     private readonly CoordinatorShards<ShareCoordinatorShard> _shards;
+    private ITimer? _pruneTimer;
 
     public ShareCoordinator(MetadataController metadata, ShareCoordinatorContext context)
     {
@@ -57,8 +58,24 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
         }
     }
 
-    /// <summary>Loads an existing <c>__share_group_state</c> in the background.</summary>
-    public void Start(Action? beforeLoad = null) => _shards.Start(beforeLoad);
+    /// <summary>Kafka's share.coordinator.state.topic.prune.interval.ms, an internal config there (5 minutes): how often redundant records are deleted.</summary>
+    public const int PruneIntervalMs = 5 * 60 * 1000;
+
+    /// <summary>Loads an existing <c>__share_group_state</c> in the background and starts pruning it.</summary>
+    public void Start(Action? beforeLoad = null)
+    {
+        _shards.Start(beforeLoad);
+        var every = TimeSpan.FromMilliseconds(PruneIntervalMs);
+        _pruneTimer = _context.Time.CreateTimer(_ => Prune(), null, every, every);
+    }
+
+    private void Prune()
+    {
+        foreach (var shard in _shards.Serving().Active)
+        {
+            shard.Executor.Post(() => shard.PruneRedundantRecords());
+        }
+    }
 
     /// <summary>The partition of <c>__share_group_state</c> holding a coordinator key (<see cref="SharePartitionKey.CoordinatorKey"/>).</summary>
     public int PartitionFor(string coordinatorKey) => OffsetsTopic.PartitionFor(coordinatorKey, _shards.PartitionCount);
@@ -166,5 +183,9 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
         }));
     }
 
-    public ValueTask DisposeAsync() => new(_shards.CloseAsync());
+    public async ValueTask DisposeAsync()
+    {
+        _pruneTimer?.Dispose();
+        await _shards.CloseAsync();
+    }
 }

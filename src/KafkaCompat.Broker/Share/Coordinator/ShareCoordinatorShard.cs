@@ -92,7 +92,11 @@ public sealed partial class ShareCoordinatorShard : ICoordinatorShard
             ? ShareStateError.None
             : ShareStateError.UnknownTopicOrPartition;
 
-    void ICoordinatorShard.Replay(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value, bool loading)
+    /// <summary>The runtime always replays with the record's offset (below); this form has none to track.</summary>
+    void ICoordinatorShard.Replay(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value, bool loading) =>
+        throw new InvalidOperationException("share state records are replayed with their offsets");
+
+    void ICoordinatorShard.Replay(long offset, long producerId, short producerEpoch, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value, bool loading)
     {
         if (ShareStateRecords.ReadKey(key) is not var (type, partitionKey))
         {
@@ -110,6 +114,7 @@ public sealed partial class ShareCoordinatorShard : ICoordinatorShard
                 _states.Remove(partitionKey);
                 _updatesSinceSnapshot.Remove(partitionKey);
             }
+            TrackOffsets(offset, type, partitionKey, tombstone: value is null, updateWithoutSnapshot: false);
             return;
         }
         if (value is not { } updateBytes)
@@ -117,8 +122,10 @@ public sealed partial class ShareCoordinatorShard : ICoordinatorShard
             return;
         }
         var update = ShareStateRecords.ReadUpdateValue(updateBytes);
-        _states[partitionKey] = _states.TryGetValue(partitionKey, out var current) ? update.ApplyTo(current) : update.AsState();
+        var known = _states.TryGetValue(partitionKey, out var current);
+        _states[partitionKey] = known ? update.ApplyTo(current!) : update.AsState();
         _updatesSinceSnapshot[partitionKey] = _updatesSinceSnapshot.GetValueOrDefault(partitionKey) + 1;
+        TrackOffsets(offset, type, partitionKey, tombstone: false, updateWithoutSnapshot: !known);
     }
 
     void ICoordinatorShard.OnLoaded()

@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Share.Coordinator;
+using static KafkaCompat.Broker.Tests.Share.DeliveryStates;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -11,11 +12,6 @@ namespace KafkaCompat.Broker.Tests.Share;
 /// </summary>
 public class ShareCoordinatorShardTests
 {
-    private const sbyte Available = 0;
-    private const sbyte Acquired = 1;
-    private const sbyte Acknowledged = 2;
-    private const sbyte Archived = 4;
-
     [Test]
     public async Task AnInitializedSharePartitionReadsItsStartOffsetAndStateEpochWithNoBatches()
     {

@@ -1,14 +1,10 @@
 using KafkaCompat.Broker.Share.Coordinator;
+using static KafkaCompat.Broker.Tests.Share.DeliveryStates;
 
 namespace KafkaCompat.Broker.Tests.Share;
 
 public class StateBatchCombinerTests
 {
-    private const sbyte Available = 0;
-    private const sbyte Acquired = 1;
-    private const sbyte Acknowledged = 2;
-    private const sbyte Archived = 4;
-
     [Test]
     public void ANewerBatchReplacesTheOffsetsItCoversAndKeepsTheRestOfTheOlderBatch()
     {

@@ -23,10 +23,7 @@ public sealed class ReadShareGroupStateHandler(ShareCoordinator coordinator) : A
         Results = [.. request.Topics.Select(t => new ReadShareGroupStateResponseData.ReadStateResult
         {
             TopicId = t.TopicId,
-            Partitions = [.. t.Partitions.Select(p => new ReadShareGroupStateResponseData.PartitionResult
-            {
-                Partition = p.Partition, ErrorCode = (short)error, ErrorMessage = message, StartOffset = ShareGroupOffset.NotSet,
-            })],
+            Partitions = [.. t.Partitions.Select(p => new ReadShareGroupStateResponseData.PartitionResult { Partition = p.Partition, ErrorCode = (short)error, ErrorMessage = message })],
         })],
     };
 }

@@ -37,10 +37,7 @@ public sealed class ReadShareGroupStateSummaryHandler(ShareCoordinator coordinat
         Results = [.. request.Topics.Select(t => new ReadShareGroupStateSummaryResponseData.ReadStateSummaryResult
         {
             TopicId = t.TopicId,
-            Partitions = [.. t.Partitions.Select(p => new ReadShareGroupStateSummaryResponseData.PartitionResult
-            {
-                Partition = p.Partition, ErrorCode = (short)error, ErrorMessage = message, LeaderEpoch = ShareGroupOffset.NotSet, StartOffset = ShareGroupOffset.NotSet,
-            })],
+            Partitions = [.. t.Partitions.Select(p => new ReadShareGroupStateSummaryResponseData.PartitionResult { Partition = p.Partition, ErrorCode = (short)error, ErrorMessage = message })],
         })],
     };
 }

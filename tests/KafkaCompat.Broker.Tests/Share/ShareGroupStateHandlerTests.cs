@@ -39,7 +39,7 @@ public class ShareGroupStateHandlerTests
         {
             (1, ErrorCode.None, 1, 20L),
             (0, ErrorCode.None, 1, 10L),
-            (2, ErrorCode.InvalidRequest, 0, -1L),
+            (2, ErrorCode.InvalidRequest, 0, 0L),
         }));
     }
 

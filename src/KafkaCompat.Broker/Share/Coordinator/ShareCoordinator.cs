@@ -101,7 +101,7 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
     {
         Results = await PerTopicAsync(request.GroupId, request.Topics, t => t.TopicId, t => t.Partitions, p => p.Partition,
             (shard, topicId, p) => shard.Read(request.GroupId, topicId, p),
-            (p, e) => new ReadShareGroupStateResponseData.PartitionResult { Partition = p, ErrorCode = (short)e.Error, ErrorMessage = e.Message, StartOffset = ShareGroupOffset.NotSet },
+            (p, e) => new ReadShareGroupStateResponseData.PartitionResult { Partition = p, ErrorCode = (short)e.Error, ErrorMessage = e.Message },
             (topicId, results) => new ReadShareGroupStateResponseData.ReadStateResult { TopicId = topicId, Partitions = results }),
     };
 
@@ -125,10 +125,7 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
     {
         Results = await PerTopicAsync(request.GroupId, request.Topics, t => t.TopicId, t => t.Partitions, p => p.Partition,
             (shard, topicId, p) => shard.ReadSummary(request.GroupId, topicId, p),
-            (p, e) => new ReadShareGroupStateSummaryResponseData.PartitionResult
-            {
-                Partition = p, ErrorCode = (short)e.Error, ErrorMessage = e.Message, LeaderEpoch = ShareGroupOffset.NotSet, StartOffset = ShareGroupOffset.NotSet,
-            },
+            (p, e) => new ReadShareGroupStateSummaryResponseData.PartitionResult { Partition = p, ErrorCode = (short)e.Error, ErrorMessage = e.Message },
             (topicId, results) => new ReadShareGroupStateSummaryResponseData.ReadStateSummaryResult { TopicId = topicId, Partitions = results }),
     };
 

@@ -60,10 +60,8 @@ public sealed partial class ShareCoordinatorShard
         }
         if (error.IsError)
         {
-            return new ReadShareGroupStateResponseData.PartitionResult
-            {
-                Partition = request.Partition, ErrorCode = (short)error.Error, ErrorMessage = error.Message, StateEpoch = 0, StartOffset = ShareGroupOffset.NotSet,
-            };
+            // As Kafka's error results: the other fields at their defaults, which a reader ignores.
+            return new ReadShareGroupStateResponseData.PartitionResult { Partition = request.Partition, ErrorCode = (short)error.Error, ErrorMessage = error.Message };
         }
         return new ReadShareGroupStateResponseData.PartitionResult
         {
@@ -85,13 +83,19 @@ public sealed partial class ShareCoordinatorShard
         var error = request.Partition < 0 ? ShareStateError.NegativePartition
             : held is not null && request.LeaderEpoch != ShareGroupOffset.NotSet && held.LeaderEpoch > request.LeaderEpoch ? ShareStateError.FencedLeaderEpoch
             : CheckExists(key);
-        var result = new ReadShareGroupStateSummaryResponseData.PartitionResult { Partition = request.Partition, ErrorCode = (short)error.Error, ErrorMessage = error.Message };
+        if (error.IsError)
+        {
+            return new ReadShareGroupStateSummaryResponseData.PartitionResult { Partition = request.Partition, ErrorCode = (short)error.Error, ErrorMessage = error.Message };
+        }
         // A share-partition never initialized is no error here: it reports an unknown start offset (Kafka's defaults).
-        result.StateEpoch = error.IsError || held is null ? ShareGroupOffset.DefaultStateEpoch : held.StateEpoch;
-        result.LeaderEpoch = error.IsError || held is null ? ShareGroupOffset.NotSet : held.LeaderEpoch;
-        result.StartOffset = error.IsError || held is null ? ShareGroupOffset.NotSet : held.StartOffset;
-        result.DeliveryCompleteCount = error.IsError || held is null ? ShareGroupOffset.NotSet : held.DeliveryCompleteCount;
-        return result;
+        return new ReadShareGroupStateSummaryResponseData.PartitionResult
+        {
+            Partition = request.Partition,
+            StateEpoch = held?.StateEpoch ?? ShareGroupOffset.DefaultStateEpoch,
+            LeaderEpoch = held?.LeaderEpoch ?? ShareGroupOffset.NotSet,
+            StartOffset = held?.StartOffset ?? ShareGroupOffset.NotSet,
+            DeliveryCompleteCount = held?.DeliveryCompleteCount ?? ShareGroupOffset.NotSet,
+        };
     }
 
     /// <summary>

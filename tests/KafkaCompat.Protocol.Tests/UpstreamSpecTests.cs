@@ -52,10 +52,30 @@ public class UpstreamSpecTests
                 Assert.That(ourSpec.ValidVersions.Highest, Is.GreaterThanOrEqualTo(upstreamSpec.ValidVersions.Highest), name);
                 var theirs = SpecFactsWriter.Write(upstreamSpec);
                 var mine = SpecFactsWriter.Write(SpecThroughVersion.Cut(ourSpec, upstreamSpec.ValidVersions.Highest, upstreamSpec.LatestVersionUnstable));
+                if (RedefinedBeforeRelease.ContainsKey(folder + "/" + name))
+                {
+                    // An exception must stay true: if the two agree again, it is no longer needed.
+                    Assert.That(mine, Is.Not.EqualTo(theirs), $"{name} agrees with upstream again: drop it from {nameof(RedefinedBeforeRelease)}");
+                    continue;
+                }
                 Assert.That(mine, Is.EqualTo(theirs), name);
             }
         });
     }
+
+    /// <summary>
+    /// Specs of KIP-932 that the late-2024 upstream folder marks as still in development ("subject to
+    /// non-backwards-compatible changes", or an unstable latest version) and that Kafka changed
+    /// within the same version before releasing share groups: protocol-specs/ states Kafka 4.x's
+    /// released form, which the newer reference (NewerReferenceTests) and the share coordinator's
+    /// hand-assembled record tests check instead.
+    /// </summary>
+    private static readonly Dictionary<string, string> RedefinedBeforeRelease = new()
+    {
+        ["coordinator/ShareSnapshotValue.json"] = "Kafka 4.0 made SnapshotEpoch an int32 and added CreateTimestamp and WriteTimestamp; 4.2 the tagged DeliveryCompleteCount (KIP-1226)",
+        ["coordinator/ShareUpdateValue.json"] = "Kafka 4.0 made SnapshotEpoch an int32; 4.2 added the tagged DeliveryCompleteCount (KIP-1226)",
+        ["message/ReadShareGroupStateSummaryResponse.json"] = "v0 was unstable in late 2024; Kafka 4.1 released it with LeaderEpoch",
+    };
 
     [Test]
     public void ProtocolSpecsCarryNoUpstreamProse()

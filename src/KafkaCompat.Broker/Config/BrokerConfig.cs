@@ -246,6 +246,8 @@ public sealed class BrokerConfig
 
     public int? GetNullableInt(string name) => (int?)_parsed[name];
 
+    public short GetShort(string name) => (short)_parsed[name]!;
+
     public long GetLong(string name) => (long)_parsed[name]!;
 
     public long? GetNullableLong(string name) => (long?)_parsed[name];

@@ -246,6 +246,18 @@ public static class BrokerConfigDefinitions
         Def("transaction.partition.verification.enable", ConfigType.Boolean, "true", ClusterWide),
         Def("producer.id.expiration.ms", ConfigType.Int, "86400000", ClusterWide, AtLeast(1)),
 
+        // Share coordinator and __share_group_state (KIP-932).
+        Def("share.coordinator.state.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
+        Def("share.coordinator.state.topic.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn("__share_group_state gets one replica, on this single node, whatever the value"),
+        Def("share.coordinator.state.topic.min.isr", ConfigType.Short, "2", validator: AtLeast(1)).NotActedOn("__share_group_state has one replica, on this single node"),
+        Def("share.coordinator.state.topic.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
+        Def("share.coordinator.state.topic.compression.codec", ConfigType.Int, "0").NotActedOn("__share_group_state batches are written uncompressed"),
+        Def("share.coordinator.snapshot.update.records.per.snapshot", ConfigType.Int, "500", validator: Between(0, 500)),
+        Def("share.coordinator.threads", ConfigType.Int, "1", validator: AtLeast(1)).NotActedOn("each __share_group_state partition runs on its own executor"),
+        Def("share.coordinator.write.timeout.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn("a share state write completes when its record is in the local log"),
+        Def("share.coordinator.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)).NotActedOn("__share_group_state is loaded batch by batch, not through a buffer of this size"),
+        Def("share.coordinator.append.linger.ms", ConfigType.Int, "-1", validator: AtLeast(-1)).NotActedOn("each share state write is appended at once"),
+
         // Security: per-broker because Kafka keys them per listener.
         Def("sasl.enabled.mechanisms", ConfigType.List, "GSSAPI", PerBroker).NotActedOn(NoSecurity),
         Def("sasl.mechanism.inter.broker.protocol", ConfigType.String, "GSSAPI", PerBroker).NotActedOn(NoSecurity),

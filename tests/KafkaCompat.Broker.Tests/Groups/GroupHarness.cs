@@ -8,6 +8,7 @@ using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share;
+using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
@@ -68,6 +69,9 @@ internal sealed class GroupHarness : IAsyncDisposable
     /// <summary>The transaction coordinator, writing its markers through the WriteTxnMarkers handler as the server's does.</summary>
     public TransactionCoordinator Transactions { get; private set; } = null!;
 
+    /// <summary>The share coordinator (KIP-932), over the same partitions and metadata.</summary>
+    public ShareCoordinator Shares { get; private set; } = null!;
+
     /// <summary>Every handler, composed over these pieces as the server composes them.</summary>
     public HandlerTable Handlers { get; private set; } = null!;
 
@@ -92,7 +96,11 @@ internal sealed class GroupHarness : IAsyncDisposable
         Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,
             new ProducerIdManager(Metadata).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
         Transactions.Start();
-        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Time, NullLoggerFactory.Instance).Table;
+        var metadata = Metadata;
+        Shares = new ShareCoordinator(Metadata, new ShareCoordinatorContext(Time, () => broker.Config, Replicas, () => metadata.Image, NullLogger.Instance));
+        Shares.Start();
+        _metadata.Loader.Install(Shares.OnMetadataImage);
+        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, Time, NullLoggerFactory.Instance).Table;
     }
 
     /// <summary>Sends a request to its handler at that version, both ways through the wire format (<see cref="HandlerRequest"/>).</summary>
@@ -103,6 +111,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     public async Task RestartAsync(ManualResetEventSlim? hold = null)
     {
         await Transactions.DisposeAsync();
+        await Shares.DisposeAsync();
         await Coordinator.DisposeAsync();
         _metadata.Dispose();
         _logs.Shutdown();
@@ -195,6 +204,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Transactions.DisposeAsync();
+        await Shares.DisposeAsync();
         await Coordinator.DisposeAsync();
         _metadata.Dispose();
         _logs.Shutdown();

@@ -1,5 +1,4 @@
 using KafkaCompat.Broker.Config;
-using KafkaCompat.Broker.Share;
 using KafkaCompat.Server;
 using Microsoft.Extensions.Logging;
 
@@ -14,14 +13,12 @@ internal sealed class InProcessBroker : IAsyncDisposable
 {
     private readonly TempDirectory _data = new("kafkacompat-it-");
     private readonly string[] _overrides;
-    private readonly IShareStatePersister? _sharePersister;
     private readonly ILoggerFactory _loggerFactory;
     private KafkaCompatServer? _server;
 
-    private InProcessBroker(string[] overrides, IShareStatePersister? sharePersister = null)
+    private InProcessBroker(string[] overrides)
     {
         _overrides = overrides;
-        _sharePersister = sharePersister;
         _loggerFactory = LoggerFactory.Create(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(Log));
     }
 
@@ -38,13 +35,9 @@ internal sealed class InProcessBroker : IAsyncDisposable
     private KafkaCompatServer Server => _server ?? throw new InvalidOperationException("the broker is stopped");
 
     /// <param name="overrides">Extra broker configs as key=value, like kafka-server-start's --override.</param>
-    public static Task<InProcessBroker> StartAsync(params string[] overrides) => StartAsync(null, overrides);
-
-    /// <param name="sharePersister">Where share groups keep share-partition state (KIP-932), until the share coordinator is composed into the server.</param>
-    /// <param name="overrides">Extra broker configs as key=value.</param>
-    public static async Task<InProcessBroker> StartAsync(IShareStatePersister? sharePersister, params string[] overrides)
+    public static async Task<InProcessBroker> StartAsync(params string[] overrides)
     {
-        var broker = new InProcessBroker(overrides, sharePersister);
+        var broker = new InProcessBroker(overrides);
         try
         {
             await broker.StartServerAsync();
@@ -81,7 +74,7 @@ internal sealed class InProcessBroker : IAsyncDisposable
             args.Add(config);
         }
         var loaded = ConfigLoader.Load([.. args], new Dictionary<string, string>());
-        _server = await KafkaCompatServer.StartAsync(loaded.Config, _loggerFactory, sharePersister: _sharePersister);
+        _server = await KafkaCompatServer.StartAsync(loaded.Config, _loggerFactory);
     }
 
     public async ValueTask DisposeAsync()

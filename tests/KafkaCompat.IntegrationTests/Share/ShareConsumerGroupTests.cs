@@ -17,11 +17,10 @@ public sealed class ShareConsumerGroupTests
 {
     private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(30);
 
-    private readonly AcceptingShareStatePersister _persister = new();
     private InProcessBroker _broker = null!;
 
     [OneTimeSetUp]
-    public async Task StartBroker() => _broker = await InProcessBroker.StartAsync(_persister,
+    public async Task StartBroker() => _broker = await InProcessBroker.StartAsync(
         "offsets.topic.replication.factor=1", "offsets.topic.num.partitions=3", "group.share.heartbeat.interval.ms=500", "group.share.session.timeout.ms=6000");
 
     [OneTimeTearDown]
@@ -81,8 +80,18 @@ public sealed class ShareConsumerGroupTests
             Assert.That(described.Members.Select(m => (m.ClientId, m.SubscribedTopicNames.Single(), m.Assignment.TopicPartitions.Single().TopicName, m.Assignment.TopicPartitions.Single().Partitions.Single())),
                 Has.All.EqualTo(("share-it", topic, topic, 0)));
             Assert.That(described.Members.Select(m => m.MemberEpoch), Has.All.EqualTo(described.AssignmentEpoch));
-            var initialized = _persister.Initialized.Where(kv => kv.Key.Group == group).ToList();
-            Assert.That(initialized.Select(kv => (kv.Key.Partition, kv.Value.StartOffset)), Is.EqualTo(new[] { (0, -1L) }));
+            // The group coordinator initialized the partition's state on the share coordinator before
+            // assigning it: a read answers (an uninitialized one gets INVALID_REQUEST).
+            using (var wire = await KafkaWireClient.ConnectAsync(_broker.BoundPort))
+            {
+                var topicId = (await wire.SendAsync<MetadataResponseData>(new MetadataRequestData { Topics = [new() { Name = topic }] }, 12)).Topics.Single().TopicId;
+                var state = (await wire.SendAsync<ReadShareGroupStateResponseData>(new ReadShareGroupStateRequestData
+                {
+                    GroupId = group,
+                    Topics = [new() { TopicId = topicId, Partitions = [new() { Partition = 0, LeaderEpoch = -1 }] }],
+                }, 0)).Results.Single().Partitions.Single();
+                Assert.That((ErrorCode)state.ErrorCode, Is.EqualTo(ErrorCode.None), state.ErrorMessage);
+            }
 
             foreach (var consumer in consumers)
             {

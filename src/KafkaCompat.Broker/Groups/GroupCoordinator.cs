@@ -23,7 +23,7 @@ public sealed class GroupCoordinator : IAsyncDisposable
 
     public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger)
     {
-        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger);
+        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, () => metadata.Image);
         _metadata = metadata;
         var topic = new CoordinatorTopic(
             TopicNames.ConsumerOffsets,

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Groups;
 
-/// <summary>What a shard needs from the broker.</summary>
-public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger);
+/// <summary>What a shard needs from the broker; <paramref name="Image"/> gives the topics (by name and id) as this node knows them now.</summary>
+public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger, Func<MetadataImage> Image);
 
 /// <summary>
 /// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a

@@ -314,4 +314,48 @@ public class OnlineMigrationTests
         Assert.That(Group(h)!.Members.Keys, Is.EqualTo(new[] { consumer.MemberId }), "fenced at its 10 s session timeout, not the consumer groups' 45 s");
         Assert.That(Group(h)!.GroupEpoch, Is.EqualTo(3));
     }
+
+    [Test]
+    public async Task AClassicMemberThatDoesNotSyncOrRejoinWithinItsRebalanceTimeoutIsFenced()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var consumer = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await consumer.JoinAsync();
+        // A session longer than the rebalance timeout, so that only the join and sync timeouts can fence.
+        var silent = await h.JoinAsync(metadata: Subscription(), sessionTimeoutMs: 60_000);
+        await h.AdvanceAsync(GroupHarness.RebalanceTimeoutMs - 1);
+        Assert.That(Group(h)!.Members, Does.ContainKey(silent.MemberId));
+        await h.AdvanceAsync(1);
+        Assert.That(Group(h)!.Members, Does.Not.ContainKey(silent.MemberId), "no SyncGroup within the rebalance timeout");
+
+        var late = await h.JoinAsync(metadata: Subscription(), sessionTimeoutMs: 60_000);
+        Assert.That((ErrorCode)(await h.SyncAsync(late.MemberId, late.GenerationId)).ErrorCode, Is.EqualTo(ErrorCode.None));
+        await consumer.HeartbeatAsync();
+        await consumer.HeartbeatAsync();
+        Assert.That(await h.HeartbeatAsync(late.MemberId, late.GenerationId), Is.EqualTo(ErrorCode.RebalanceInProgress), "its partitions are free");
+        await h.AdvanceAsync(GroupHarness.RebalanceTimeoutMs / 2);
+        Assert.That(await h.HeartbeatAsync(late.MemberId, late.GenerationId), Is.EqualTo(ErrorCode.RebalanceInProgress), "heartbeats do not excuse the rejoin");
+        await h.AdvanceAsync(GroupHarness.RebalanceTimeoutMs / 2);
+        Assert.That(Group(h)!.Members, Does.Not.ContainKey(late.MemberId), "no JoinGroup within the rebalance timeout of the first REBALANCE_IN_PROGRESS");
+    }
+
+    [Test]
+    public async Task WhenTheLastConsumerMemberExpiresTheClassicMembersAreGivenBackAClassicGroup()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var (first, second, _) = await MixedStableGroupAsync(h);
+
+        // The classic members heartbeat within their 10 s sessions; the consumer member stops and expires after 45 s.
+        for (var elapsed = 0; elapsed < 45_000; elapsed += 5_000)
+        {
+            Assert.That(await h.HeartbeatAsync(first, 3), Is.EqualTo(ErrorCode.None));
+            Assert.That(await h.HeartbeatAsync(second, 3), Is.EqualTo(ErrorCode.None));
+            await h.AdvanceAsync(5_000);
+        }
+
+        Assert.That(Group(h), Is.Null);
+        Assert.That(h.GroupState()!.Members.Keys, Is.EquivalentTo(new[] { first, second }));
+        Assert.That(h.GroupState()!.State, Is.EqualTo(ClassicGroupState.PreparingRebalance));
+        Assert.That(await h.HeartbeatAsync(first, 3), Is.EqualTo(ErrorCode.RebalanceInProgress));
+    }
 }

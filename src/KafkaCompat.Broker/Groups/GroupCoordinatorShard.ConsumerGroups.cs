@@ -136,6 +136,9 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.UnknownMemberId;
         }
-        return memberEpoch != member.MemberEpoch ? ErrorCode.StaleMemberEpoch : ErrorCode.None;
+        // A classic member (KIP-848 online migration) gives its generation, which must be its member epoch exactly.
+        return memberEpoch == member.MemberEpoch ? ErrorCode.None
+            : member.UsesClassicProtocol ? ErrorCode.IllegalGeneration
+            : ErrorCode.StaleMemberEpoch;
     }
 }

@@ -292,6 +292,9 @@ public class OnlineMigrationTests
 
         Assert.That(await h.CommitAsync(7, generation: 2, memberId: memberId, topic: Topic), Is.EqualTo(new[] { ErrorCode.None }));
         Assert.That(await h.CommitAsync(7, generation: 1, memberId: memberId, topic: Topic), Is.EqualTo(new[] { ErrorCode.IllegalGeneration }), "a classic member commits at its generation exactly");
+        Assert.That((await h.Coordinator.FetchOffsetsAsync(GroupHarness.Group, [(Topic, [0])], memberId: memberId, memberEpoch: 2)).Offsets.Single().Offset, Is.EqualTo(7));
+        Assert.That((await h.Coordinator.FetchOffsetsAsync(GroupHarness.Group, [(Topic, [0])], memberId: memberId, memberEpoch: 1)).Error, Is.EqualTo(ErrorCode.IllegalGeneration),
+            "a classic member fetches at its generation exactly");
         var leave = await h.Coordinator.LeaveGroupAsync(GroupHarness.Group, [new MemberIdentity(consumer.MemberId, null)]);
         Assert.That(leave.Members.Single().Error, Is.EqualTo(ErrorCode.UnknownMemberId), "LeaveGroup removes classic members only");
     }
@@ -357,5 +360,31 @@ public class OnlineMigrationTests
         Assert.That(h.GroupState()!.Members.Keys, Is.EquivalentTo(new[] { first, second }));
         Assert.That(h.GroupState()!.State, Is.EqualTo(ClassicGroupState.PreparingRebalance));
         Assert.That(await h.HeartbeatAsync(first, 3), Is.EqualTo(ErrorCode.RebalanceInProgress));
+    }
+
+    [Test]
+    public async Task ARestartedStaticClassicMemberTakesOverItsInstancesPartitions()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var consumer = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await consumer.JoinAsync();
+        var before = await h.JoinAsync(instanceId: "instance-1", metadata: Subscription());
+        await h.SyncAsync(before.MemberId, before.GenerationId, instanceId: "instance-1");
+        await consumer.HeartbeatAsync();
+        await consumer.HeartbeatAsync();
+        Assert.That(await h.HeartbeatAsync(before.MemberId, before.GenerationId, "instance-1"), Is.EqualTo(ErrorCode.RebalanceInProgress));
+        var owned = await h.JoinAsync(memberId: before.MemberId, instanceId: "instance-1", metadata: Subscription());
+        var assignment = PartitionsOf((await h.SyncAsync(before.MemberId, owned.GenerationId, instanceId: "instance-1")).Assignment);
+        Assert.That(assignment, Has.Length.EqualTo(3));
+        var epoch = Group(h)!.GroupEpoch;
+
+        var after = await h.JoinAsync(instanceId: "instance-1", metadata: Subscription());
+
+        Assert.That((ErrorCode)after.ErrorCode, Is.EqualTo(ErrorCode.None));
+        Assert.That(after.MemberId, Is.Not.EqualTo(before.MemberId));
+        Assert.That(Group(h)!.Members.Keys, Is.EquivalentTo(new[] { consumer.MemberId, after.MemberId }));
+        Assert.That(Group(h)!.GroupEpoch, Is.EqualTo(epoch), "the same subscription under a new id: no new epoch");
+        Assert.That(PartitionsOf((await h.SyncAsync(after.MemberId, after.GenerationId, instanceId: "instance-1")).Assignment), Is.EqualTo(assignment));
+        Assert.That(await h.HeartbeatAsync(before.MemberId, owned.GenerationId, "instance-1"), Is.EqualTo(ErrorCode.FencedInstanceId));
     }
 }

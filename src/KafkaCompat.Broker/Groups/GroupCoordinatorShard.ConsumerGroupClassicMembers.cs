@@ -61,7 +61,13 @@ public sealed partial class GroupCoordinatorShard
             ClientHost = join.ClientHost,
             ClassicMetadata = new ClassicMemberMetadata(join.SessionTimeoutMs, [.. join.Protocols]),
         };
+        var replaced = isUnknownMember && join.GroupInstanceId is { } replacedInstance ? group.StaticMember(replacedInstance) : null;
         var reconciled = UpdateMember(group, member, updated, subscription.OwnedPartitions, image, records);
+        // Kafka's last step: replacing the last member of the consumer protocol gives the group back to the classic protocol.
+        if (replaced is not null && MaybeDowngradeWithReplacedMember(group, replaced, reconciled, records) is { } downgraded)
+        {
+            return downgraded;
+        }
         var error = WriteConsumerGroupRecords(records);
         if (error != ErrorCode.None)
         {
@@ -94,7 +100,12 @@ public sealed partial class GroupCoordinatorShard
             }
             records.AddRange(MemberTombstones(group.GroupId, holder.MemberId));
             records.Add(new CoordinatorRecord.ConsumerGroupTargetAssignmentMember(group.GroupId, memberId, TargetValue(group.TargetOf(holder.MemberId))));
-            return holder with { MemberId = memberId };
+            // A consumer-protocol holder that left meaning to come back (epoch -2) hands over the epoch it had.
+            return holder with
+            {
+                MemberId = memberId,
+                MemberEpoch = holder.MemberEpoch == ConsumerGroup.LeaveGroupStaticMemberEpoch ? holder.PreviousMemberEpoch : holder.MemberEpoch,
+            };
         }
         if (holder is null)
         {

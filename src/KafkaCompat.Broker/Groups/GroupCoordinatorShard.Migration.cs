@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Groups.Consumer;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
+using KafkaCompat.Protocol.Messages;
 using Microsoft.Extensions.Logging;
 using static KafkaCompat.Broker.Groups.Consumer.ConsumerGroupRecords;
 
@@ -114,11 +115,72 @@ public sealed partial class GroupCoordinatorShard
             Logger.LogInformation("Cannot downgrade consumer group {Group} to a classic group: online downgrade is disabled or the group is larger than group.max.size", group.GroupId);
             return null;
         }
+        if (ClassicGroupOf(group, remaining.Select(m => (m, m.MemberId))) is not { } converted)
+        {
+            return null;
+        }
+        var error = WriteConsumerGroupRecords([.. ConsumerGroupTombstones(group), converted.Record]);
+        if (error != ErrorCode.None)
+        {
+            return error;
+        }
+        PrepareRebalance(InstallDowngradedGroup(converted.Group), $"Downgrade group {group.GroupId} from consumer to classic for member leaving.");
+        return ErrorCode.None;
+    }
+
+    /// <summary>
+    /// Kafka's downgrade by static replacement: a classic member taking over the instance id of the last
+    /// member of the consumer protocol gives the group back to the classic protocol at once (the
+    /// replacement's records, then the consumer group's tombstones with the new id in place of the old,
+    /// then the classic group), rebalancing only when its subscription differs. Null when no downgrade applies.
+    /// </summary>
+    private JoinGroupResponseData? MaybeDowngradeWithReplacedMember(ConsumerGroup group, ConsumerGroupMember replaced, ConsumerGroupMember joining, List<CoordinatorRecord> records)
+    {
+        if (replaced.UsesClassicProtocol || !group.Members.Values.All(m => m.MemberId == replaced.MemberId || m.UsesClassicProtocol)
+            || !Config.GroupConsumerMigrationPolicy.IsDowngradeEnabled() || group.Members.Count > Config.GroupMaxSize)
+        {
+            return null;
+        }
+        var members = group.Members.Values.Select(m => m.MemberId == replaced.MemberId ? (joining, replaced.MemberId) : (m, m.MemberId));
+        if (ClassicGroupOf(group, members) is not { } converted)
+        {
+            return null;
+        }
+        var error = WriteConsumerGroupRecords([.. records, .. ConsumerGroupTombstones(group, replaced.MemberId, joining.MemberId), converted.Record]);
+        if (error != ErrorCode.None)
+        {
+            throw new ConsumerGroupException(error, $"The join could not be stored: {error}.");
+        }
+        var live = InstallDowngradedGroup(converted.Group);
+        if (!replaced.SameSubscription(joining))
+        {
+            PrepareRebalance(live, $"Downgrade group {group.GroupId} from consumer to classic for static member replacement with different subscription.");
+        }
+        return new JoinGroupResponseData
+        {
+            MemberId = joining.MemberId,
+            GenerationId = live.GenerationId,
+            ProtocolType = ClassicGroup.ConsumerProtocolType,
+            ProtocolName = live.ProtocolName,
+            Leader = "",
+        };
+    }
+
+    /// <summary>
+    /// The classic group of the given classic-protocol members (each with the member id whose target
+    /// assignment becomes its classic assignment), as Kafka's ClassicGroup.fromConsumerGroup builds it:
+    /// generation = group epoch, the protocol every member supports; and its GroupMetadata record.
+    /// Null when the members share no protocol.
+    /// </summary>
+    private (ClassicGroup Group, CoordinatorRecord Record)? ClassicGroupOf(ConsumerGroup group, IEnumerable<(ConsumerGroupMember Member, string TargetOf)> members)
+    {
         var classic = new ClassicGroup(group.GroupId, NowMs) { GenerationId = group.GroupEpoch, ProtocolType = ClassicGroup.ConsumerProtocolType };
-        foreach (var member in remaining)
+        var targets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (member, targetOf) in members)
         {
             classic.Add(new GroupMember(member.MemberId, member.InstanceId, member.ClientId, member.ClientHost, member.RebalanceTimeoutMs,
                 member.ClassicMetadata!.SessionTimeoutMs, member.ClassicMetadata.SupportedProtocols));
+            targets[member.MemberId] = targetOf;
         }
         if (classic.CandidateProtocols().Count == 0)
         {
@@ -126,32 +188,38 @@ public sealed partial class GroupCoordinatorShard
         }
         classic.ProtocolName = classic.SelectProtocol();
         var image = Image;
-        var assignments = remaining.ToDictionary(m => m.MemberId, m => ClassicConsumerProtocol.WriteAssignment(group.TargetOf(m.MemberId),
-            ClassicConsumerProtocol.Version(classic.Members[m.MemberId].MetadataFor(classic.ProtocolName)), image), StringComparer.Ordinal);
+        var assignments = classic.Members.Values.ToDictionary(m => m.MemberId, m => ClassicConsumerProtocol.WriteAssignment(group.TargetOf(targets[m.MemberId]),
+            ClassicConsumerProtocol.Version(m.MetadataFor(classic.ProtocolName)), image), StringComparer.Ordinal);
+        return (classic, new CoordinatorRecord.GroupMetadata(group.GroupId, GroupValue(classic, assignments)));
+    }
 
-        var error = WriteConsumerGroupRecords([.. ConsumerGroupTombstones(group), new CoordinatorRecord.GroupMetadata(group.GroupId, GroupValue(classic, assignments))]);
-        if (error != ErrorCode.None)
-        {
-            return error;
-        }
-        // Replay rebuilt the classic group with the selected protocol's metadata only; its members get back what
-        // they support, their heartbeats, and the group a rebalance, as Kafka does after a downgrade.
-        var live = _groups[group.GroupId];
+    /// <summary>
+    /// After a downgrade's records are replayed: replay rebuilt the classic group with the selected
+    /// protocol's metadata only; its members get back every protocol they support and their heartbeats,
+    /// and the group is stable (a rebalance may follow), as Kafka installs a downgraded group.
+    /// </summary>
+    private ClassicGroup InstallDowngradedGroup(ClassicGroup converted)
+    {
+        var live = _groups[converted.GroupId];
         foreach (var member in live.Members.Values)
         {
-            member.Protocols = classic.Members[member.MemberId].Protocols;
+            member.Protocols = converted.Members[member.MemberId].Protocols;
             ScheduleHeartbeat(live, member, member.SessionTimeoutMs);
         }
         live.LoadedAs(ClassicGroupState.Stable);
         live.SubscribedTopics = ComputeSubscribedTopics(live);
-        PrepareRebalance(live, $"Downgrade group {group.GroupId} from consumer to classic for member leaving.");
-        return ErrorCode.None;
+        Logger.LogInformation("Converted consumer group {Group} to a classic group (generation {Generation}, {Members} members)", live.GroupId, live.GenerationId, live.Members.Count);
+        return live;
     }
 
-    /// <summary>Every record of a consumer group tombstoned, in Kafka's order (current assignments, target assignments and their epoch, subscriptions, partition metadata, group epoch).</summary>
-    private static IEnumerable<CoordinatorRecord> ConsumerGroupTombstones(ConsumerGroup group)
+    /// <summary>
+    /// Every record of a consumer group tombstoned, in Kafka's order (current assignments, target
+    /// assignments and their epoch, subscriptions, partition metadata, group epoch); a member being
+    /// replaced in the same batch is tombstoned under the id replacing it.
+    /// </summary>
+    private static IEnumerable<CoordinatorRecord> ConsumerGroupTombstones(ConsumerGroup group, string? replacedId = null, string? replacingId = null)
     {
-        var memberIds = group.Members.Keys.ToList();
+        var memberIds = group.Members.Keys.Select(id => id == replacedId ? replacingId! : id).ToList();
         return
         [
             .. memberIds.Select(id => new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, id, null)),

@@ -387,4 +387,39 @@ public class OnlineMigrationTests
         Assert.That(PartitionsOf((await h.SyncAsync(after.MemberId, after.GenerationId, instanceId: "instance-1")).Assignment), Is.EqualTo(assignment));
         Assert.That(await h.HeartbeatAsync(before.MemberId, owned.GenerationId, "instance-1"), Is.EqualTo(ErrorCode.FencedInstanceId));
     }
+
+    [Test]
+    public async Task AStaticClassicMemberReplacingTheLastConsumerMemberGivesTheGroupBackToTheClassicProtocol()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var staticMember = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "instance-1");
+        await staticMember.JoinAsync();
+        var joined = await h.JoinAsync(metadata: Subscription());
+        var first = joined.MemberId;
+        await h.SyncAsync(first, joined.GenerationId);
+        await staticMember.HeartbeatAsync();
+        await staticMember.HeartbeatAsync();
+        Assert.That(await h.HeartbeatAsync(first, 2), Is.EqualTo(ErrorCode.RebalanceInProgress));
+        Assert.That((await RejoinAndSyncAsync(h, first)).Partitions, Has.Length.EqualTo(3));
+        Assert.That(Group(h)!.State, Is.EqualTo(ConsumerGroupState.Stable));
+        var epoch = Group(h)!.GroupEpoch;
+        var target = PartitionsOf(Group(h)!.TargetOf(staticMember.MemberId));
+        // The consumer-protocol instance leaves meaning to come back (epoch -2), and comes back speaking the classic protocol.
+        await staticMember.LeaveAsync(ConsumerGroup.LeaveGroupStaticMemberEpoch);
+
+        var rejoined = await h.JoinAsync(instanceId: "instance-1", metadata: Subscription());
+
+        Assert.That((ErrorCode)rejoined.ErrorCode, Is.EqualTo(ErrorCode.None));
+        Assert.That(Group(h), Is.Null, "the group is classic again");
+        var classic = h.GroupState()!;
+        Assert.That(classic.Members.Keys, Is.EquivalentTo(new[] { first, rejoined.MemberId }));
+        Assert.That(classic.State, Is.EqualTo(ClassicGroupState.Stable), "the same subscription: no rebalance");
+        Assert.That(rejoined.GenerationId, Is.EqualTo(epoch));
+        var synced = await h.SyncAsync(rejoined.MemberId, rejoined.GenerationId, instanceId: "instance-1");
+        Assert.That(PartitionsOf(synced.Assignment), Is.EqualTo(target), "it takes over the instance's assignment");
+
+        await h.RestartAsync();
+        Assert.That(Group(h), Is.Null);
+        Assert.That(h.GroupState()!.Members.Keys, Is.EquivalentTo(new[] { first, rejoined.MemberId }));
+    }
 }

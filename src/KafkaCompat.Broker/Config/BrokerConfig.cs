@@ -155,6 +155,8 @@ public sealed class BrokerConfig
 
     public int GroupShareInitializeRetryIntervalMs => GetInt("group.share.initialize.retry.interval.ms");
 
+    public Groups.Consumer.ConsumerGroupMigrationPolicy GroupConsumerMigrationPolicy => Groups.Consumer.ConsumerGroupMigrationPolicies.Parse(GetString("group.consumer.migration.policy")!);
+
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
 
     public short OffsetsTopicReplicationFactor => (short)_parsed["offsets.topic.replication.factor"]!;

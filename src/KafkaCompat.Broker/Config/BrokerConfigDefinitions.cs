@@ -199,6 +199,11 @@ public static class BrokerConfigDefinitions
         Def("group.share.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
         Def("group.share.max.size", ConfigType.Int, "200", validator: AtLeast(1)),
         Def("group.share.initialize.retry.interval.ms", ConfigType.Int, "30000", validator: AtLeast(1)),
+        // KIP-848 online migration between classic and consumer groups; Kafka compares the value case-insensitively.
+        Def("group.consumer.migration.policy", ConfigType.String, "bidirectional", validator: Custom(value =>
+            Groups.Consumer.ConsumerGroupMigrationPolicies.Names.Contains(((string)value).ToLowerInvariant())
+                ? null
+                : "String must be one of (case insensitive): " + string.Join(", ", Groups.Consumer.ConsumerGroupMigrationPolicies.Names))),
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.

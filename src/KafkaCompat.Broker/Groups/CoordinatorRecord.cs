@@ -79,9 +79,14 @@ public static partial class CoordinatorRecordSerde
 
     public static byte[] GroupMetadataValue(GroupMetadataValue value) => Serialize(value, GroupMetadataValueVersion);
 
-    /// <summary>The key and value bytes of a consumer-group record (a null value writes the tombstone).</summary>
+    /// <summary>
+    /// The key and value bytes of a consumer-group record (a null value writes the tombstone), or of the
+    /// classic group's metadata that an online migration (KIP-848) writes in the same batch.
+    /// </summary>
     public static (byte[] Key, byte[]? Value) ConsumerGroupRecord(CoordinatorRecord record) => record switch
     {
+        CoordinatorRecord.GroupMetadata r =>
+            (GroupMetadataKey(r.GroupId), r.Value is null ? null : GroupMetadataValue(r.Value)),
         CoordinatorRecord.ConsumerGroupMetadata r =>
             (Serialize(new ConsumerGroupMetadataKey { GroupId = r.GroupId }, ConsumerGroupMetadataKeyVersion), ValueOrNull(r.Value)),
         CoordinatorRecord.ConsumerGroupPartitionMetadata r =>

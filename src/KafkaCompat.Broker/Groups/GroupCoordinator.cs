@@ -32,7 +32,7 @@ public sealed partial class GroupCoordinator : IAsyncDisposable
     public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger,
         IShareStatePersister? sharePersister = null, IShareGroupListener? shareListener = null)
     {
-        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, new GroupConfigs(() => metadata.Image, () => broker.Config), sharePersister, shareListener);
+        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, new GroupConfigs(() => metadata.Image, () => broker.Config), () => metadata.Image, sharePersister, shareListener);
         _metadata = metadata;
         var topic = new CoordinatorTopic(
             TopicNames.ConsumerOffsets,

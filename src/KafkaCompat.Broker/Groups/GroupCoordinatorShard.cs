@@ -11,9 +11,12 @@ using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Groups;
 
-/// <summary>What a shard needs from the broker; <see cref="GroupConfigs"/> gives each group's own settings (KIP-848's GROUP configs).</summary>
+/// <summary>
+/// What a shard needs from the broker; <see cref="GroupConfigs"/> gives each group's own settings (KIP-848's GROUP configs),
+/// <paramref name="Image"/> the topics (by name and id) as this node knows them now.
+/// </summary>
 public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger, GroupConfigs GroupConfigs,
-    IShareStatePersister? SharePersister = null, IShareGroupListener? ShareListener = null);
+    Func<MetadataImage> Image, IShareStatePersister? SharePersister = null, IShareGroupListener? ShareListener = null);
 
 /// <summary>
 /// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a

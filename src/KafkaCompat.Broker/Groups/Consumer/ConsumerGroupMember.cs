@@ -36,11 +36,16 @@ public sealed record ConsumerGroupMember(string MemberId)
 
     public ImmutableHashSet<TopicIdPartition> PartitionsPendingRevocation { get; init; } = PartitionAssignment.Empty;
 
+    /// <summary>Set for a member that speaks the classic protocol in a consumer group (KIP-848 online migration), null for a ConsumerGroupHeartbeat member.</summary>
+    public ClassicMemberMetadata? ClassicMetadata { get; init; }
+
+    public bool UsesClassicProtocol => ClassicMetadata is not null;
+
     /// <summary>Whether what ConsumerGroupMemberMetadata holds differs (a new record is due; a subscription change also bumps the group epoch).</summary>
     public bool SameMetadata(ConsumerGroupMember other) =>
         InstanceId == other.InstanceId && RackId == other.RackId && ClientId == other.ClientId && ClientHost == other.ClientHost
         && SubscribedTopicNames.SequenceEqual(other.SubscribedTopicNames) && SubscribedTopicRegex == other.SubscribedTopicRegex
-        && RebalanceTimeoutMs == other.RebalanceTimeoutMs && ServerAssignor == other.ServerAssignor;
+        && RebalanceTimeoutMs == other.RebalanceTimeoutMs && ServerAssignor == other.ServerAssignor && Equals(ClassicMetadata, other.ClassicMetadata);
 
     public bool SameSubscription(ConsumerGroupMember other) =>
         SubscribedTopicNames.Order(StringComparer.Ordinal).SequenceEqual(other.SubscribedTopicNames.Order(StringComparer.Ordinal))

@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Transactions;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +18,7 @@ public static class BrokerHandlers
 {
     public static (HandlerTable Table, ApiVersionsHandler ApiVersions) Compose(
         MetadataController controller, BrokerState broker, ReplicaManager replicas, GroupCoordinator groups, TransactionCoordinator transactions,
-        TimeProvider time, ILoggerFactory loggerFactory)
+        TimeProvider time, ILoggerFactory loggerFactory, SharePartitionManager? shares = null)
     {
         var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
         HandlerTable? table = null;
@@ -62,6 +63,8 @@ public static class BrokerHandlers
             new WriteTxnMarkersHandler(replicas, controller, groups),
             new DescribeTransactionsHandler(transactions),
             new ListTransactionsHandler(transactions, time),
+            // KIP-932's share-partition leader, only with a share coordinator to keep its state.
+            .. (IApiHandler[])(shares is null ? [] : [new ShareFetchHandler(shares, replicas, controller, broker, time), new ShareAcknowledgeHandler(shares, controller)]),
         ]);
         return (table, apiVersions);
     }

@@ -6,6 +6,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
@@ -28,6 +29,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     private readonly LogMetadataJournal _journal;
     private readonly MetadataController _controller;
     private readonly ILogger _logger;
+    private SharePartitionManager? _shares;
     private int _stopped;
 
     private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, LogMetadataJournal journal,
@@ -51,7 +53,13 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     public string BootstrapServers => string.Join(",", Broker.AdvertisedListeners.Select(l => $"{(l.Host.Contains(':') ? $"[{l.Host}]" : l.Host)}:{l.Port}"));
 
     /// <exception cref="ConfigException">The configuration asks for something this broker does not serve.</exception>
-    public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a broker. <paramref name="sharePersister"/> is where share-partitions keep their state
+    /// (KIP-932): ShareFetch and ShareAcknowledge are served only with one, since a share group's
+    /// deliveries must survive the leader.
+    /// </summary>
+    public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, CancellationToken cancellationToken = default,
+        IShareStatePersister? sharePersister = null)
     {
         // Before the log directories are touched: a refused configuration leaves nothing behind.
         ServedSecurityProtocols.EnsureServed(config);
@@ -120,7 +128,9 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
             transactions.Start();
 
-            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, time, loggerFactory);
+            var shares = sharePersister is null ? null : new SharePartitionManager(sharePersister, _ => ShareGroupSettings.FromBroker(broker.Config),
+                config.GetInt("group.share.max.share.sessions"), time, loggerFactory.CreateLogger<SharePartitionManager>());
+            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, time, loggerFactory, shares);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
             {
@@ -131,7 +141,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var host = new KafkaServerHost(network, dispatcher, loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, groups, transactions, journal, controller, broker, logger);
+            var server = new KafkaCompatServer(logs, host, groups, transactions, journal, controller, broker, logger) { _shares = shares };
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -175,6 +185,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         // The transaction coordinator first: its marker retries append to partitions of every topic.
         await _transactions.DisposeAsync();
         await _groups.DisposeAsync();
+        _shares?.Dispose();
         // Queued metadata changes are written before the logs close.
         _journal.Dispose();
         await _controller.StopAsync();

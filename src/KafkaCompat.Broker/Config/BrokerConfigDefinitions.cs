@@ -193,6 +193,11 @@ public static class BrokerConfigDefinitions
         // KIP-848 consumer groups: the session timeout and heartbeat interval the coordinator gives their members.
         Def("group.consumer.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
         Def("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        // KIP-932 share groups, on the share-partition leader: the broker defaults of a share group's settings (Share/ShareGroupSettings).
+        Def("group.share.record.lock.duration.ms", ConfigType.Int, "30000", validator: Between(1000, 3600000)),
+        Def("group.share.delivery.count.limit", ConfigType.Int, "5", validator: Between(2, 10)),
+        Def("group.share.partition.max.record.locks", ConfigType.Int, "2000", validator: Between(100, 10000)),
+        Def("group.share.max.share.sessions", ConfigType.Int, "2000", validator: AtLeast(1)),
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.

@@ -6,7 +6,9 @@ using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Tests.Metadata;
+using KafkaCompat.Broker.Tests.Share;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
@@ -58,6 +60,11 @@ internal sealed class GroupHarness : IAsyncDisposable
     /// <summary>The transaction coordinator, writing its markers through the WriteTxnMarkers handler as the server's does.</summary>
     public TransactionCoordinator Transactions { get; private set; } = null!;
 
+    /// <summary>The share coordinator's stand-in: kept across <see cref="RestartAsync"/>, as __share_group_state would be.</summary>
+    public InMemoryShareStatePersister SharePersister { get; } = new();
+
+    public SharePartitionManager Shares { get; private set; } = null!;
+
     /// <summary>Every handler, composed over these pieces as the server composes them.</summary>
     public HandlerTable Handlers { get; private set; } = null!;
 
@@ -82,7 +89,9 @@ internal sealed class GroupHarness : IAsyncDisposable
         Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,
             new ProducerIdManager(Metadata).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
         Transactions.Start();
-        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Time, NullLoggerFactory.Instance).Table;
+        Shares = new SharePartitionManager(SharePersister, _ => ShareGroupSettings.FromBroker(broker.Config), broker.Config.GetInt("group.share.max.share.sessions"),
+            Time, NullLogger.Instance);
+        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Time, NullLoggerFactory.Instance, Shares).Table;
     }
 
     /// <summary>Sends a request to its handler at that version, both ways through the wire format (<see cref="HandlerRequest"/>).</summary>
@@ -94,6 +103,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     {
         await Transactions.DisposeAsync();
         await Coordinator.DisposeAsync();
+        Shares.Dispose();
         _metadata.Dispose();
         _logs.Shutdown();
         Open(hold);
@@ -186,6 +196,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     {
         await Transactions.DisposeAsync();
         await Coordinator.DisposeAsync();
+        Shares.Dispose();
         _metadata.Dispose();
         _logs.Shutdown();
     }

@@ -1,0 +1,10 @@
+namespace KafkaCompat.Broker.Share.Partitions;
+
+/// <summary>The acknowledgement types of ShareFetch and ShareAcknowledge (KIP-932): 0 marks an offset with no record (a control record, a compacted gap).</summary>
+public enum AcknowledgeType : sbyte
+{
+    Gap = 0,
+    Accept = 1,
+    Release = 2,
+    Reject = 3,
+}

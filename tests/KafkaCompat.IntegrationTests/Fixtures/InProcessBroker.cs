@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Config;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Server;
 using Microsoft.Extensions.Logging;
 
@@ -14,11 +15,13 @@ internal sealed class InProcessBroker : IAsyncDisposable
     private readonly TempDirectory _data = new("kafkacompat-it-");
     private readonly string[] _overrides;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly IShareStatePersister? _sharePersister;
     private KafkaCompatServer? _server;
 
-    private InProcessBroker(string[] overrides)
+    private InProcessBroker(string[] overrides, IShareStatePersister? sharePersister)
     {
         _overrides = overrides;
+        _sharePersister = sharePersister;
         _loggerFactory = LoggerFactory.Create(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(Log));
     }
 
@@ -35,9 +38,13 @@ internal sealed class InProcessBroker : IAsyncDisposable
     private KafkaCompatServer Server => _server ?? throw new InvalidOperationException("the broker is stopped");
 
     /// <param name="overrides">Extra broker configs as key=value, like kafka-server-start's --override.</param>
-    public static async Task<InProcessBroker> StartAsync(params string[] overrides)
+    public static Task<InProcessBroker> StartAsync(params string[] overrides) => StartAsync(null, overrides);
+
+    /// <param name="sharePersister">Share-partition state kept outside the broker (and across <see cref="RestartAsync"/>), which serves ShareFetch and ShareAcknowledge with it.</param>
+    /// <param name="overrides">Extra broker configs as key=value.</param>
+    public static async Task<InProcessBroker> StartAsync(IShareStatePersister? sharePersister, params string[] overrides)
     {
-        var broker = new InProcessBroker(overrides);
+        var broker = new InProcessBroker(overrides, sharePersister);
         try
         {
             await broker.StartServerAsync();
@@ -74,7 +81,7 @@ internal sealed class InProcessBroker : IAsyncDisposable
             args.Add(config);
         }
         var loaded = ConfigLoader.Load([.. args], new Dictionary<string, string>());
-        _server = await KafkaCompatServer.StartAsync(loaded.Config, _loggerFactory);
+        _server = await KafkaCompatServer.StartAsync(loaded.Config, _loggerFactory, sharePersister: _sharePersister);
     }
 
     public async ValueTask DisposeAsync()

@@ -5,6 +5,7 @@ using KafkaCompat.Broker.Share.Sessions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Records;
+using KafkaCompat.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Share;
@@ -88,13 +89,18 @@ public sealed class SharePartitionManager : IDisposable
             return ShareAcquisition.Failed(read.Error, null);
         }
         var batches = new List<(long BaseOffset, long LastOffset, int Position, int Length)>();
+        HashSet<long>? aborted = null;
         var position = 0;
         foreach (var batch in new RecordBatchSet(read.Records))
         {
             batches.Add((batch.BaseOffset, batch.LastOffset, position, batch.SizeInBytes));
             position += batch.SizeInBytes;
+            if (share.Settings.ReadCommitted && batch.IsTransactional && !batch.IsControl && IsAborted(batch, read.AbortedTransactions))
+            {
+                (aborted ??= []).Add(batch.BaseOffset);
+            }
         }
-        var ranges = share.Acquire(memberId, batches.Select(b => (b.BaseOffset, b.LastOffset)), maxRecords);
+        var ranges = share.Acquire(memberId, batches.Select(b => (b.BaseOffset, b.LastOffset)), maxRecords, aborted);
         if (ranges.Count == 0)
         {
             read.Dispose();
@@ -223,6 +229,19 @@ public sealed class SharePartitionManager : IDisposable
             }
         }
         _partitions.Clear();
+    }
+
+    /// <summary>A transactional batch is aborted when its producer's aborted transaction spans it: from its first offset to its ABORT marker.</summary>
+    private static bool IsAborted(RecordBatch batch, IReadOnlyList<AbortedTxn> abortedTransactions)
+    {
+        foreach (var transaction in abortedTransactions)
+        {
+            if (transaction.ProducerId == batch.ProducerId && transaction.FirstOffset <= batch.BaseOffset && batch.LastOffset < transaction.LastOffset)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static FetchIsolation Isolation(ShareGroupSettings settings) =>

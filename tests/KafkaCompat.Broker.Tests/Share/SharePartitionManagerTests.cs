@@ -172,6 +172,30 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task ReadCommittedStopsAtTheLastStableOffsetAndArchivesAbortedTransactions()
+    {
+        _settings = _settings with { ReadCommitted = true };
+        using (var builder = new RecordBatchBuilder { ProducerId = 7, ProducerEpoch = 0, BaseSequence = 0, IsTransactional = true })
+        {
+            builder.Append(1, null, [1]);
+            builder.Append(1, null, [2]);
+            _replicas.Partition().AppendAsLeader(builder.ToArray());                      // 0-1, transactional
+        }
+        Produce("plain");                                                               // 2
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+        Assert.That(manager.Acquire(share, "m1", 100, 1 << 20, true).Ranges, Is.Empty, "the open transaction holds the last stable offset at 0");
+
+        _replicas.Partition().AppendEndTxnMarker(7, producerEpoch: 0, coordinatorEpoch: 0, commit: false); // 3
+        var acquisition = manager.Acquire(share, "m1", 100, 1 << 20, true);
+        acquisition.Read?.Dispose();
+
+        // The ABORT marker is acquired too: the member acknowledges it as a gap, as Kafka's consumer does.
+        Assert.That(acquisition.Ranges, Is.EqualTo(new[] { new AcquiredRange(2, 3, 1) }));
+        Assert.That(share.StartOffset, Is.EqualTo(2), "the aborted records were archived");
+    }
+
+    [Test]
     public async Task AcknowledgingAPartitionNoFetchLoadedIsUnknownTopicOrPartition()
     {
         using var manager = NewManager();

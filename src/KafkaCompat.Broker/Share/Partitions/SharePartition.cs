@@ -127,8 +127,11 @@ public sealed class SharePartition : IDisposable
     /// record is acquirable when it is available in the window, or new (from the SPEO on) while fewer
     /// records than the limit are in flight. Each acquired record's delivery count goes up by one and
     /// its lock runs for the group's record.lock.duration.ms. The ranges come back in offset order.
+    /// The batches of <paramref name="abortedBatches"/> (by base offset: read_committed, records of
+    /// aborted transactions) are archived instead, never delivered, as Kafka's leader does.
     /// </summary>
-    public List<AcquiredRange> Acquire(string memberId, IEnumerable<(long BaseOffset, long LastOffset)> batches, int maxRecords)
+    public List<AcquiredRange> Acquire(string memberId, IEnumerable<(long BaseOffset, long LastOffset)> batches, int maxRecords,
+        IReadOnlySet<long>? abortedBatches = null)
     {
         var ranges = new List<AcquiredRange>();
         lock (_lock)
@@ -148,6 +151,7 @@ public sealed class SharePartition : IDisposable
                 {
                     break;
                 }
+                var aborted = abortedBatches?.Contains(baseOffset) == true;
                 for (var offset = Math.Max(baseOffset, _startOffset); offset <= lastOffset; offset++)
                 {
                     // Offsets the log has no record for (compacted away) are finished at once.
@@ -163,6 +167,11 @@ public sealed class SharePartition : IDisposable
                     var record = _records[index];
                     if (record.State != RecordState.Available)
                     {
+                        continue;
+                    }
+                    if (aborted)
+                    {
+                        _records[index] = new InFlightRecord(RecordState.Archived, record.DeliveryCount, null, 0);
                         continue;
                     }
                     var deliveryCount = (short)(record.DeliveryCount + 1);

@@ -8,8 +8,9 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// ShareAcknowledge (key 79), version 1 (KIP-932; as ShareFetch, v0 was Kafka 4.0's early access
-/// and v2's renew acknowledgements, KIP-1222, are not served yet). Acknowledges records a member
+/// ShareAcknowledge (key 79), versions 1-2 (KIP-932; as ShareFetch, v0 was Kafka 4.0's early access;
+/// v2 adds IsRenewAck and renew acknowledgements, KIP-1222, and answers the acquisition lock
+/// timeout so the member knows how long a renewed lock lasts). Acknowledges records a member
 /// acquired through ShareFetch, within its share session: epoch 0 is INVALID_SHARE_SESSION_EPOCH (an
 /// acknowledgement cannot open a session), -1 acknowledges and then closes the session, releasing
 /// what the member still holds; any other epoch must be the session's next. Each partition answers
@@ -21,7 +22,7 @@ public sealed class ShareAcknowledgeHandler(SharePartitionManager shares, Metada
 {
     public override ApiKey ApiKey => ApiKey.ShareAcknowledge;
 
-    public override VersionRange Versions => new(1, 1);
+    public override VersionRange Versions => new(1, 2);
 
     protected override async ValueTask<ShareAcknowledgeResponseData?> HandleAsync(RequestContext context, ShareAcknowledgeRequestData request, CancellationToken cancellationToken)
     {
@@ -41,13 +42,16 @@ public sealed class ShareAcknowledgeHandler(SharePartitionManager shares, Metada
                 new SharePartitionKey(t.TopicId, p.PartitionIndex),
                 (IReadOnlyList<AcknowledgementBatch>)[.. p.AcknowledgementBatches.Select(b => new AcknowledgementBatch(b.FirstOffset, b.LastOffset, b.AcknowledgeTypes))])))
             .ToList();
-        var results = await ShareAcknowledgements.ApplyAsync(shares, metadata.Image, groupId, memberId, acknowledgements);
+        var results = await ShareAcknowledgements.ApplyAsync(shares, metadata.Image, groupId, memberId, acknowledgements, request.IsRenewAck);
         if (request.ShareSessionEpoch == ShareSessionCache.FinalEpoch)
         {
             var closed = shares.Sessions.Remove(groupId, memberId) ?? [];
             await shares.ReleaseSessionAsync(groupId, memberId, closed.Concat(results.Keys).Distinct());
         }
-        var response = new ShareAcknowledgeResponseData();
+        var response = new ShareAcknowledgeResponseData
+        {
+            AcquisitionLockTimeoutMs = context.ApiVersion >= 2 ? shares.SettingsOf(groupId).RecordLockDurationMs : 0,
+        };
         foreach (var topic in request.Topics)
         {
             response.Responses.Add(new ShareAcknowledgeResponseData.ShareAcknowledgeTopicResponse

@@ -10,9 +10,10 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// ShareFetch (key 78), version 1 (KIP-932; Kafka 4.1 serves 1 alone, v0 having been its 4.0 early
-/// access; v2's acquire modes and renew acknowledgements, KIP-1206/KIP-1222, are not served yet).
-/// librdkafka 2.15.1's share consumer sends v1. A member's share session is opened at epoch 0,
+/// ShareFetch (key 78), versions 1-2 (KIP-932; v0 was Kafka 4.0's early access, which 4.1 dropped).
+/// librdkafka 2.15.1's share consumer sends v1. v2 (Kafka 4.2) adds the record_limit acquire mode
+/// (KIP-1206: no more than MaxRecords, even within a batch) and renew acknowledgements (KIP-1222:
+/// with IsRenewAck the request only acknowledges, and must ask for no records, bytes or wait). A member's share session is opened at epoch 0,
 /// carried on at its next epoch and closed at -1 (<see cref="ShareSessionCache"/>). Piggybacked
 /// acknowledgements are applied first (none allowed at epoch 0); then, unless the session closes,
 /// each of the session's partitions acquires records for the member (<see cref="SharePartitionManager.Acquire"/>)
@@ -24,9 +25,12 @@ namespace KafkaCompat.Broker.Handlers;
 public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManager replicas, MetadataController metadata, BrokerState broker, TimeProvider time)
     : TypedApiHandler<ShareFetchRequestData, ShareFetchResponseData>
 {
+    private const sbyte BatchOptimized = 0;
+    private const sbyte RecordLimit = 1;
+
     public override ApiKey ApiKey => ApiKey.ShareFetch;
 
-    public override VersionRange Versions => new(1, 1);
+    public override VersionRange Versions => new(1, 2);
 
     public override async ValueTask<ApiResponse?> HandleAsync(RequestContext context, IApiMessage message, CancellationToken cancellationToken)
     {
@@ -34,6 +38,14 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
         if (string.IsNullOrEmpty(request.GroupId) || string.IsNullOrEmpty(request.MemberId))
         {
             return Error(ErrorCode.InvalidRequest, "A share fetch needs a group id and a member id");
+        }
+        if (request.ShareAcquireMode is not (BatchOptimized or RecordLimit))
+        {
+            return Error(ErrorCode.InvalidRequest, $"Unknown share acquire mode {request.ShareAcquireMode}");
+        }
+        if (request.IsRenewAck && (request.MaxBytes != 0 || request.MinBytes != 0 || request.MaxRecords != 0 || request.MaxWaitMs != 0))
+        {
+            return Error(ErrorCode.InvalidRequest, "A share fetch renewing acquisition locks fetches nothing: MaxBytes, MinBytes, MaxRecords and MaxWaitMs must be 0");
         }
         var groupId = request.GroupId;
         var memberId = request.MemberId;
@@ -88,7 +100,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
         }
 
         var image = metadata.Image;
-        var acknowledged = await ShareAcknowledgements.ApplyAsync(shares, image, groupId, memberId, acknowledgements);
+        var acknowledged = await ShareAcknowledgements.ApplyAsync(shares, image, groupId, memberId, acknowledgements, request.IsRenewAck);
         if (epoch == ShareSessionCache.FinalEpoch)
         {
             // The member is done: what it still holds goes back to the group now rather than when its locks expire.
@@ -161,7 +173,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
     {
         if (request.MaxRecords <= 0)
         {
-            // Acknowledgements alone (librdkafka sends MaxRecords 0 to flush them).
+            // Acknowledgements alone (librdkafka sends MaxRecords 0 to flush them; a v2 renewal must).
             return;
         }
         var maxBytes = Math.Min(request.MaxBytes, broker.Config.FetchMaxBytes);
@@ -179,7 +191,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
         }
         foreach (var fetch in fetches)
         {
-            Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes);
+            Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes, request.ShareAcquireMode == RecordLimit);
         }
         while (delayed is not null && fetches.Sum(f => f.Bytes) < request.MinBytes && fetches.All(f => f.Error == ErrorCode.None))
         {
@@ -192,14 +204,14 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
             {
                 if (byPartition.TryGetValue(changed, out var fetch) && fetch.Acquisition is null)
                 {
-                    Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes);
+                    Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes, request.ShareAcquireMode == RecordLimit);
                 }
             }
         }
     }
 
     /// <summary>Acquires for one partition what the request's other partitions leave of MaxRecords and MaxBytes; the first data of the answer may exceed MaxBytes by one batch (KIP-74).</summary>
-    private void Acquire(PartitionFetch fetch, List<PartitionFetch> fetches, string memberId, int maxRecords, int maxBytes)
+    private void Acquire(PartitionFetch fetch, List<PartitionFetch> fetches, string memberId, int maxRecords, int maxBytes, bool recordLimit)
     {
         if (fetch.Share is null || fetch.Acquisition is not null)
         {
@@ -207,7 +219,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
         }
         var otherBytes = fetches.Sum(f => f.Bytes);
         var records = maxRecords - fetches.Sum(f => f.Records);
-        var acquisition = shares.Acquire(fetch.Share, memberId, records, Math.Max(0, maxBytes - otherBytes), minOneBatch: otherBytes == 0);
+        var acquisition = shares.Acquire(fetch.Share, memberId, records, Math.Max(0, maxBytes - otherBytes), minOneBatch: otherBytes == 0, recordLimit);
         if (acquisition.Error != ErrorCode.None)
         {
             fetch.Error = acquisition.Error;

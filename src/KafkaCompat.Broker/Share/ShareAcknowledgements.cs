@@ -13,12 +13,12 @@ namespace KafkaCompat.Broker.Share;
 public static class ShareAcknowledgements
 {
     public static async Task<Dictionary<SharePartitionKey, (ErrorCode Error, string? Message)>> ApplyAsync(SharePartitionManager shares, MetadataImage image,
-        string groupId, string memberId, IEnumerable<(SharePartitionKey Key, IReadOnlyList<AcknowledgementBatch> Batches)> acknowledgements)
+        string groupId, string memberId, IEnumerable<(SharePartitionKey Key, IReadOnlyList<AcknowledgementBatch> Batches)> acknowledgements, bool renew)
     {
         var results = new Dictionary<SharePartitionKey, (ErrorCode, string?)>();
         foreach (var (key, batches) in acknowledgements)
         {
-            if (AcknowledgementBatch.Invalid(batches) is { } invalid)
+            if (AcknowledgementBatch.Invalid(batches, renew) is { } invalid)
             {
                 results[key] = (ErrorCode.InvalidRequest, invalid);
             }

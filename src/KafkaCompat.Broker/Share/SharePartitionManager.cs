@@ -71,9 +71,10 @@ public sealed class SharePartitionManager : IDisposable
     /// <summary>
     /// Reads from the first acquirable offset and acquires for the member what it read (whole
     /// batches, about <paramref name="maxRecords"/> records); the answer carries the batches holding
-    /// acquired records as a slice of the read, uncopied.
+    /// acquired records as a slice of the read, uncopied. <paramref name="recordLimit"/>: exactly
+    /// <paramref name="maxRecords"/> at most (ShareFetch v2's record_limit mode).
     /// </summary>
-    public ShareAcquisition Acquire(SharePartition share, string memberId, int maxRecords, int maxBytes, bool minOneBatch)
+    public ShareAcquisition Acquire(SharePartition share, string memberId, int maxRecords, int maxBytes, bool minOneBatch, bool recordLimit = false)
     {
         var log = share.Log;
         share.MaybeMoveStartOffset(log.LogStartOffset);
@@ -100,7 +101,7 @@ public sealed class SharePartitionManager : IDisposable
                 (aborted ??= []).Add(batch.BaseOffset);
             }
         }
-        var ranges = share.Acquire(memberId, batches.Select(b => (b.BaseOffset, b.LastOffset)), maxRecords, aborted);
+        var ranges = share.Acquire(memberId, batches.Select(b => (b.BaseOffset, b.LastOffset)), maxRecords, aborted, recordLimit);
         if (ranges.Count == 0)
         {
             read.Dispose();

@@ -231,6 +231,88 @@ public class ShareFetchHandlerTests
     }
 
     [Test]
+    [HandlerVersionTest(ApiKey.ShareFetch, 2)]
+    public async Task Version2RecordLimitAcquiresNoMoreThanMaxRecordsEvenWithinABatch()
+    {
+        await using var h = new GroupHarness();
+        await StartAtEarliestAsync(h);
+        Produce(h, 0, "a", "b", "c", "d", "e");
+        var request = Fetch(h, "m1", 0, maxRecords: 2);
+        request.ShareAcquireMode = 1;
+
+        var limited = await h.SendAsync<ShareFetchResponseData>(2, request);
+        var optimized = await h.SendAsync<ShareFetchResponseData>(2, Fetch(h, "m2", 0, maxRecords: 2));
+
+        Assert.That(Acquired(limited), Is.EqualTo(new[] { (0L, 1L, (short)1) }));
+        Assert.That(Acquired(optimized), Is.EqualTo(new[] { (2L, 4L, (short)1) }), "batch_optimized takes the rest of the batch");
+        request.ShareAcquireMode = 2;
+        Assert.That((ErrorCode)(await h.SendAsync<ShareFetchResponseData>(2, request)).ErrorCode, Is.EqualTo(ErrorCode.InvalidRequest));
+    }
+
+    [Test]
+    public async Task Version2RenewAcknowledgementsKeepTheRecordsLockedForAnotherLockDuration()
+    {
+        await using var h = new GroupHarness();
+        await StartAtEarliestAsync(h);
+        Produce(h, 0, "a", "b");
+        await FetchAsync(h, Fetch(h, "m1", 0));
+        h.Time.Advance(TimeSpan.FromMilliseconds(20_000));
+
+        var renew = Fetch(h, "m1", 1, acknowledgements: [FetchAck(0, 1, AcknowledgeType.Renew)], maxRecords: 0);
+        renew.IsRenewAck = true;
+        renew.MinBytes = 0;
+        renew.MaxBytes = 0;
+        var renewed = await h.SendAsync<ShareFetchResponseData>(2, renew);
+        Assert.That((ErrorCode)renewed.ErrorCode, Is.EqualTo(ErrorCode.None), renewed.ErrorMessage);
+        Assert.That(renewed.Responses.Single().Partitions.Single().AcknowledgeErrorCode, Is.Zero);
+
+        h.Time.Advance(TimeSpan.FromMilliseconds(20_000));
+        Assert.That(Acquired(await FetchAsync(h, Fetch(h, "m2", 0))), Is.Empty, "40 s after the fetch, 20 s after the renewal: still m1's");
+        h.Time.Advance(TimeSpan.FromMilliseconds(10_000));
+        Assert.That(Acquired(await FetchAsync(h, Fetch(h, "m2", 1))), Is.EqualTo(new[] { (0L, 1L, (short)2) }));
+    }
+
+    [Test]
+    public async Task RenewIsRefusedWithoutIsRenewAckOrWhenTheRenewalAlsoFetches()
+    {
+        await using var h = new GroupHarness();
+        await StartAtEarliestAsync(h);
+        Produce(h, 0, "a");
+        await FetchAsync(h, Fetch(h, "m1", 0));
+
+        var unflagged = await FetchAsync(h, Fetch(h, "m1", 1, acknowledgements: [FetchAck(0, 0, AcknowledgeType.Renew)]));
+        Assert.That((ErrorCode)unflagged.Responses.Single().Partitions.Single().AcknowledgeErrorCode, Is.EqualTo(ErrorCode.InvalidRequest));
+        var fetching = Fetch(h, "m1", 2, acknowledgements: [FetchAck(0, 0, AcknowledgeType.Renew)]);
+        fetching.IsRenewAck = true;
+        Assert.That((ErrorCode)(await h.SendAsync<ShareFetchResponseData>(2, fetching)).ErrorCode, Is.EqualTo(ErrorCode.InvalidRequest));
+    }
+
+    [Test]
+    [HandlerVersionTest(ApiKey.ShareAcknowledge, 2)]
+    public async Task ShareAcknowledgeVersion2RenewsAndAnswersTheLockDuration()
+    {
+        await using var h = new GroupHarness();
+        await StartAtEarliestAsync(h);
+        Produce(h, 0, "a");
+        await FetchAsync(h, Fetch(h, "m1", 0));
+        h.Time.Advance(TimeSpan.FromMilliseconds(29_000));
+
+        var response = await h.SendAsync<ShareAcknowledgeResponseData>(2, new ShareAcknowledgeRequestData
+        {
+            GroupId = Group,
+            MemberId = "m1",
+            ShareSessionEpoch = 1,
+            IsRenewAck = true,
+            Topics = [new() { TopicId = TopicId(h), Partitions = [new() { PartitionIndex = 0, AcknowledgementBatches = [new() { FirstOffset = 0, LastOffset = 0, AcknowledgeTypes = [(sbyte)AcknowledgeType.Renew] }] }] }],
+        });
+
+        Assert.That(response.AcquisitionLockTimeoutMs, Is.EqualTo(30_000));
+        Assert.That(response.Responses.Single().Partitions.Single().ErrorCode, Is.Zero);
+        h.Time.Advance(TimeSpan.FromMilliseconds(29_000));
+        Assert.That(h.Shares.Loaded(Group, TopicId(h), 0)!.StateOf(0).State, Is.EqualTo(RecordState.Acquired));
+    }
+
+    [Test]
     public async Task ShareAcknowledgeCannotOpenASessionNorSkipAnEpoch()
     {
         await using var h = new GroupHarness();

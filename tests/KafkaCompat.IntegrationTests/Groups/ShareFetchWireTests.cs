@@ -52,7 +52,7 @@ public sealed class ShareFetchWireTests
         using var b = await KafkaWireClient.ConnectAsync(_broker.BoundPort);
         var versions = await a.SendAsync<ApiVersionsResponseData>(new ApiVersionsRequestData { ClientSoftwareName = "wire-client", ClientSoftwareVersion = "1.0" }, 3);
         Assert.That(versions.ApiKeys.Where(k => k.ApiKey is 78 or 79).Select(k => (k.ApiKey, k.MinVersion, k.MaxVersion)),
-            Is.EqualTo(new[] { ((short)78, (short)1, (short)1), ((short)79, (short)1, (short)1) }));
+            Is.EqualTo(new[] { ((short)78, (short)1, (short)2), ((short)79, (short)1, (short)2) }));
 
         var fromA = await FetchAsync(a, "member-a", 0, topicId, maxRecords: 3);
         var fromB = await FetchAsync(b, "member-b", 0, topicId, maxRecords: 3);

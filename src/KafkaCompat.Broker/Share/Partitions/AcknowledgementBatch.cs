@@ -9,9 +9,10 @@ public sealed record AcknowledgementBatch(long FirstOffset, long LastOffset, IRe
     public AcknowledgeType TypeOf(long offset) =>
         (AcknowledgeType)(AcknowledgeTypes.Count == 1 ? AcknowledgeTypes[0] : AcknowledgeTypes[(int)(offset - FirstOffset)]);
 
-    /// <summary>Kafka's checks of a batch before any is applied: an ordered range, one type or one per offset, each type known.</summary>
-    public static string? Invalid(IReadOnlyList<AcknowledgementBatch> batches)
+    /// <summary>Kafka's checks of a batch before any is applied: an ordered range, one type or one per offset, each type known (renew only when the request says it renews).</summary>
+    public static string? Invalid(IReadOnlyList<AcknowledgementBatch> batches, bool renew)
     {
+        var highest = renew ? AcknowledgeType.Renew : AcknowledgeType.Reject;
         var previousLast = long.MinValue;
         foreach (var batch in batches)
         {
@@ -29,7 +30,7 @@ public sealed record AcknowledgementBatch(long FirstOffset, long LastOffset, IRe
             {
                 return $"Acknowledgement batch {batch.FirstOffset}-{batch.LastOffset} has {batch.AcknowledgeTypes.Count} types, neither one nor one per offset";
             }
-            if (batch.AcknowledgeTypes.Any(t => t < (sbyte)AcknowledgeType.Gap || t > (sbyte)AcknowledgeType.Reject))
+            if (batch.AcknowledgeTypes.Any(t => t < (sbyte)AcknowledgeType.Gap || t > (sbyte)highest))
             {
                 return $"Acknowledgement batch {batch.FirstOffset}-{batch.LastOffset} has an unknown acknowledge type";
             }

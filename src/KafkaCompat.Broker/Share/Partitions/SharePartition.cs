@@ -128,10 +128,12 @@ public sealed class SharePartition : IDisposable
     /// records than the limit are in flight. Each acquired record's delivery count goes up by one and
     /// its lock runs for the group's record.lock.duration.ms. The ranges come back in offset order.
     /// The batches of <paramref name="abortedBatches"/> (by base offset: read_committed, records of
-    /// aborted transactions) are archived instead, never delivered, as Kafka's leader does.
+    /// aborted transactions) are archived instead, never delivered, as Kafka's leader does. With
+    /// <paramref name="recordLimit"/> (ShareFetch v2's record_limit acquire mode, KIP-1206) acquisition
+    /// stops at exactly <paramref name="maxRecords"/>, within a batch if need be.
     /// </summary>
     public List<AcquiredRange> Acquire(string memberId, IEnumerable<(long BaseOffset, long LastOffset)> batches, int maxRecords,
-        IReadOnlySet<long>? abortedBatches = null)
+        IReadOnlySet<long>? abortedBatches = null, bool recordLimit = false)
     {
         var ranges = new List<AcquiredRange>();
         lock (_lock)
@@ -152,7 +154,7 @@ public sealed class SharePartition : IDisposable
                     break;
                 }
                 var aborted = abortedBatches?.Contains(baseOffset) == true;
-                for (var offset = Math.Max(baseOffset, _startOffset); offset <= lastOffset; offset++)
+                for (var offset = Math.Max(baseOffset, _startOffset); offset <= lastOffset && !(recordLimit && acquired >= maxRecords); offset++)
                 {
                     // Offsets the log has no record for (compacted away) are finished at once.
                     while (_startOffset + _records.Count < offset)
@@ -200,14 +202,16 @@ public sealed class SharePartition : IDisposable
     /// Applies a member's acknowledgements, all or none: every offset must be a record this member
     /// holds acquired, else INVALID_RECORD_STATE and nothing changes. Accept acknowledges; reject and
     /// gap archive; release makes the record available again, or archives it once it was delivered
-    /// group.share.delivery.count.limit times. The SPSO then moves past finished records.
+    /// group.share.delivery.count.limit times; renew (KIP-1222) keeps it acquired under a new lock of
+    /// the full duration. The SPSO then moves past finished records.
     /// </summary>
     public (ErrorCode Error, string? Message) Acknowledge(string memberId, IReadOnlyList<AcknowledgementBatch> batches)
     {
         bool released;
         lock (_lock)
         {
-            ExpireLocks(_time.GetUtcNow().ToUnixTimeMilliseconds());
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            ExpireLocks(now);
             var endOffset = _startOffset + _records.Count;
             foreach (var batch in batches)
             {
@@ -231,6 +235,12 @@ public sealed class SharePartition : IDisposable
                 {
                     var index = (int)(offset - _startOffset);
                     var record = _records[index];
+                    if (batch.TypeOf(offset) == AcknowledgeType.Renew)
+                    {
+                        // A later expiry than any scheduled: the timer finds it when it next runs.
+                        _records[index] = record with { LockExpiryMs = now + Settings.RecordLockDurationMs };
+                        continue;
+                    }
                     var state = batch.TypeOf(offset) switch
                     {
                         AcknowledgeType.Accept => RecordState.Acknowledged,

@@ -78,7 +78,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
             {
                 return Error(ErrorCode.InvalidRequest, "A share fetch opening a share session cannot carry acknowledgements");
             }
-            var (error, _, replaced) = shares.Sessions.Open(groupId, memberId, requested);
+            var (error, session, replaced) = shares.Sessions.Open(groupId, memberId, requested);
             if (replaced is not null)
             {
                 await shares.ReleaseSessionAsync(groupId, memberId, replaced.Partitions);
@@ -87,6 +87,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
             {
                 return Error(error, null);
             }
+            shares.CloseWithConnection(session!, context.Connection.Closed);
             fetching = requested;
         }
         else

@@ -148,6 +148,20 @@ public sealed class SharePartitionManager : IDisposable
         await Task.WhenAll(releasing);
     }
 
+    /// <summary>
+    /// Ties a new share session to the connection that opened it: when the connection closes, the
+    /// session ends and the member's records are released at once, as Kafka's leader does on a
+    /// disconnect, instead of waiting for their locks to expire.
+    /// </summary>
+    public void CloseWithConnection(ShareSession session, CancellationToken connectionClosed) =>
+        session.ConnectionClosed = connectionClosed.Register(() =>
+        {
+            if (Sessions.Remove(session) is { } partitions)
+            {
+                _ = ReleaseSessionAsync(session.GroupId, session.MemberId, partitions);
+            }
+        });
+
     /// <summary>A share session closed (ShareFetch or ShareAcknowledge at epoch -1, or replaced by a new one at epoch 0): the member's records in its partitions are released.</summary>
     public async Task ReleaseSessionAsync(string groupId, string memberId, IEnumerable<SharePartitionKey> partitions)
     {

@@ -1,6 +1,7 @@
 using KafkaCompat.Broker.Share.Partitions;
 using KafkaCompat.Broker.Tests.Groups;
 using KafkaCompat.Broker.Tests.Replication;
+using KafkaCompat.Network;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Records;
@@ -158,6 +159,25 @@ public class ShareFetchHandlerTests
         Assert.That(h.Shares.Sessions.Contains(Group, "m1"), Is.False);
         var next = await FetchAsync(h, Fetch(h, "m2", 0));
         Assert.That(Acquired(next), Is.EqualTo(new[] { (1L, 1L, (short)2) }));
+    }
+
+    [Test]
+    public async Task AMemberWhoseConnectionClosesHasItsRecordsReleasedAtOnce()
+    {
+        await using var h = new GroupHarness();
+        await StartAtEarliestAsync(h);
+        Produce(h, 0, "a", "b");
+        var connection = new ConnectionSession("c9", HandlerRequest.Listener, "PLAINTEXT", "127.0.0.1:50009");
+        var context = new RequestContext(new RequestHeaderData { RequestApiKey = (short)ApiKey.ShareFetch, RequestApiVersion = Version, ClientId = "share" }, connection);
+        using (var opened = await h.Handlers.Find((short)ApiKey.ShareFetch)!.HandleAsync(context, Fetch(h, "m1", 0), CancellationToken.None))
+        {
+            Assert.That(Acquired((ShareFetchResponseData)opened!.Body), Is.EqualTo(new[] { (0L, 1L, (short)1) }));
+        }
+
+        connection.MarkClosed();
+
+        Assert.That(h.Shares.Sessions.Contains(Group, "m1"), Is.False);
+        Assert.That(Acquired(await FetchAsync(h, Fetch(h, "m2", 0))), Is.EqualTo(new[] { (0L, 1L, (short)2) }), "long before the 30 s lock would expire");
     }
 
     [Test]

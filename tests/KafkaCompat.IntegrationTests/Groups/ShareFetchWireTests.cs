@@ -81,6 +81,33 @@ public sealed class ShareFetchWireTests
         Assert.That(Acquired(afterRestart), Is.EqualTo(new[] { (5L, 5L, (short)2) }));
     }
 
+    [Test]
+    public async Task AWaitingMemberGetsTheRecordsOfAMemberWhoseConnectionCloses()
+    {
+        const string topic = "share-wire-disconnect";
+        await CreateTopicAsync(_broker.BootstrapServers, topic, 1);
+        using (var producer = Producer(_broker.BootstrapServers))
+        {
+            await producer.ProduceAsync(topic, new() { Value = [1] });
+        }
+        var topicId = await TopicIdAsync(topic);
+        await _persister.InitializeStateAsync(new() { GroupId = Group, Topics = [new() { TopicId = topicId, Partitions = [new() { Partition = 0, StartOffset = 0 }] }] });
+        using var waiter = await KafkaWireClient.ConnectAsync(_broker.BoundPort);
+        var holder = await KafkaWireClient.ConnectAsync(_broker.BoundPort);
+        Assert.That(Acquired(await FetchAsync(holder, "holder", 0, topicId, maxRecords: 10)), Is.EqualTo(new[] { (0L, 0L, (short)1) }));
+
+        // The waiter long-polls (well within the 30 s lock) while the holder's connection goes away.
+        var waiting = waiter.SendAsync<ShareFetchResponseData>(new ShareFetchRequestData
+        {
+            GroupId = Group, MemberId = "waiter", ShareSessionEpoch = 0, MaxWaitMs = 20_000, MinBytes = 1, MaxBytes = 1 << 20, MaxRecords = 10, BatchSize = 10,
+            Topics = [new() { TopicId = topicId, Partitions = [new() { PartitionIndex = 0 }] }],
+        }, Version);
+        holder.Dispose();
+        var answer = await waiting;
+
+        Assert.That(Acquired(answer), Is.EqualTo(new[] { (0L, 0L, (short)2) }));
+    }
+
     private async Task<Uuid> TopicIdAsync(string topic)
     {
         using var client = await KafkaWireClient.ConnectAsync(_broker.BoundPort);

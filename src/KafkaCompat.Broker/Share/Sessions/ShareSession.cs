@@ -16,4 +16,7 @@ public sealed class ShareSession(string groupId, string memberId)
 
     /// <summary>In the order the member added them.</summary>
     public List<SharePartitionKey> Partitions { get; } = [];
+
+    /// <summary>Ends the session when the connection that opened it closes; disposed when the session ends first.</summary>
+    public CancellationTokenRegistration ConnectionClosed { get; set; }
 }

@@ -35,7 +35,10 @@ public sealed class ShareSessionCache(int maxSessions)
     {
         lock (_lock)
         {
-            _sessions.Remove((groupId, memberId), out var replaced);
+            if (_sessions.Remove((groupId, memberId), out var replaced))
+            {
+                replaced.ConnectionClosed.Dispose();
+            }
             if (_sessions.Count >= maxSessions)
             {
                 return (ErrorCode.ShareSessionLimitReached, null, replaced);
@@ -104,7 +107,27 @@ public sealed class ShareSessionCache(int maxSessions)
     {
         lock (_lock)
         {
-            return _sessions.Remove((groupId, memberId), out var session) ? [.. session.Partitions] : null;
+            if (!_sessions.Remove((groupId, memberId), out var session))
+            {
+                return null;
+            }
+            session.ConnectionClosed.Dispose();
+            return [.. session.Partitions];
+        }
+    }
+
+    /// <summary>Closes <paramref name="session"/> if it is still its member's current one (its connection closed); returns its partitions, or null.</summary>
+    public List<SharePartitionKey>? Remove(ShareSession session)
+    {
+        lock (_lock)
+        {
+            var key = (session.GroupId, session.MemberId);
+            if (!_sessions.TryGetValue(key, out var current) || current != session)
+            {
+                return null;
+            }
+            _sessions.Remove(key);
+            return [.. session.Partitions];
         }
     }
 

@@ -221,6 +221,12 @@ public sealed class SharePartitionManager : IDisposable
                 _logger.LogWarning("Writing the state of share group {GroupId} on {TopicPartition} failed: {Error} {Message}",
                     share.GroupId, share.Log.TopicPartition, error.KafkaName(), result?.ErrorMessage);
             }
+            if (error is ErrorCode.FencedStateEpoch or ErrorCode.FencedLeaderEpoch)
+            {
+                // The coordinator holds a newer state than this one (its epoch moved on, as when the group's
+                // offsets were reset or its state deleted): drop this copy, the next fetch loads the new one.
+                Evict(share);
+            }
             return (error, result?.ErrorMessage);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -231,6 +237,16 @@ public sealed class SharePartitionManager : IDisposable
         finally
         {
             gate.Release();
+        }
+    }
+
+    private void Evict(SharePartition share)
+    {
+        var key = (share.GroupId, share.TopicId, share.Log.TopicPartition.Partition);
+        if (_partitions.TryGetValue(key, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Partition == share
+            && _partitions.TryRemove(new KeyValuePair<(string, Uuid, int), Lazy<Task<LoadResult>>>(key, lazy)))
+        {
+            share.Dispose();
         }
     }
 

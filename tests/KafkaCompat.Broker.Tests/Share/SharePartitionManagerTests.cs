@@ -196,6 +196,25 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task AWriteFencedByANewerStateEpochDropsTheCopySoTheNextFetchLoadsTheNewState()
+    {
+        Produce("a", "b");
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", 100, 1 << 20, true).Read?.Dispose();
+        _persister.FailWrites = ErrorCode.FencedStateEpoch;
+
+        var fenced = await manager.AcknowledgeAsync(Group, "m1", _topicId, 0, [Ack(0, 1, AcknowledgeType.Accept)]);
+        _persister.FailWrites = ErrorCode.None;
+
+        Assert.That(fenced.Error, Is.EqualTo(ErrorCode.FencedStateEpoch));
+        Assert.That(manager.Loaded(Group, _topicId, 0), Is.Null);
+        var reloaded = await LoadAsync(manager);
+        Assert.That(reloaded, Is.Not.SameAs(share));
+        Assert.That(reloaded.StartOffset, Is.EqualTo(0), "what the coordinator kept: the fenced acknowledgement never landed");
+    }
+
+    [Test]
     public async Task AcknowledgingAPartitionNoFetchLoadedIsUnknownTopicOrPartition()
     {
         using var manager = NewManager();

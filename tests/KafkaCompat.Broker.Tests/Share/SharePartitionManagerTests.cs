@@ -61,6 +61,17 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task ByDurationStartsAtTheFirstRecordNoOlderThanTheDuration()
+    {
+        _replicas.Partition().AppendAsLeader(ReplicaHarness.Batch(_time.NowMs - 7_200_000, "two hours old"));
+        _replicas.Partition().AppendAsLeader(ReplicaHarness.Batch(_time.NowMs - 1_800_000, "half an hour old"));
+        _settings = _settings with { AutoOffsetReset = ShareAutoOffsetReset.Parse("by_duration:PT1H")! };
+        using var manager = NewManager();
+
+        Assert.That((await LoadAsync(manager)).StartOffset, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task EarliestAcquiresFromTheLogStartAndAnswersTheBatchesUncopied()
     {
         Produce("a", "b");

@@ -330,6 +330,16 @@ public sealed class SharePartitionManager : IDisposable
                 }
             }
             share.Initialize(result.StateEpoch, startOffset, []);
+            if (error == ErrorCode.None)
+            {
+                // Stored before any delivery: a later leader must start where this one did, not at a later "latest".
+                var (written, message) = await PersistAsync(share);
+                if (written != ErrorCode.None)
+                {
+                    share.Dispose();
+                    return new LoadResult(null, LoadError(written), message);
+                }
+            }
         }
         else
         {

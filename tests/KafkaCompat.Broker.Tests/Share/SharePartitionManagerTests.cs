@@ -61,6 +61,20 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task APartitionTheGroupCoordinatorInitialisedWithoutAnOffsetStartsAtTheResetOffsetAndStoresIt()
+    {
+        await _persister.InitializeStateAsync(new() { GroupId = Group, Topics = [new() { TopicId = _topicId, Partitions = [new() { Partition = 0, StateEpoch = 1, StartOffset = -1 }] }] });
+        Produce("a", "b");
+        _settings = _settings with { AutoOffsetReset = ShareAutoOffsetReset.Latest };
+        using var manager = NewManager();
+
+        var share = await LoadAsync(manager);
+
+        Assert.That((share.StartOffset, share.StateEpoch), Is.EqualTo((2L, 1)));
+        Assert.That(_persister.StateOf(Group, _topicId, 0)?.StartOffset, Is.EqualTo(2), "a later leader starts here, not at a later high watermark");
+    }
+
+    [Test]
     public async Task ByDurationStartsAtTheFirstRecordNoOlderThanTheDuration()
     {
         _replicas.Partition().AppendAsLeader(ReplicaHarness.Batch(_time.NowMs - 7_200_000, "two hours old"));

@@ -4,6 +4,7 @@ using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share.Coordinator;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Transactions;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,7 @@ public static class BrokerHandlers
 {
     public static (HandlerTable Table, ApiVersionsHandler ApiVersions) Compose(
         MetadataController controller, BrokerState broker, ReplicaManager replicas, GroupCoordinator groups, TransactionCoordinator transactions,
-        ShareCoordinator shares, TimeProvider time, ILoggerFactory loggerFactory)
+        ShareCoordinator shares, SharePartitionManager sharePartitions, TimeProvider time, ILoggerFactory loggerFactory)
     {
         var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
         HandlerTable? table = null;
@@ -70,6 +71,8 @@ public static class BrokerHandlers
             new WriteShareGroupStateHandler(shares),
             new DeleteShareGroupStateHandler(shares),
             new ReadShareGroupStateSummaryHandler(shares),
+            new ShareFetchHandler(sharePartitions, replicas, controller, broker, time),
+            new ShareAcknowledgeHandler(sharePartitions, controller),
         ]);
         return (table, apiVersions);
     }

@@ -9,6 +9,7 @@ namespace KafkaCompat.Network;
 /// </summary>
 public sealed class ConnectionSession(string connectionId, string listenerName, string securityProtocol, string remoteAddress)
 {
+    private readonly CancellationTokenSource _closed = new();
     private volatile ClientInformation _client = ClientInformation.Unknown;
 
     public string ConnectionId { get; } = connectionId;
@@ -33,6 +34,15 @@ public sealed class ConnectionSession(string connectionId, string listenerName, 
         get => _client;
         set => _client = value;
     }
+
+    /// <summary>
+    /// Cancelled once the connection has ended and its last answer is written or abandoned: state
+    /// that lives only as long as the connection (a KIP-932 share session) ends with it.
+    /// </summary>
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Called by the connection's handler as the connection ends.</summary>
+    public void MarkClosed() => _closed.Cancel();
 
     public override string ToString() => $"{ConnectionId} from {RemoteAddress} on {ListenerName} ({SecurityProtocol}) as {Principal}, client {Client}";
 }

@@ -72,6 +72,7 @@ public sealed class KafkaConnectionHandler(
             connection.Abort();
         }
         // Otherwise the output is complete: Kestrel sends what is left and closes with a FIN.
+        session.MarkClosed();
     }
 
     /// <summary>

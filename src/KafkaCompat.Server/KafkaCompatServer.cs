@@ -7,6 +7,7 @@ using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share.Coordinator;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
@@ -30,12 +31,14 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     private readonly LogMetadataJournal _journal;
     private readonly MetadataController _controller;
     private readonly ILogger _logger;
+    private readonly SharePartitionManager _shareFetches;
     private int _stopped;
 
     private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, ShareCoordinator shares,
-        LogMetadataJournal journal, MetadataController controller, BrokerState broker, ILogger logger)
+        SharePartitionManager shareFetches, LogMetadataJournal journal, MetadataController controller, BrokerState broker, ILogger logger)
     {
         _shares = shares;
+        _shareFetches = shareFetches;
         _logs = logs;
         _host = host;
         _groups = groups;
@@ -121,12 +124,17 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             });
 
             // Share groups (KIP-932) keep share-partition state on the share coordinator: the group
-            // coordinator initializes it there before assigning a partition.
+            // coordinator initializes it there before assigning a partition, and the partition leader
+            // (the share-partition manager of ShareFetch) reads and writes it; a member leaving the
+            // group has its acquired records released on the leader at once.
             var shares = new ShareCoordinator(controller, new ShareCoordinatorContext(time, () => broker.Config, replicas, () => loader.Image,
                 loggerFactory.CreateLogger<ShareCoordinator>()));
             shares.Start();
             loader.Install(shares.OnMetadataImage);
-            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), shares);
+            var groupConfigs = new GroupConfigs(() => controller.Image, () => broker.Config);
+            var shareFetches = new SharePartitionManager(shares, groupId => ShareGroupSettings.Of(groupConfigs.For(groupId), broker.Config),
+                config.GetInt("group.share.max.share.sessions"), time, loggerFactory.CreateLogger<SharePartitionManager>());
+            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), shares, shareFetches);
             groups.Start();
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
             var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller, groups));
@@ -134,7 +142,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
             transactions.Start();
 
-            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, shares, time, loggerFactory);
+            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, shares, shareFetches, time, loggerFactory);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
             {
@@ -145,7 +153,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var host = new KafkaServerHost(network, dispatcher, loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, groups, transactions, shares, journal, controller, broker, logger);
+            var server = new KafkaCompatServer(logs, host, groups, transactions, shares, shareFetches, journal, controller, broker, logger);
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -190,6 +198,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         await _transactions.DisposeAsync();
         await _shares.DisposeAsync();
         await _groups.DisposeAsync();
+        _shareFetches.Dispose();
         // Queued metadata changes are written before the logs close.
         _journal.Dispose();
         await _controller.StopAsync();

@@ -204,6 +204,11 @@ public static class BrokerConfigDefinitions
             Groups.Consumer.ConsumerGroupMigrationPolicies.Names.Contains(((string)value).ToLowerInvariant())
                 ? null
                 : "String must be one of (case insensitive): " + string.Join(", ", Groups.Consumer.ConsumerGroupMigrationPolicies.Names))),
+        // KIP-932 share groups, on the share-partition leader: the broker defaults of a share group's settings (Share/ShareGroupSettings).
+        Def("group.share.record.lock.duration.ms", ConfigType.Int, "30000", validator: Between(1000, 3600000)),
+        Def("group.share.delivery.count.limit", ConfigType.Int, "5", validator: Between(2, 10)),
+        Def("group.share.partition.max.record.locks", ConfigType.Int, "2000", validator: Between(100, 10000)),
+        Def("group.share.max.share.sessions", ConfigType.Int, "2000", validator: AtLeast(1)),
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.
@@ -225,7 +230,6 @@ public static class BrokerConfigDefinitions
         Def("group.share.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
         Def("group.share.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
         Def("group.share.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
-        Def("group.share.record.lock.duration.ms", ConfigType.Int, "30000", validator: Between(1000, 3600000)).NotActedOn(NoShareGroups),
         Def("group.share.min.record.lock.duration.ms", ConfigType.Int, "15000", validator: Between(1000, 30000)),
         Def("group.share.max.record.lock.duration.ms", ConfigType.Int, "60000", validator: Between(30000, 3600000)),
         Def("group.streams.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)).NotActedOn(NoStreamsGroups),

@@ -75,14 +75,14 @@ public class ConfigHandlerWarningTests
     }
 
     [Test]
-    public async Task AlterConfigsOnAGroupNamesTheShareConfigThatIsNotActedOn()
+    public async Task AlterConfigsOnAGroupNamesTheStreamsConfigThatIsNotActedOn()
     {
         var response = await Handle<AlterConfigsResponseData>(new AlterConfigsHandler(_admin),
-            Alter(GroupResource, "g", ("consumer.session.timeout.ms", "50000"), ("share.record.lock.duration.ms", "20000")), 2);
+            Alter(GroupResource, "g", ("consumer.session.timeout.ms", "50000"), ("share.record.lock.duration.ms", "20000"), ("streams.num.standby.replicas", "1")), 2);
 
         Assert.That(response.Responses.Single().ErrorCode, Is.Zero, response.Responses.Single().ErrorMessage);
-        Assert.That(_adminLog.Warnings.Single(), Does.StartWith("Group g: The configuration 'share.record.lock.duration.ms' is accepted but not acted on yet: share groups (KIP-932)"),
-            "consumer.session.timeout.ms is acted on by the consumer groups");
+        Assert.That(_adminLog.Warnings.Single(), Does.StartWith("Group g: The configuration 'streams.num.standby.replicas' is accepted but not acted on yet: streams groups (KIP-1071)"),
+            "consumer.session.timeout.ms is acted on by the consumer groups, share.record.lock.duration.ms by the share-partition leader");
     }
 
     [Test]

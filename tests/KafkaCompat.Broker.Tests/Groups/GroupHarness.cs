@@ -10,6 +10,7 @@ using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Tests.Metadata;
+using KafkaCompat.Broker.Tests.Share;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
@@ -72,6 +73,12 @@ internal sealed class GroupHarness : IAsyncDisposable
     /// <summary>The share coordinator (KIP-932), over the same partitions and metadata.</summary>
     public ShareCoordinator Shares { get; private set; } = null!;
 
+    /// <summary>The share coordinator's in-memory stand-in for <see cref="SharePartitions"/>: kept across <see cref="RestartAsync"/>, as __share_group_state would be.</summary>
+    public InMemoryShareStatePersister SharePersister { get; } = new();
+
+    /// <summary>The share-partition leader (KIP-932) of ShareFetch and ShareAcknowledge, over <see cref="SharePersister"/>.</summary>
+    public SharePartitionManager SharePartitions { get; private set; } = null!;
+
     /// <summary>Every handler, composed over these pieces as the server composes them.</summary>
     public HandlerTable Handlers { get; private set; } = null!;
 
@@ -100,7 +107,9 @@ internal sealed class GroupHarness : IAsyncDisposable
         Shares = new ShareCoordinator(Metadata, new ShareCoordinatorContext(Time, () => broker.Config, Replicas, () => metadata.Image, NullLogger.Instance));
         Shares.Start();
         _metadata.Loader.Install(Shares.OnMetadataImage);
-        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, Time, NullLoggerFactory.Instance).Table;
+        SharePartitions = new SharePartitionManager(SharePersister, _ => ShareGroupSettings.FromBroker(broker.Config), broker.Config.GetInt("group.share.max.share.sessions"),
+            Time, NullLogger.Instance);
+        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, SharePartitions, Time, NullLoggerFactory.Instance).Table;
     }
 
     /// <summary>Sends a request to its handler at that version, both ways through the wire format (<see cref="HandlerRequest"/>).</summary>
@@ -113,6 +122,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         await Transactions.DisposeAsync();
         await Shares.DisposeAsync();
         await Coordinator.DisposeAsync();
+        SharePartitions.Dispose();
         _metadata.Dispose();
         _logs.Shutdown();
         Open(hold);
@@ -206,6 +216,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         await Transactions.DisposeAsync();
         await Shares.DisposeAsync();
         await Coordinator.DisposeAsync();
+        SharePartitions.Dispose();
         _metadata.Dispose();
         _logs.Shutdown();
     }

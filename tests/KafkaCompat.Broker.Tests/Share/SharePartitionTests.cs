@@ -1,0 +1,233 @@
+using KafkaCompat.Broker.Share;
+using KafkaCompat.Broker.Share.Partitions;
+using KafkaCompat.Broker.Tests.Groups;
+using KafkaCompat.Broker.Tests.Replication;
+using KafkaCompat.Protocol;
+
+namespace KafkaCompat.Broker.Tests.Share;
+
+/// <summary>The share-partition state machine (KIP-932) on the hand-moved clock, fed log batches directly.</summary>
+public sealed class SharePartitionTests
+{
+    private const int LockMs = 30_000;
+
+    private static readonly ShareGroupSettings Defaults = new(LockMs, DeliveryCountLimit: 5, PartitionMaxRecordLocks: 2000, ShareAutoOffsetReset.Latest, ReadCommitted: false);
+
+    private FakeTime _time = null!;
+    private ReplicaHarness _replicas = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _time = new FakeTime();
+        _replicas = new ReplicaHarness(_time);
+    }
+
+    [TearDown]
+    public void TearDown() => _replicas.Dispose();
+
+    private SharePartition NewPartition(ShareGroupSettings? settings = null, long startOffset = 0)
+    {
+        var share = new SharePartition("g", Uuid.NewRandom(), _replicas.Partition(), settings ?? Defaults, _time);
+        share.Initialize(0, startOffset, []);
+        return share;
+    }
+
+    private static (long, long)[] Batch(long first, long last) => [(first, last)];
+
+    private static AcknowledgementBatch Ack(long first, long last, AcknowledgeType type) => new(first, last, [(sbyte)type]);
+
+    [Test]
+    public void ARecordIsAcquiredByOneMemberAtATime()
+    {
+        using var share = NewPartition();
+        var first = share.Acquire("m1", Batch(0, 9), maxRecords: 100);
+        var second = share.Acquire("m2", Batch(0, 9), maxRecords: 100);
+
+        Assert.That(first, Is.EqualTo(new[] { new AcquiredRange(0, 9, 1) }));
+        Assert.That(second, Is.Empty);
+        Assert.That(share.StateOf(4), Is.EqualTo((RecordState.Acquired, (short)1, "m1")));
+        Assert.That(share.EndOffset, Is.EqualTo(10));
+    }
+
+    [Test]
+    public void AnExpiredLockMakesTheRecordsAvailableForTheirNextDelivery()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 2), 100);
+
+        _time.Advance(TimeSpan.FromMilliseconds(LockMs - 1));
+        Assert.That(share.StateOf(0).State, Is.EqualTo(RecordState.Acquired), "a millisecond before the lock's end");
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.That(share.StateOf(0), Is.EqualTo((RecordState.Available, (short)1, (string?)null)));
+
+        Assert.That(share.Acquire("m2", Batch(0, 2), 100), Is.EqualTo(new[] { new AcquiredRange(0, 2, 2) }));
+    }
+
+    [Test]
+    public void TheLockTimerReleasesRecordsWithoutAnyCallAndReportsItForPersisting()
+    {
+        using var share = NewPartition();
+        var expiries = 0;
+        share.LocksExpired = _ => expiries++;
+        share.Acquire("m1", Batch(0, 0), 100);
+        _time.Advance(TimeSpan.FromMilliseconds(10_000));
+        share.Acquire("m1", Batch(1, 1), 100);
+
+        _time.Advance(TimeSpan.FromMilliseconds(LockMs - 10_000));
+        Assert.That(expiries, Is.EqualTo(1), "the first lock's timer fired");
+        _time.Advance(TimeSpan.FromMilliseconds(10_000));
+        Assert.That(expiries, Is.EqualTo(2), "the timer was set again for the second lock");
+        Assert.That(share.NextFetchOffset(), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void ARecordPastTheDeliveryCountLimitIsArchivedAndNeverDeliveredAgain()
+    {
+        using var share = NewPartition(Defaults with { DeliveryCountLimit = 2 });
+        share.Acquire("m1", Batch(0, 1), 100);
+        _time.Advance(TimeSpan.FromMilliseconds(LockMs));
+        Assert.That(share.Acquire("m1", Batch(0, 1), 100), Is.EqualTo(new[] { new AcquiredRange(0, 1, 2) }));
+        _time.Advance(TimeSpan.FromMilliseconds(LockMs));
+
+        Assert.That(share.Acquire("m2", Batch(0, 1), 100), Is.Empty);
+        Assert.That(share.StartOffset, Is.EqualTo(2), "the start offset moved past the archived records");
+    }
+
+    [Test]
+    public void AReleasedRecordIsRedeliveredWithItsDeliveryCountUp()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 3), 100);
+
+        Assert.That(share.Acknowledge("m1", [Ack(1, 2, AcknowledgeType.Release)]).Error, Is.EqualTo(ErrorCode.None));
+
+        Assert.That(share.NextFetchOffset(), Is.EqualTo(1));
+        Assert.That(share.Acquire("m2", Batch(0, 3), 100), Is.EqualTo(new[] { new AcquiredRange(1, 2, 2) }));
+    }
+
+    [Test]
+    public void ARejectedRecordIsArchivedAndNeverRedelivered()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 2), 100);
+
+        share.Acknowledge("m1", [Ack(1, 1, AcknowledgeType.Reject)]);
+        _time.Advance(TimeSpan.FromMilliseconds(LockMs));
+
+        Assert.That(share.StateOf(1).State, Is.EqualTo(RecordState.Archived));
+        Assert.That(share.Acquire("m2", Batch(0, 2), 100), Is.EqualTo(new[] { new AcquiredRange(0, 0, 2), new AcquiredRange(2, 2, 2) }));
+    }
+
+    [Test]
+    public void TheStartOffsetMovesOnlyPastFinishedRecordsAtTheFront()
+    {
+        using var share = NewPartition(startOffset: 100);
+        share.Acquire("m1", Batch(100, 104), 100);
+
+        share.Acknowledge("m1", [Ack(101, 102, AcknowledgeType.Accept)]);
+        Assert.That(share.StartOffset, Is.EqualTo(100), "offset 100 is still acquired");
+
+        share.Acknowledge("m1", [new AcknowledgementBatch(100, 100, [(sbyte)AcknowledgeType.Gap])]);
+        Assert.That(share.StartOffset, Is.EqualTo(103));
+        Assert.That(share.EndOffset, Is.EqualTo(105));
+    }
+
+    [Test]
+    public void NewRecordsAreAcquiredOnlyWhileFewerThanMaxRecordLocksAreInFlight()
+    {
+        using var share = NewPartition(Defaults with { PartitionMaxRecordLocks = 3 });
+        (long, long)[] batches = [(0, 1), (2, 3), (4, 5)];
+
+        // Whole batches: the second starts with two in flight, and carries the count past the limit.
+        Assert.That(share.Acquire("m1", batches, 100), Is.EqualTo(new[] { new AcquiredRange(0, 3, 1) }));
+        Assert.That(share.CanAcquire(), Is.False);
+        Assert.That(share.Acquire("m2", batches, 100), Is.Empty);
+
+        share.Acknowledge("m1", [Ack(0, 3, AcknowledgeType.Accept)]);
+        Assert.That(share.CanAcquire(), Is.True);
+        Assert.That(share.Acquire("m2", batches, 100), Is.EqualTo(new[] { new AcquiredRange(4, 5, 1) }));
+    }
+
+    [Test]
+    public void MaxRecordsStopsAtTheEndOfTheBatchThatReachesIt()
+    {
+        using var share = NewPartition();
+        (long, long)[] batches = [(0, 4), (5, 9)];
+
+        Assert.That(share.Acquire("m1", batches, maxRecords: 3), Is.EqualTo(new[] { new AcquiredRange(0, 4, 1) }));
+        Assert.That(share.Acquire("m1", batches, maxRecords: 3), Is.EqualTo(new[] { new AcquiredRange(5, 9, 1) }));
+    }
+
+    [Test]
+    public void AcknowledgementsAreAllOrNoneAndOnlyByTheHolder()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 1), 100);
+        share.Acquire("m2", Batch(2, 3), 100);
+
+        var (error, _) = share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept), Ack(2, 2, AcknowledgeType.Accept)]);
+
+        Assert.That(error, Is.EqualTo(ErrorCode.InvalidRecordState));
+        Assert.That(share.StateOf(0).State, Is.EqualTo(RecordState.Acquired), "the valid first batch was not applied either");
+        Assert.That(share.Acknowledge("m1", [Ack(0, 5, AcknowledgeType.Accept)]).Error, Is.EqualTo(ErrorCode.InvalidRecordState), "beyond the end offset");
+    }
+
+    [Test]
+    public void AMemberLeavingReleasesOnlyItsOwnRecords()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 1), 100);
+        share.Acquire("m2", Batch(2, 3), 100);
+
+        Assert.That(share.ReleaseAcquiredRecords("m1"), Is.EqualTo(2));
+
+        Assert.That(share.StateOf(0).State, Is.EqualTo(RecordState.Available));
+        Assert.That(share.StateOf(2).State, Is.EqualTo(RecordState.Acquired));
+    }
+
+    [Test]
+    public void PersistedStateComesBackWithAcquiredRecordsAvailableAndFinishedOnesKept()
+    {
+        using var share = NewPartition();
+        share.Initialize(3, 10, [
+            new PersistedStateBatch(10, 10, RecordState.Acquired, 2),
+            new PersistedStateBatch(11, 11, RecordState.Acknowledged, 1),
+            new PersistedStateBatch(13, 13, RecordState.Archived, 5),
+        ]);
+
+        Assert.That(share.StateEpoch, Is.EqualTo(3));
+        Assert.That(share.StateOf(10), Is.EqualTo((RecordState.Available, (short)2, (string?)null)));
+        Assert.That(share.StateOf(12), Is.EqualTo((RecordState.Available, (short)0, (string?)null)), "between persisted batches: never delivered");
+        Assert.That(share.Acquire("m1", Batch(10, 15), 100), Is.EqualTo(new[] { new AcquiredRange(10, 10, 3), new AcquiredRange(12, 12, 1), new AcquiredRange(14, 15, 1) }));
+    }
+
+    [Test]
+    public void TheSnapshotWritesAcquiredRecordsAsAvailableInRunsOfEqualState()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 3), 100);
+        share.Acknowledge("m1", [Ack(2, 3, AcknowledgeType.Accept)]);
+
+        var (_, startOffset, batches) = share.Snapshot();
+
+        Assert.That(startOffset, Is.EqualTo(0));
+        Assert.That(batches, Is.EqualTo(new[]
+        {
+            new PersistedStateBatch(0, 1, RecordState.Available, 1),
+            new PersistedStateBatch(2, 3, RecordState.Acknowledged, 1),
+        }));
+    }
+
+    [Test]
+    public void TheLogStartOffsetMovingPastTheStartOffsetDropsWhatWasBelowIt()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 4), 100);
+
+        share.MaybeMoveStartOffset(3);
+
+        Assert.That(share.StartOffset, Is.EqualTo(3));
+        Assert.That(share.StateOf(3).State, Is.EqualTo(RecordState.Acquired));
+    }
+}

@@ -125,8 +125,9 @@ public sealed class KafkaCompatServer : IAsyncDisposable
 
             // Share groups (KIP-932) keep share-partition state on the share coordinator: the group
             // coordinator initializes it there before assigning a partition, and the partition leader
-            // (the share-partition manager of ShareFetch) reads and writes it; a member leaving the
-            // group has its acquired records released on the leader at once.
+            // (the share-partition manager of ShareFetch) reads and writes it. As in Kafka, a leader
+            // learns that a member is gone only from its share session (closed, or its connection
+            // lost) or from lock expiry, never from the group coordinator, which may be another node.
             var shares = new ShareCoordinator(controller, new ShareCoordinatorContext(time, () => broker.Config, replicas, () => loader.Image,
                 loggerFactory.CreateLogger<ShareCoordinator>()));
             shares.Start();
@@ -134,7 +135,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var groupConfigs = new GroupConfigs(() => controller.Image, () => broker.Config);
             var shareFetches = new SharePartitionManager(shares, groupId => ShareGroupSettings.Of(groupConfigs.For(groupId), broker.Config),
                 config.GetInt("group.share.max.share.sessions"), time, loggerFactory.CreateLogger<SharePartitionManager>());
-            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), shares, shareFetches);
+            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), shares);
             groups.Start();
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
             var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller, groups));

@@ -1,6 +1,5 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
-using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share;
@@ -26,13 +25,12 @@ public sealed partial class GroupCoordinator : IAsyncDisposable
 
     /// <summary>
     /// Share groups (KIP-932) keep their share-partition state through <c>sharePersister</c> (the share
-    /// coordinator; without it no share partition is ever assigned) and tell <c>shareListener</c> (the
-    /// partition leaders' share-partition manager) when a member leaves or is fenced.
+    /// coordinator; without it no share partition is ever assigned).
     /// </summary>
     public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger,
-        IShareStatePersister? sharePersister = null, IShareGroupListener? shareListener = null)
+        IShareStatePersister? sharePersister = null)
     {
-        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, new GroupConfigs(() => metadata.Image, () => broker.Config), () => metadata.Image, sharePersister, shareListener);
+        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, new GroupConfigs(() => metadata.Image, () => broker.Config), () => metadata.Image, sharePersister);
         _metadata = metadata;
         var topic = new CoordinatorTopic(
             TopicNames.ConsumerOffsets,

@@ -259,12 +259,7 @@ public sealed partial class GroupCoordinatorShard
         }
         records.Add(new CoordinatorRecord.ShareGroupMetadata(group.GroupId, new ShareGroupMetadataValue { Epoch = group.GroupEpoch + 1 }));
         CancelShareSessionTimeout(group, member.MemberId);
-        var error = WriteShareGroupRecords(records);
-        if (error == ErrorCode.None)
-        {
-            _context.ShareListener?.OnMemberLeft(group.GroupId, member.MemberId);
-        }
-        return error;
+        return WriteShareGroupRecords(records);
     }
 
     private ErrorCode WriteShareGroupRecords(IReadOnlyList<CoordinatorRecord> records) =>

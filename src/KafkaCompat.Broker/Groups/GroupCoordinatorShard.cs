@@ -1,6 +1,5 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
-using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share;
@@ -16,7 +15,7 @@ namespace KafkaCompat.Broker.Groups;
 /// <paramref name="Image"/> the topics (by name and id) as this node knows them now.
 /// </summary>
 public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger, GroupConfigs GroupConfigs,
-    Func<MetadataImage> Image, IShareStatePersister? SharePersister = null, IShareGroupListener? ShareListener = null);
+    Func<MetadataImage> Image, IShareStatePersister? SharePersister = null);
 
 /// <summary>
 /// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a

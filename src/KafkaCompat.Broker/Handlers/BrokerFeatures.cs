@@ -42,8 +42,9 @@ public static class BrokerFeatures
         new("group.version", 1) { MinSupported = 0 },
         // 1 is KIP-966's eligible leader replicas, which need replication: a single node has no ISR to shrink.
         new("eligible.leader.replicas.version", 0),
-        // 1 enables KIP-932 share groups (ShareGroupHeartbeat, ShareFetch, ...): not served.
-        new("share.version", 0),
+        // 1 enables KIP-932 share groups (ShareGroupHeartbeat, ShareFetch, the share coordinator), served here;
+        // Kafka 4.2 finalizes it at 1 for a new cluster (share groups left preview). 0 stays supported.
+        new("share.version", 1) { MinSupported = 0 },
         // 1 enables KIP-1071 streams groups (StreamsGroupHeartbeat, ...): not served.
         new("streams.version", 0),
     ];

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share.Partitions;
 using KafkaCompat.Broker.Share.Sessions;
@@ -19,7 +18,7 @@ namespace KafkaCompat.Broker.Share;
 /// written back (WriteShareGroupState) before the member is answered, one write at a time per
 /// partition, so the coordinator never sees an older state after a newer one.
 /// </summary>
-public sealed class SharePartitionManager : IShareGroupListener, IDisposable
+public sealed class SharePartitionManager : IDisposable
 {
     private readonly IShareStatePersister _persister;
     private readonly Func<string, ShareGroupSettings> _settingsOf;
@@ -127,32 +126,6 @@ public sealed class SharePartitionManager : IShareGroupListener, IDisposable
         share.Settings = _settingsOf(groupId);
         var (error, message) = share.Acknowledge(memberId, batches);
         return error != ErrorCode.None ? (error, message) : await PersistAsync(share);
-    }
-
-    /// <summary>
-    /// The group coordinator says a member left its share group (or was fenced): every record it
-    /// holds on this broker is released at once, for other members to take, and its share session is
-    /// closed, rather than waiting for the acquisition locks to expire.
-    /// </summary>
-    /// <summary>The group coordinator's call, on its executor: the release runs elsewhere, and a failure only leaves the locks to expire.</summary>
-    void IShareGroupListener.OnMemberLeft(string groupId, string memberId) =>
-        _ = OnMemberLeftAsync(groupId, memberId).ContinueWith(
-            t => _logger.LogWarning(t.Exception, "Releasing the records of share member {MemberId} of {GroupId} failed; their locks will expire", memberId, groupId),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-
-    public async Task OnMemberLeftAsync(string groupId, string memberId)
-    {
-        Sessions.Remove(groupId, memberId);
-        var releasing = new List<Task>();
-        foreach (var ((group, _, _), lazy) in _partitions)
-        {
-            if (group == groupId && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Partition is { } share
-                && share.ReleaseAcquiredRecords(memberId) > 0)
-            {
-                releasing.Add(PersistAsync(share));
-            }
-        }
-        await Task.WhenAll(releasing);
     }
 
     /// <summary>

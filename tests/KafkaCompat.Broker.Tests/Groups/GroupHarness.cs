@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Groups;
-using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Broker.Metadata;
@@ -35,15 +34,12 @@ internal sealed class GroupHarness : IAsyncDisposable
     private MetadataNode _metadata = null!;
 
     private readonly IShareStatePersister? _sharePersister;
-    private readonly IShareGroupListener? _shareListener;
 
     /// <param name="configs">Broker configs over the harness's own.</param>
     /// <param name="sharePersister">The share coordinator's stand-in for share groups (none: share partitions are never initialized).</param>
-    /// <param name="shareListener">Told of share members leaving or fenced.</param>
-    public GroupHarness(Dictionary<string, string>? configs = null, IShareStatePersister? sharePersister = null, IShareGroupListener? shareListener = null)
+    public GroupHarness(Dictionary<string, string>? configs = null, IShareStatePersister? sharePersister = null)
     {
         _sharePersister = sharePersister;
-        _shareListener = shareListener;
         _configs = new Dictionary<string, string>
         {
             ["offsets.topic.num.partitions"] = "3",
@@ -96,7 +92,7 @@ internal sealed class GroupHarness : IAsyncDisposable
             Metadata.CreateTopic("t", 3, new Dictionary<string, string>()).GetAwaiter().GetResult();
             Metadata.CreateTopic("other", 1, new Dictionary<string, string>()).GetAwaiter().GetResult();
         }
-        Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance, _sharePersister, _shareListener) { HoldLoading = hold };
+        Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance, _sharePersister) { HoldLoading = hold };
         Coordinator.Start();
         Broker = broker;
         var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(Replicas, Metadata, Coordinator));

@@ -36,17 +36,18 @@ public class ApiVersionsHandlerTests
         var response = await harness.SendAsync<ApiVersionsResponseData>(4, request);
 
         // Kafka 4.x's features. metadata.version is at 4.0-IV3 (feature level 25), transaction.version at 2
-        // (KIP-890 part 2, with the classic levels still served) and group.version at 1 (KIP-848 consumer
-        // groups); share and streams groups, ELR and a dynamic quorum are not served, so their levels stay 0.
+        // (KIP-890 part 2, with the classic levels still served), group.version at 1 (KIP-848 consumer
+        // groups) and share.version at 1 (KIP-932 share groups); streams groups, ELR and a dynamic quorum
+        // are not served, so their levels stay 0.
         Assert.That(response.SupportedFeatures.Select(f => (f.Name, f.MinVersion, f.MaxVersion)), Is.EquivalentTo(new[]
         {
             ("metadata.version", (short)25, (short)25), ("kraft.version", (short)0, (short)0), ("transaction.version", (short)0, (short)2),
-            ("group.version", (short)0, (short)1), ("eligible.leader.replicas.version", (short)0, (short)0), ("share.version", (short)0, (short)0),
+            ("group.version", (short)0, (short)1), ("eligible.leader.replicas.version", (short)0, (short)0), ("share.version", (short)0, (short)1),
             ("streams.version", (short)0, (short)0),
         }));
-        // As Kafka, a feature at level 0 is not finalized at all: only the three above 0 are listed.
+        // As Kafka, a feature at level 0 is not finalized at all: only the four above 0 are listed.
         Assert.That(response.FinalizedFeatures.Select(f => (f.Name, f.MinVersionLevel, f.MaxVersionLevel)),
-            Is.EqualTo(new[] { ("metadata.version", (short)25, (short)25), ("transaction.version", (short)2, (short)2), ("group.version", (short)1, (short)1) }));
+            Is.EqualTo(new[] { ("metadata.version", (short)25, (short)25), ("transaction.version", (short)2, (short)2), ("group.version", (short)1, (short)1), ("share.version", (short)1, (short)1) }));
         Assert.That(response.FinalizedFeaturesEpoch, Is.GreaterThanOrEqualTo(0L), "-1 would tell the client the finalized features are unknown");
     }
 

@@ -35,7 +35,7 @@ public class UpdateFeaturesHandlerTests
     [TestCase("metadata.version", (short)24, (sbyte)2, "Invalid update version 24 for feature metadata.version. Local controller 1 only supports versions 25")]
     [TestCase("no.such.feature", (short)1, (sbyte)1, "Invalid update version 1 for feature no.such.feature. Local controller 1 does not support this feature.")]
     [TestCase("metadata.version", (short)25, (sbyte)4, "Invalid update version 25 for feature metadata.version. The controller does not support the given upgrade type.")]
-    [TestCase("share.version", (short)-1, (sbyte)3, "Invalid update version -1 for feature share.version. A feature version cannot be less than 0.")]
+    [TestCase("streams.version", (short)-1, (sbyte)3, "Invalid update version -1 for feature streams.version. A feature version cannot be less than 0.")]
     [HandlerVersionTest(ApiKey.UpdateFeatures, 2)]
     public async Task ALevelThisBrokerDoesNotImplementIsInvalidUpdateVersion(string feature, short level, sbyte upgradeType, string reason)
     {
@@ -56,15 +56,15 @@ public class UpdateFeaturesHandlerTests
             FeatureUpdates =
             [
                 new() { Feature = "metadata.version", MaxVersionLevel = 25 },
-                new() { Feature = "share.version", MaxVersionLevel = 1 },
+                new() { Feature = "streams.version", MaxVersionLevel = 1 },
             ],
         };
 
         var response = await harness.SendAsync<UpdateFeaturesResponseData>(0, request);
 
-        var reason = Refused + "Invalid update version 1 for feature share.version. Local controller 1 does not support this feature.";
+        var reason = Refused + "Invalid update version 1 for feature streams.version. Local controller 1 does not support this feature.";
         Assert.That(((ErrorCode)response.ErrorCode, response.ErrorMessage), Is.EqualTo((ErrorCode.InvalidUpdateVersion, reason)));
         Assert.That(response.Results.Select(r => (r.Feature, (ErrorCode)r.ErrorCode)),
-            Is.EqualTo(new[] { ("metadata.version", ErrorCode.InvalidUpdateVersion), ("share.version", ErrorCode.InvalidUpdateVersion) }));
+            Is.EqualTo(new[] { ("metadata.version", ErrorCode.InvalidUpdateVersion), ("streams.version", ErrorCode.InvalidUpdateVersion) }));
     }
 }

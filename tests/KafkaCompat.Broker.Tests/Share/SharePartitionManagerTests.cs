@@ -166,23 +166,6 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
-    public async Task AMemberLeavingTheGroupReleasesItsRecordsAtOnce()
-    {
-        Produce("a", "b");
-        using var manager = NewManager();
-        var share = await LoadAsync(manager);
-        manager.Acquire(share, "m1", 1, 1 << 20, true).Read?.Dispose();
-        manager.Sessions.Open(Group, "m1", []);
-
-        await manager.OnMemberLeftAsync(Group, "m1");
-
-        Assert.That(manager.Sessions.Contains(Group, "m1"), Is.False);
-        var acquisition = manager.Acquire(share, "m2", 100, 1 << 20, true);
-        acquisition.Read?.Dispose();
-        Assert.That(acquisition.Ranges, Is.EqualTo(new[] { new AcquiredRange(0, 1, 2) }));
-    }
-
-    [Test]
     public async Task AFailedWriteIsTheAcknowledgementsAnswer()
     {
         Produce("a");

@@ -128,4 +128,5 @@ public enum ErrorCode : short
     TelemetryTooLarge = 118,
     InvalidRegistration = 119,
     TransactionAbortable = 120,
+    InvalidRegularExpression = 128,
 }

@@ -114,6 +114,8 @@ public sealed class KafkaCompatServer : IAsyncDisposable
 
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
             groups.Start();
+            // Consumer groups follow topic changes (KIP-848): new partitions, topics created or deleted.
+            loader.Install(groups);
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
             var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller, groups));
             var transactions = new TransactionCoordinator(controller, new TransactionCoordinatorContext(time, () => broker.Config, replicas,

@@ -155,6 +155,8 @@ public sealed class BrokerConfig
 
     public int GroupConsumerHeartbeatIntervalMs => GetInt("group.consumer.heartbeat.interval.ms");
 
+    public int GroupConsumerRegexRefreshIntervalMs => GetInt("group.consumer.regex.refresh.interval.ms");
+
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
 
     public short OffsetsTopicReplicationFactor => (short)_parsed["offsets.topic.replication.factor"]!;

@@ -32,13 +32,16 @@ public abstract record CoordinatorRecord
 
     /// <summary>A member's epochs, state and owned partitions (key version 8).</summary>
     public sealed record ConsumerGroupCurrentMemberAssignment(string GroupId, string MemberId, ConsumerGroupCurrentMemberAssignmentValue? Value) : CoordinatorRecord;
+
+    /// <summary>The topics a consumer group's subscribed regular expression resolved to (key version 16, Kafka 4.0+).</summary>
+    public sealed record ConsumerGroupRegularExpression(string GroupId, string RegularExpression, ConsumerGroupRegularExpressionValue? Value) : CoordinatorRecord;
 }
 
 /// <summary>
 /// Kafka's key and value formats for <c>__consumer_offsets</c>, so that tools reading that topic
 /// understand it: key = int16 key version then the key (0 and 1: OffsetCommitKey, 2: GroupMetadataKey);
 /// value = int16 value version then the value, or null for a tombstone; key versions 3 to 8 are
-/// the KIP-848 consumer-group records. Later key versions (share groups) are not ours and are skipped.
+/// the KIP-848 consumer-group records, 16 their regular expressions' resolutions. Other key versions (share and streams groups) are not ours and are skipped.
 /// </summary>
 public static class CoordinatorRecordSerde
 {
@@ -61,6 +64,7 @@ public static class CoordinatorRecordSerde
     public const short ConsumerGroupTargetAssignmentMetadataKeyVersion = 6;
     public const short ConsumerGroupTargetAssignmentMemberKeyVersion = 7;
     public const short ConsumerGroupCurrentMemberAssignmentKeyVersion = 8;
+    public const short ConsumerGroupRegularExpressionKeyVersion = 16;
 
     public static byte[] GroupMetadataKey(string groupId) => Serialize(new GroupMetadataKey { Group = groupId }, GroupMetadataKeyVersion);
 
@@ -94,6 +98,8 @@ public static class CoordinatorRecordSerde
             (Serialize(new ConsumerGroupTargetAssignmentMemberKey { GroupId = r.GroupId, MemberId = r.MemberId }, ConsumerGroupTargetAssignmentMemberKeyVersion), ValueOrNull(r.Value)),
         CoordinatorRecord.ConsumerGroupCurrentMemberAssignment r =>
             (Serialize(new ConsumerGroupCurrentMemberAssignmentKey { GroupId = r.GroupId, MemberId = r.MemberId }, ConsumerGroupCurrentMemberAssignmentKeyVersion), ValueOrNull(r.Value)),
+        CoordinatorRecord.ConsumerGroupRegularExpression r =>
+            (Serialize(new ConsumerGroupRegularExpressionKey { GroupId = r.GroupId, RegularExpression = r.RegularExpression }, ConsumerGroupRegularExpressionKeyVersion), ValueOrNull(r.Value)),
         _ => throw new ArgumentException($"{record.GetType().Name} is not a consumer-group record", nameof(record)),
     };
 
@@ -151,6 +157,11 @@ public static class CoordinatorRecordSerde
             {
                 var k = Protocol.Coordinator.ConsumerGroupCurrentMemberAssignmentKey.ReadNew(ref keyReader, keyVersion);
                 return new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(k.GroupId, k.MemberId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupCurrentMemberAssignmentValue.ReadNew) : null);
+            }
+            case ConsumerGroupRegularExpressionKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupRegularExpressionKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupRegularExpression(k.GroupId, k.RegularExpression, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupRegularExpressionValue.ReadNew) : null);
             }
             default:
                 return null;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using KafkaCompat.Broker.Groups.Consumer;
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
 using static KafkaCompat.Broker.Groups.Consumer.ConsumerGroupRecords;
@@ -55,23 +56,23 @@ public sealed partial class GroupCoordinatorShard
     private ErrorCode FenceMember(ConsumerGroup group, ConsumerGroupMember member)
     {
         var records = new List<CoordinatorRecord>(MemberTombstones(group.GroupId, member.MemberId));
-        var remaining = group.Members.Values.Where(m => m.MemberId != member.MemberId).ToList();
-        var stillSubscribed = remaining.SelectMany(m => m.SubscribedTopicNames).ToHashSet(StringComparer.Ordinal);
-        var metadata = group.SubscriptionMetadata.Where(kv => stillSubscribed.Contains(kv.Key)).ToImmutableDictionary(StringComparer.Ordinal);
-        if (!SameMetadata(metadata, group.SubscriptionMetadata))
+        if (member.HasRegex && group.NumSubscribedMembers(member.SubscribedTopicRegex!) == 1)
         {
-            records.Add(new CoordinatorRecord.ConsumerGroupPartitionMetadata(group.GroupId, PartitionMetadataValue(metadata)));
+            records.Add(new CoordinatorRecord.ConsumerGroupRegularExpression(group.GroupId, member.SubscribedTopicRegex!, null));
         }
-        records.Add(new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch + 1 }));
+        var remaining = group.Members.Values.Where(m => m.MemberId != member.MemberId);
+        var hash = TopicHash.Group(remaining.SelectMany(group.TopicsOf), _image ?? MetadataImage.Empty);
+        records.Add(new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch + 1, MetadataHash = hash }));
         CancelSessionTimeout(group, member.MemberId);
         CancelRebalanceTimeout(group, member.MemberId);
         return WriteConsumerGroupRecords(records);
     }
 
-    /// <summary>Deletes a consumer group without members: its target-assignment epoch, partition metadata and group epoch tombstoned (its offsets stay).</summary>
+    /// <summary>Deletes a consumer group without members: its target-assignment epoch, regular-expression resolutions, partition metadata and group epoch tombstoned (its offsets stay).</summary>
     private ErrorCode RemoveEmptyConsumerGroup(ConsumerGroup group) => WriteConsumerGroupRecords(
     [
         new CoordinatorRecord.ConsumerGroupTargetAssignmentMetadata(group.GroupId, null),
+        .. group.ResolvedRegularExpressions.Keys.Select(regex => new CoordinatorRecord.ConsumerGroupRegularExpression(group.GroupId, regex, null)),
         new CoordinatorRecord.ConsumerGroupPartitionMetadata(group.GroupId, null),
         new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, null),
     ]);

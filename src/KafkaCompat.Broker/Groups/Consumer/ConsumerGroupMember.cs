@@ -36,15 +36,19 @@ public sealed record ConsumerGroupMember(string MemberId)
 
     public ImmutableHashSet<TopicIdPartition> PartitionsPendingRevocation { get; init; } = PartitionAssignment.Empty;
 
+    /// <summary>Whether the member subscribes by a regular expression: librdkafka sends an empty one with a subscription by names, which Kafka takes as none.</summary>
+    public bool HasRegex => !string.IsNullOrEmpty(SubscribedTopicRegex);
+
     /// <summary>Whether what ConsumerGroupMemberMetadata holds differs (a new record is due; a subscription change also bumps the group epoch).</summary>
     public bool SameMetadata(ConsumerGroupMember other) =>
         InstanceId == other.InstanceId && RackId == other.RackId && ClientId == other.ClientId && ClientHost == other.ClientHost
         && SubscribedTopicNames.SequenceEqual(other.SubscribedTopicNames) && SubscribedTopicRegex == other.SubscribedTopicRegex
         && RebalanceTimeoutMs == other.RebalanceTimeoutMs && ServerAssignor == other.ServerAssignor;
 
+    /// <summary>Whether the subscribed names and the assignor are the same; a changed regular expression bumps the epoch only once resolved (see the heartbeat).</summary>
     public bool SameSubscription(ConsumerGroupMember other) =>
         SubscribedTopicNames.Order(StringComparer.Ordinal).SequenceEqual(other.SubscribedTopicNames.Order(StringComparer.Ordinal))
-        && SubscribedTopicRegex == other.SubscribedTopicRegex && ServerAssignor == other.ServerAssignor;
+        && ServerAssignor == other.ServerAssignor;
 
     /// <summary>Whether what ConsumerGroupCurrentMemberAssignment holds differs.</summary>
     public bool SameAssignment(ConsumerGroupMember other) =>

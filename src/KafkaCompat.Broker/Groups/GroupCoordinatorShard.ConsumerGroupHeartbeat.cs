@@ -115,14 +115,15 @@ public sealed partial class GroupCoordinatorShard
         // instance id's assignment is no new member. A regular expression not resolved yet bumps the
         // epoch once its resolution is written.
         var previousId = updated.InstanceId is { } instance && group.StaticMember(instance) is { } holder ? holder.MemberId : updated.MemberId;
-        var isNew = !group.Members.ContainsKey(previousId);
         var existing = group.Members.GetValueOrDefault(updated.MemberId);
         if (existing is null || !existing.SameMetadata(updated))
         {
             records.Add(new CoordinatorRecord.ConsumerGroupMemberMetadata(group.GroupId, updated.MemberId, MemberMetadataValue(updated)));
         }
         var regexUpdate = MaybeUpdateRegularExpressions(group, member, updated, records, image);
-        var bumpEpoch = group.GroupEpoch == 0 || isNew || !member.SameSubscription(updated) || regexUpdate == RegexUpdate.UpdatedAndResolved;
+        // As in Kafka, a member joining bumps the epoch through its subscription (names new to it, or a
+        // regular expression already resolved); one subscribed to a regex not resolved yet waits for it.
+        var bumpEpoch = group.GroupEpoch == 0 || !member.SameSubscription(updated) || regexUpdate == RegexUpdate.UpdatedAndResolved;
         var groupEpoch = group.GroupEpoch;
         var members = group.Members.Values.Where(m => m.MemberId != updated.MemberId && m.MemberId != previousId).Append(updated).ToList();
         var current = CurrentImage(image);

@@ -18,7 +18,7 @@ public abstract record CoordinatorRecord
     /// <summary>A KIP-848 consumer group's epoch (key version 3).</summary>
     public sealed record ConsumerGroupMetadata(string GroupId, ConsumerGroupMetadataValue? Value) : CoordinatorRecord;
 
-    /// <summary>The subscribed topics' metadata of a consumer group (key version 4).</summary>
+    /// <summary>The subscribed topics' metadata of a consumer group (key version 4), written before Kafka 4.1 (KIP-1101's metadata hash replaced it): read and tombstoned only.</summary>
     public sealed record ConsumerGroupPartitionMetadata(string GroupId, ConsumerGroupPartitionMetadataValue? Value) : CoordinatorRecord;
 
     /// <summary>A consumer-group member's subscription (key version 5).</summary>

@@ -27,6 +27,7 @@ public sealed partial class GroupCoordinatorShard
 
     private CoordinatorExecutor? _background;
     private MetadataImage? _image;
+    private MetadataImage? _requestImage;
     private long _imageVersion = -1;
     private long _lastImageWithNewTopics = -1;
 
@@ -60,7 +61,14 @@ public sealed partial class GroupCoordinatorShard
     }
 
     /// <summary>The newest image this shard knows: the one published to it, else the one the request came with.</summary>
-    private MetadataImage CurrentImage(MetadataImage requestImage) => _image ?? requestImage;
+    private MetadataImage CurrentImage(MetadataImage requestImage)
+    {
+        _requestImage = requestImage;
+        return _image ?? requestImage;
+    }
+
+    /// <summary>For work no request brings an image to (timers, background results): the newest image this shard knows.</summary>
+    private MetadataImage KnownImage => _image ?? _requestImage ?? MetadataImage.Empty;
 
     private enum RegexUpdate
     {
@@ -195,8 +203,7 @@ public sealed partial class GroupCoordinatorShard
             resolutions[regex] = resolution;
             records.Add(new CoordinatorRecord.ConsumerGroupRegularExpression(groupId, regex, RegularExpressionValue(resolution)));
         }
-        var image = _image ?? MetadataImage.Empty;
-        var hash = TopicHash.Group(group.Members.Values.SelectMany(m => ConsumerGroup.TopicsOf(m, resolutions)), image);
+        var hash = TopicHash.Group(group.Members.Values.SelectMany(m => ConsumerGroup.TopicsOf(m, resolutions)), KnownImage);
         bumpEpoch |= hash != group.MetadataHash;
         var epoch = group.GroupEpoch + 1;
         if (bumpEpoch)

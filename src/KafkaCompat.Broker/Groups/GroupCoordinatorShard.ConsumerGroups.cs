@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using KafkaCompat.Broker.Groups.Consumer;
-using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
 using static KafkaCompat.Broker.Groups.Consumer.ConsumerGroupRecords;
@@ -61,7 +60,7 @@ public sealed partial class GroupCoordinatorShard
             records.Add(new CoordinatorRecord.ConsumerGroupRegularExpression(group.GroupId, member.SubscribedTopicRegex!, null));
         }
         var remaining = group.Members.Values.Where(m => m.MemberId != member.MemberId);
-        var hash = TopicHash.Group(remaining.SelectMany(group.TopicsOf), _image ?? MetadataImage.Empty);
+        var hash = TopicHash.Group(remaining.SelectMany(group.TopicsOf), KnownImage);
         records.Add(new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch + 1, MetadataHash = hash }));
         CancelSessionTimeout(group, member.MemberId);
         CancelRebalanceTimeout(group, member.MemberId);

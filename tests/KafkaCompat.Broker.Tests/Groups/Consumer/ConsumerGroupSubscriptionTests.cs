@@ -99,6 +99,27 @@ public class ConsumerGroupSubscriptionTests
     }
 
     [Test]
+    public async Task WithoutNewTopicsTheRegexIsResolvedAgainAfterTheRefreshInterval()
+    {
+        await using var h = await WithOrdersTopicsAsync();
+        var member = await RegexMemberAsync(h);
+        await h.SettleAsync();
+        await HeartbeatUntilStableAsync(h, member);
+        var resolvedAt = Group(h).ResolvedRegularExpressions[Regex].TimestampMs;
+        var epoch = Group(h).GroupEpoch;
+
+        // group.consumer.regex.refresh.interval.ms is 600000 by default; the member heartbeats within its session meanwhile.
+        while (h.Time.NowMs - resolvedAt <= 600_000)
+        {
+            await h.AdvanceAsync(30_000);
+            await member.HeartbeatAsync();
+            await h.SettleAsync();
+            Assert.That(Group(h).ResolvedRegularExpressions[Regex].TimestampMs, h.Time.NowMs - resolvedAt <= 600_000 ? Is.EqualTo(resolvedAt) : Is.EqualTo(h.Time.NowMs));
+        }
+        Assert.That(Group(h).GroupEpoch, Is.EqualTo(epoch), "the same topics: resolved again without a rebalance");
+    }
+
+    [Test]
     public async Task ASecondMemberWithAResolvedRegexBumpsTheEpochAtOnceAndTheLastOneLeavingTombstonesTheResolution()
     {
         await using var h = await WithOrdersTopicsAsync();

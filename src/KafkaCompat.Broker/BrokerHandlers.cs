@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Transactions;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +18,7 @@ public static class BrokerHandlers
 {
     public static (HandlerTable Table, ApiVersionsHandler ApiVersions) Compose(
         MetadataController controller, BrokerState broker, ReplicaManager replicas, GroupCoordinator groups, TransactionCoordinator transactions,
-        TimeProvider time, ILoggerFactory loggerFactory)
+        ShareCoordinator shares, TimeProvider time, ILoggerFactory loggerFactory)
     {
         var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
         HandlerTable? table = null;
@@ -42,7 +43,7 @@ public static class BrokerHandlers
             new UpdateFeaturesHandler(broker),
             new DescribeLogDirsHandler(replicas, broker),
             new DescribeTopicPartitionsHandler(controller),
-            new FindCoordinatorHandler(groups, transactions, broker),
+            new FindCoordinatorHandler(groups, transactions, shares, broker),
             new JoinGroupHandler(groups),
             new SyncGroupHandler(groups),
             new HeartbeatHandler(groups),
@@ -53,15 +54,22 @@ public static class BrokerHandlers
             new ListGroupsHandler(groups),
             new DeleteGroupsHandler(groups),
             new OffsetDeleteHandler(groups),
-            new TxnOffsetCommitHandler(groups, transactions, time),
+            new TxnOffsetCommitHandler(groups, transactions, replicas, broker, time),
             new ConsumerGroupHeartbeatHandler(groups),
             new ConsumerGroupDescribeHandler(groups),
+            new ShareGroupHeartbeatHandler(groups),
+            new ShareGroupDescribeHandler(groups),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),
             new EndTxnHandler(transactions),
             new WriteTxnMarkersHandler(replicas, controller, groups),
             new DescribeTransactionsHandler(transactions),
             new ListTransactionsHandler(transactions, time),
+            new InitializeShareGroupStateHandler(shares),
+            new ReadShareGroupStateHandler(shares),
+            new WriteShareGroupStateHandler(shares),
+            new DeleteShareGroupStateHandler(shares),
+            new ReadShareGroupStateSummaryHandler(shares),
         ]);
         return (table, apiVersions);
     }

@@ -6,6 +6,7 @@ using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
@@ -25,14 +26,16 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     private readonly KafkaServerHost _host;
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
+    private readonly ShareCoordinator _shares;
     private readonly LogMetadataJournal _journal;
     private readonly MetadataController _controller;
     private readonly ILogger _logger;
     private int _stopped;
 
-    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, LogMetadataJournal journal,
-        MetadataController controller, BrokerState broker, ILogger logger)
+    private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, ShareCoordinator shares,
+        LogMetadataJournal journal, MetadataController controller, BrokerState broker, ILogger logger)
     {
+        _shares = shares;
         _logs = logs;
         _host = host;
         _groups = groups;
@@ -50,8 +53,13 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     /// <summary>host:port of the first listener, for clients' bootstrap.servers.</summary>
     public string BootstrapServers => string.Join(",", Broker.AdvertisedListeners.Select(l => $"{(l.Host.Contains(':') ? $"[{l.Host}]" : l.Host)}:{l.Port}"));
 
+    /// <param name="config">The broker's configuration.</param>
+    /// <param name="loggerFactory">Where the broker logs.</param>
+    /// <param name="time">The clock (the system's when null).</param>
+    /// <param name="cancellationToken">Stops the start-up.</param>
     /// <exception cref="ConfigException">The configuration asks for something this broker does not serve.</exception>
-    public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null,
+        CancellationToken cancellationToken = default)
     {
         // Before the log directories are touched: a refused configuration leaves nothing behind.
         ServedSecurityProtocols.EnsureServed(config);
@@ -112,7 +120,13 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 replicas.Sync(image);
             });
 
-            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>());
+            // Share groups (KIP-932) keep share-partition state on the share coordinator: the group
+            // coordinator initializes it there before assigning a partition.
+            var shares = new ShareCoordinator(controller, new ShareCoordinatorContext(time, () => broker.Config, replicas, () => loader.Image,
+                loggerFactory.CreateLogger<ShareCoordinator>()));
+            shares.Start();
+            loader.Install(shares.OnMetadataImage);
+            var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), shares);
             groups.Start();
             // Consumer groups follow topic changes (KIP-848): new partitions, topics created or deleted.
             loader.Install(groups);
@@ -122,7 +136,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 loggerFactory.CreateLogger<TransactionCoordinator>(), new ProducerIdManager(controller).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
             transactions.Start();
 
-            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, time, loggerFactory);
+            var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, shares, time, loggerFactory);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
             var network = new NetworkOptions
             {
@@ -133,7 +147,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             var host = new KafkaServerHost(network, dispatcher, loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, groups, transactions, journal, controller, broker, logger);
+            var server = new KafkaCompatServer(logs, host, groups, transactions, shares, journal, controller, broker, logger);
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -176,6 +190,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         }
         // The transaction coordinator first: its marker retries append to partitions of every topic.
         await _transactions.DisposeAsync();
+        await _shares.DisposeAsync();
         await _groups.DisposeAsync();
         // Queued metadata changes are written before the logs close.
         _journal.Dispose();

@@ -53,6 +53,12 @@ public class UpstreamSpecTests
                 var theirs = SpecFactsWriter.Write(upstreamSpec);
                 var cut = SpecThroughVersion.Cut(ourSpec, upstreamSpec.ValidVersions.Highest, upstreamSpec.LatestVersionUnstable);
                 var mine = SpecFactsWriter.Write(WithoutTaggedFieldsAddedSince(cut, upstreamSpec));
+                if (RedefinedBeforeRelease.ContainsKey(folder + "/" + name))
+                {
+                    // An exception must stay true: if the two agree again, it is no longer needed.
+                    Assert.That(mine, Is.Not.EqualTo(theirs), $"{name} agrees with upstream again: drop it from {nameof(RedefinedBeforeRelease)}");
+                    continue;
+                }
                 Assert.That(mine, Is.EqualTo(theirs), name);
             }
         });
@@ -81,6 +87,20 @@ public class UpstreamSpecTests
             About = ours.About,
         };
     }
+
+    /// <summary>
+    /// Specs of KIP-932 that the late-2024 upstream folder marks as still in development ("subject to
+    /// non-backwards-compatible changes", or an unstable latest version) and that Kafka changed
+    /// within the same version before releasing share groups: protocol-specs/ states Kafka 4.x's
+    /// released form, which the newer reference (NewerReferenceTests) and the share coordinator's
+    /// hand-assembled record tests check instead.
+    /// </summary>
+    private static readonly Dictionary<string, string> RedefinedBeforeRelease = new()
+    {
+        ["coordinator/ShareSnapshotValue.json"] = "Kafka 4.0 made SnapshotEpoch an int32 and added CreateTimestamp and WriteTimestamp; 4.2 the tagged DeliveryCompleteCount (KIP-1226)",
+        ["coordinator/ShareUpdateValue.json"] = "Kafka 4.0 made SnapshotEpoch an int32; 4.2 added the tagged DeliveryCompleteCount (KIP-1226)",
+        ["message/ReadShareGroupStateSummaryResponse.json"] = "v0 was unstable in late 2024; Kafka 4.1 released it with LeaderEpoch",
+    };
 
     [Test]
     public void ProtocolSpecsCarryNoUpstreamProse()

@@ -22,10 +22,17 @@ public sealed class PerfOptions
     public long TransactionRecords { get; private init; } = 100;
     /// <summary>The consumer's isolation.level (librdkafka's default is read_committed).</summary>
     public string IsolationLevel { get; private init; } = "read_committed";
+    /// <summary>rebalance: the group's protocol, classic or consumer (KIP-848).</summary>
+    public string GroupProtocol { get; private init; } = "consumer";
+    /// <summary>rebalance, classic protocol: librdkafka's partition.assignment.strategy.</summary>
+    public string AssignmentStrategy { get; private init; } = "cooperative-sticky";
+    public int Members { get; private init; } = 3;
+    public int Partitions { get; private init; } = 100;
+    public int Rounds { get; private init; } = 5;
 
     public static PerfOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("produce" or "consume"))
+        if (args.Length == 0 || args[0] is not ("produce" or "consume" or "rebalance"))
         {
             throw new ArgumentException(Usage);
         }
@@ -55,15 +62,22 @@ public sealed class PerfOptions
             TransactionalId = values.Remove("transactional-id", out var transactionalId) ? transactionalId : null,
             TransactionRecords = long.Parse(Get("transaction-records", "100"), CultureInfo.InvariantCulture),
             IsolationLevel = Get("isolation-level", "read_committed"),
+            GroupProtocol = Get("group-protocol", "consumer"),
+            AssignmentStrategy = Get("assignment-strategy", "cooperative-sticky"),
+            Members = int.Parse(Get("members", "3"), CultureInfo.InvariantCulture),
+            Partitions = int.Parse(Get("partitions", "100"), CultureInfo.InvariantCulture),
+            Rounds = int.Parse(Get("rounds", "5"), CultureInfo.InvariantCulture),
         };
         return values.Count == 0 ? options : throw new ArgumentException($"unknown option --{values.Keys.First()}\n{Usage}");
     }
 
     public const string Usage = """
-        usage: kafkacompat-perf produce|consume [--bootstrap-server host:port] [--topic perf]
+        usage: kafkacompat-perf produce|consume|rebalance [--bootstrap-server host:port] [--topic perf]
                [--num-records 1000000] [--record-size 1024] [--throughput -1 (records/s)]
                [--acks 1] [--linger-ms 5] [--batch-size 1000000] [--compression none|gzip|snappy|lz4|zstd]
                [--librdkafka .deps/librdkafka/librdkafka.so.1]
                produce: [--transactional-id ID [--transaction-records 100]]   consume: [--isolation-level read_committed|read_uncommitted]
+               rebalance: [--group-protocol consumer|classic] [--assignment-strategy cooperative-sticky|range]
+                          [--members 3] [--partitions 100] [--rounds 5]   (a member joins, then one leaves, per round)
         """;
 }

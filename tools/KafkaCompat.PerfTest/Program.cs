@@ -18,9 +18,16 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 var librdkafka = Path.GetFullPath(options.Librdkafka);
 NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, _, _) =>
     name.Contains("librdkafka", StringComparison.Ordinal) ? NativeLibrary.Load(librdkafka) : IntPtr.Zero);
-Console.WriteLine($"librdkafka {Library.VersionString}; {options.Mode} {options.Records} records of {options.RecordSize} bytes, topic {options.Topic} at {options.BootstrapServers}");
+Console.WriteLine(options.Mode == "rebalance"
+    ? $"librdkafka {Library.VersionString}; rebalance of a group on topic {options.Topic} at {options.BootstrapServers}"
+    : $"librdkafka {Library.VersionString}; {options.Mode} {options.Records} records of {options.RecordSize} bytes, topic {options.Topic} at {options.BootstrapServers}");
 
-return options.Mode == "produce" ? Produce(options) : Consume(options);
+return options.Mode switch
+{
+    "produce" => Produce(options),
+    "rebalance" => RebalanceBench.Run(options),
+    _ => Consume(options),
+};
 
 static int Produce(PerfOptions o)
 {

@@ -217,10 +217,19 @@ internal static class Drivers
             GroupId = group,
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            SessionTimeoutMs = 10000,
-            PartitionAssignmentStrategy = testCase.Text("assignmentStrategy") == "cooperative-sticky"
-                ? PartitionAssignmentStrategy.CooperativeSticky : PartitionAssignmentStrategy.Range,
         };
+        if (testCase.Text("groupProtocol") == "consumer")
+        {
+            // KIP-848: the broker assigns and owns the session timeout; librdkafka refuses the classic
+            // protocol's session.timeout.ms and partition.assignment.strategy with it.
+            config.GroupProtocol = GroupProtocol.Consumer;
+        }
+        else
+        {
+            config.SessionTimeoutMs = 10000;
+            config.PartitionAssignmentStrategy = testCase.Text("assignmentStrategy") == "cooperative-sticky"
+                ? PartitionAssignmentStrategy.CooperativeSticky : PartitionAssignmentStrategy.Range;
+        }
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
         consumer.Subscribe(topic);
         var got = new List<TestRecord>();
@@ -249,6 +258,10 @@ internal static class Drivers
         return got;
     }
 
+    private static string GroupDescription(TestCase testCase) => testCase.Text("groupProtocol") == "consumer"
+        ? "group.protocol=consumer: the broker's assignment"
+        : $"{testCase.Text("assignmentStrategy") ?? "range"} assignment";
+
     public static async Task<string> ConsumerGroup(Context ctx, TestCase testCase)
     {
         var topic = ctx.Topic(testCase);
@@ -262,7 +275,19 @@ internal static class Drivers
         var k = testCase.Int("commitFirst");
         var first = await Task.Run(() => GroupSession(ctx, testCase, topic, group, k, 0, commit: true));
         var second = await Task.Run(() => GroupSession(ctx, testCase, topic, group, sent.Count, sent.Count - k, commit: false));
-        return Harness.CheckGroup(testCase, sent, first, second) + $" ({testCase.Text("assignmentStrategy") ?? "range"} assignment)";
+        var check = Harness.CheckGroup(testCase, sent, first, second);
+        if (testCase.Text("groupProtocol") == "consumer")
+        {
+            // The group the broker kept must be a KIP-848 one: ListGroups v5 filtered by type.
+            using var admin = Admin(ctx);
+            var listed = await admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { MatchTypes = [ConsumerGroupType.Consumer] });
+            if (!listed.Valid.Any(g => g.GroupId == group && g.Type == ConsumerGroupType.Consumer))
+            {
+                throw new MismatchException($"{group} is not listed as a consumer-type group: {string.Join(", ", listed.Valid.Select(g => $"{g.GroupId}={g.Type}"))}");
+            }
+            check += "; ListGroups shows it as a consumer-type group";
+        }
+        return check + $" ({GroupDescription(testCase)})";
     }
 
     public static async Task<string> DeleteTopic(Context ctx, TestCase testCase)

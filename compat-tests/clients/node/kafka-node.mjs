@@ -150,6 +150,7 @@ const drivers = {
   },
 
   async consumerGroup (ctx, testCase) {
+    if (testCase.groupProtocol) throw new Unsupported(`kafka-node has no group.protocol=${testCase.groupProtocol} (the classic protocol only)`)
     if (testCase.assignmentStrategy) throw new Unsupported(`kafka-node has no ${testCase.assignmentStrategy} assignor (range and roundrobin: eager rebalancing only)`)
     const topic = ctx.topic(testCase)
     const groupId = `group.${topic}`

@@ -200,6 +200,7 @@ const drivers = {
   },
 
   consumerGroup (ctx, testCase) {
+    if (testCase.groupProtocol) throw new Unsupported(`kafkajs 2.2.4 has no group.protocol=${testCase.groupProtocol} (the classic protocol only)`)
     if (testCase.assignmentStrategy) throw new Unsupported(`kafkajs 2.2.4 has no ${testCase.assignmentStrategy} assignor (eager rebalancing, RoundRobinAssigner only)`)
     return harness.consumerGroup({ create, produce, groupSession }, ctx, testCase)
   },

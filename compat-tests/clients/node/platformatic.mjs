@@ -66,8 +66,10 @@ async function consumeAll (ctx, topic, partitionMaxBytes = 1048576) {
 // One consumer of the group: consume from the committed offsets (earliest without one), commit each
 // record taken (when `commit`) until `limit` records; the last session waits 1 s past the expected
 // count to catch repeats; 30 s at most.
-async function groupSession (ctx, topic, groupId, limit, commit, expected, isolationLevel = FetchIsolationLevels.READ_COMMITTED) {
-  return using(new Consumer({ ...base(ctx), groupId, sessionTimeout: 10000, heartbeatInterval: 1000, isolationLevel }), async (consumer) => {
+async function groupSession (ctx, topic, groupId, limit, commit, expected, isolationLevel = FetchIsolationLevels.READ_COMMITTED, groupProtocol = 'classic') {
+  // groupProtocol 'consumer': KIP-848, the broker assigns and sets the heartbeat interval.
+  const membership = groupProtocol === 'consumer' ? { groupProtocol } : { sessionTimeout: 10000, heartbeatInterval: 1000 }
+  return using(new Consumer({ ...base(ctx), groupId, ...membership, isolationLevel }), async (consumer) => {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false, maxWaitTime: 200 })
     const got = []
     const deadline = Date.now() + 30000
@@ -184,9 +186,21 @@ const drivers = {
     return harness.expectError(testCase, error, [/MESSAGE_TOO_LARGE/])
   },
 
-  consumerGroup (ctx, testCase) {
+  async consumerGroup (ctx, testCase) {
     if (testCase.assignmentStrategy) throw new Unsupported(`@platformatic/kafka ${version} has no ${testCase.assignmentStrategy} assignor in the classic protocol (eager rebalancing; its incremental one is KIP-848's new consumer protocol)`)
-    return harness.consumerGroup({ create, produce, groupSession }, ctx, testCase)
+    const check = await harness.consumerGroup({
+      create,
+      produce,
+      groupSession: (ctx, topic, groupId, limit, commit, expected) =>
+        groupSession(ctx, topic, groupId, limit, commit, expected, FetchIsolationLevels.READ_COMMITTED, testCase.groupProtocol)
+    }, ctx, testCase)
+    if (testCase.groupProtocol !== 'consumer') return check
+    // The group the broker kept must be a KIP-848 one: ListGroups v5 filtered by type.
+    const groupId = `group.${ctx.topic(testCase)}`
+    const groups = await using(new Admin(base(ctx)), (admin) => admin.listGroups({ types: ['consumer'] }))
+    const listed = groups.get(groupId)
+    if (listed?.groupType !== 'consumer') throw new Mismatch(`${groupId} is not listed as a consumer-type group: ${JSON.stringify([...groups.values()])}`)
+    return `${check}; ListGroups shows it as a consumer-type group (group.protocol=consumer: the broker's assignment)`
   },
 
   // Scenario 10: beginTransaction() per transaction on one idempotent producer with a

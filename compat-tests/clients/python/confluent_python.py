@@ -8,7 +8,7 @@ from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import harness
-from harness import Mismatch, Record
+from harness import Mismatch, Record, Unsupported
 
 
 _admins = {}
@@ -127,9 +127,16 @@ def group_session(ctx, case, topic, group, limit, commit):
     """One consumer of the group: subscribe, poll until `limit` records (or, for the last session,
     no more: a 1 s grace after the expected count catches repeats; 30 s at most), commit exactly the
     records consumed when `commit`, close."""
-    consumer = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": group, "enable.auto.commit": False,
-                         "auto.offset.reset": "earliest", "session.timeout.ms": 10000,
-                         "partition.assignment.strategy": case.get("assignmentStrategy", "range,roundrobin")})
+    config = {"bootstrap.servers": ctx.bootstrap, "group.id": group, "enable.auto.commit": False,
+              "auto.offset.reset": "earliest"}
+    if case.get("groupProtocol") == "consumer":
+        # KIP-848: the broker assigns and owns the session timeout; librdkafka refuses the classic
+        # protocol's session.timeout.ms and partition.assignment.strategy with it.
+        config["group.protocol"] = "consumer"
+    else:
+        config.update({"session.timeout.ms": 10000,
+                       "partition.assignment.strategy": case.get("assignmentStrategy", "range,roundrobin")})
+    consumer = Consumer(config)
     try:
         consumer.subscribe([topic])
         got, deadline, grace = [], time.monotonic() + 30, None
@@ -149,7 +156,15 @@ def group_session(ctx, case, topic, group, limit, commit):
         consumer.close()
 
 
+def group_description(case):
+    if case.get("groupProtocol") == "consumer":
+        return "group.protocol=consumer: the broker's assignment"
+    return f"{case.get('assignmentStrategy', 'range')} assignment"
+
+
 def consumer_group(ctx, case):
+    if case.get("groupProtocol") == "consumer" and confluent_kafka.libversion()[1] < 0x020C0000:
+        raise Unsupported(f"librdkafka {confluent_kafka.libversion()[0]} has no group.protocol=consumer (KIP-848 is GA from librdkafka 2.12)")
     topic, group = ctx.topic(case), "group." + ctx.topic(case)
     create(ctx, topic, case["partitions"])
     sent = harness.recipe(case, ctx.client)
@@ -158,7 +173,7 @@ def consumer_group(ctx, case):
         raise Mismatch(f"delivery failed: {error}")
     first = group_session(ctx, case, topic, group, case["commitFirst"], commit=True)
     second = group_session(ctx, case, topic, group, len(sent), commit=False)
-    return harness.check_group(case, sent, first, second) + f" ({case.get('assignmentStrategy', 'range')} assignment)"
+    return harness.check_group(case, sent, first, second) + f" ({group_description(case)})"
 
 
 def transactions(ctx, case):

@@ -168,6 +168,8 @@ def group_session(ctx, case, topic, group, limit, commit):
     """One consumer of the group: subscribe, poll until `limit` records (the last session: until a
     1 s grace after the expected count, to catch repeats; 30 s at most), commit exactly the records
     consumed when `commit`, close."""
+    if case.get("groupProtocol"):
+        raise Unsupported(f"kafka-python 2.0.2 has no group.protocol={case['groupProtocol']} (the classic protocol only)")
     if case.get("assignmentStrategy"):
         raise Unsupported(f"kafka-python 2.0.2 has no {case['assignmentStrategy']} assignor (range, roundrobin and the eager sticky one: no incremental rebalancing)")
     consumer = KafkaConsumer(topic, bootstrap_servers=ctx.bootstrap, group_id=group, enable_auto_commit=False,
@@ -189,7 +191,7 @@ def group_session(ctx, case, topic, group, limit, commit):
 
 def consumer_group(ctx, case):
     topic, group = ctx.topic(case), "group." + ctx.topic(case)
-    if case.get("assignmentStrategy"):
+    if case.get("assignmentStrategy") or case.get("groupProtocol"):
         group_session(ctx, case, topic, group, 0, False)  # raises Unsupported
     create(ctx, topic, case["partitions"])
     sent = harness.recipe(case, ctx.client, headers=HEADERS)

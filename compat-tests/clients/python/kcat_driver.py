@@ -146,11 +146,17 @@ def consumer_group(ctx, case):
     high = int(time.time() * 1000) + 1
     if code != 0 or "ERROR" in err:
         raise Mismatch(f"kcat -P exited {code}: {err[-300:]}")
-    options = ["-X", f"partition.assignment.strategy={case['assignmentStrategy']}"] if case.get("assignmentStrategy") else []
+    if case.get("groupProtocol") == "consumer":
+        if librdkafka_version() < (2, 12):
+            raise Unsupported(f"librdkafka {'.'.join(map(str, librdkafka_version()))} has no group.protocol=consumer (KIP-848 is GA from librdkafka 2.12)")
+        options = ["-X", "group.protocol=consumer"]
+    else:
+        options = ["-X", f"partition.assignment.strategy={case['assignmentStrategy']}"] if case.get("assignmentStrategy") else []
     first = group_consume(ctx, topic, group, "-c", str(case["commitFirst"]), *options)  # exits after commitFirst records
     second = group_consume(ctx, topic, group, "-e", *options)  # exits at the end of every assigned partition
     return harness.check_group(case, sent, first, second, timestamps=(low, high)) + \
-        f" ({case.get('assignmentStrategy', 'range')} assignment; kcat -G -c then -G -e, commits on close)"
+        f" ({'group.protocol=consumer' if case.get('groupProtocol') == 'consumer' else case.get('assignmentStrategy', 'range') + ' assignment'};" \
+        " kcat -G -c then -G -e, commits on close)"
 
 
 def no_admin(ctx, case):
@@ -161,10 +167,17 @@ def no_transactions(ctx, case):
     raise Unsupported("kcat has no transactional producer (it can only consume with isolation.level)")
 
 
-def version():
+def kcat_versions():
     out = subprocess.run([KCAT, "-V"], capture_output=True, text=True).stdout
-    kcat_version = re.search(r"Version (\S+)", out).group(1)
-    librdkafka = re.search(r"librdkafka (\S+)", out).group(1)
+    return re.search(r"Version (\S+)", out).group(1), re.search(r"librdkafka (\S+)", out).group(1)
+
+
+def librdkafka_version():
+    return tuple(int(part) for part in re.findall(r"\d+", kcat_versions()[1])[:2])
+
+
+def version():
+    kcat_version, librdkafka = kcat_versions()
     return f"kcat {kcat_version} / librdkafka {librdkafka}"
 
 

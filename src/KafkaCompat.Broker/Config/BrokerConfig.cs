@@ -151,9 +151,11 @@ public sealed class BrokerConfig
 
     public int GroupMaxSize => GetInt("group.max.size");
 
-    public int GroupConsumerSessionTimeoutMs => GetInt("group.consumer.session.timeout.ms");
+    public int GroupShareMaxSize => GetInt("group.share.max.size");
 
-    public int GroupConsumerHeartbeatIntervalMs => GetInt("group.consumer.heartbeat.interval.ms");
+    public int GroupShareInitializeRetryIntervalMs => GetInt("group.share.initialize.retry.interval.ms");
+
+    public Groups.Consumer.ConsumerGroupMigrationPolicy GroupConsumerMigrationPolicy => Groups.Consumer.ConsumerGroupMigrationPolicies.Parse(GetString("group.consumer.migration.policy")!);
 
     public int GroupConsumerRegexRefreshIntervalMs => GetInt("group.consumer.regex.refresh.interval.ms");
 
@@ -247,6 +249,8 @@ public sealed class BrokerConfig
     public int GetInt(string name) => (int)_parsed[name]!;
 
     public int? GetNullableInt(string name) => (int?)_parsed[name];
+
+    public short GetShort(string name) => (short)_parsed[name]!;
 
     public long GetLong(string name) => (long)_parsed[name]!;
 

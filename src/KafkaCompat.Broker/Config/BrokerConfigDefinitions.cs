@@ -195,6 +195,17 @@ public static class BrokerConfigDefinitions
         Def("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
         // Kafka's internal config: how old a consumer group's regular-expression resolution may get before a heartbeat resolves it again.
         Def("group.consumer.regex.refresh.interval.ms", ConfigType.Int, "600000", validator: AtLeast(10_000)),
+        // KIP-932 share groups: the session timeout and heartbeat interval of their members, their size
+        // limit, and how long a share-partition initialization may go unanswered before it is asked again.
+        Def("group.share.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.share.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.share.max.size", ConfigType.Int, "200", validator: AtLeast(1)),
+        Def("group.share.initialize.retry.interval.ms", ConfigType.Int, "30000", validator: AtLeast(1)),
+        // KIP-848 online migration between classic and consumer groups; Kafka compares the value case-insensitively.
+        Def("group.consumer.migration.policy", ConfigType.String, "bidirectional", validator: Custom(value =>
+            Groups.Consumer.ConsumerGroupMigrationPolicies.Names.Contains(((string)value).ToLowerInvariant())
+                ? null
+                : "String must be one of (case insensitive): " + string.Join(", ", Groups.Consumer.ConsumerGroupMigrationPolicies.Names))),
         Def("offsets.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
         // Kafka's default is 3, and Kafka refuses to create __consumer_offsets until that many brokers
         // exist, which is why single-node setups (the apache/kafka image's examples) set it to 1.
@@ -206,6 +217,28 @@ public static class BrokerConfigDefinitions
         Def("offsets.commit.timeout.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn("an offset commit completes when its records are in the local log"),
         Def("offsets.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)).NotActedOn("__consumer_offsets is loaded batch by batch, not through a buffer of this size"),
         Def("offset.metadata.max.bytes", ConfigType.Int, "4096"),
+        // The bounds a group's own consumer.* configs must keep within (GROUP resource, Kafka 4.2).
+        Def("group.consumer.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.consumer.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
+        Def("group.consumer.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.consumer.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
+        // KIP-932 share groups and KIP-1071 streams groups: the defaults and bounds of their group configs.
+        Def("group.share.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.share.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
+        Def("group.share.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.share.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
+        Def("group.share.record.lock.duration.ms", ConfigType.Int, "30000", validator: Between(1000, 3600000)).NotActedOn(NoShareGroups),
+        Def("group.share.min.record.lock.duration.ms", ConfigType.Int, "15000", validator: Between(1000, 30000)),
+        Def("group.share.max.record.lock.duration.ms", ConfigType.Int, "60000", validator: Between(30000, 3600000)),
+        Def("group.streams.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)).NotActedOn(NoStreamsGroups),
+        Def("group.streams.min.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
+        Def("group.streams.max.session.timeout.ms", ConfigType.Int, "60000", validator: AtLeast(1)),
+        Def("group.streams.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn(NoStreamsGroups),
+        Def("group.streams.min.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        Def("group.streams.max.heartbeat.interval.ms", ConfigType.Int, "15000", validator: AtLeast(1)),
+        Def("group.streams.num.standby.replicas", ConfigType.Int, "0", validator: AtLeast(0)).NotActedOn(NoStreamsGroups),
+        Def("group.streams.max.standby.replicas", ConfigType.Int, "2", validator: AtLeast(0)),
+        Def("group.streams.initial.rebalance.delay.ms", ConfigType.Int, "3000", validator: AtLeast(0)).NotActedOn(NoStreamsGroups),
 
         // Transaction coordinator and __transaction_state.
         Def("transaction.state.log.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
@@ -219,6 +252,18 @@ public static class BrokerConfigDefinitions
         Def("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigType.Int, "3600000", validator: AtLeast(1)),
         Def("transaction.partition.verification.enable", ConfigType.Boolean, "true", ClusterWide),
         Def("producer.id.expiration.ms", ConfigType.Int, "86400000", ClusterWide, AtLeast(1)),
+
+        // Share coordinator and __share_group_state (KIP-932).
+        Def("share.coordinator.state.topic.num.partitions", ConfigType.Int, "50", validator: AtLeast(1)),
+        Def("share.coordinator.state.topic.replication.factor", ConfigType.Short, "3", validator: AtLeast(1)).NotActedOn("__share_group_state gets one replica, on this single node, whatever the value"),
+        Def("share.coordinator.state.topic.min.isr", ConfigType.Short, "2", validator: AtLeast(1)).NotActedOn("__share_group_state has one replica, on this single node"),
+        Def("share.coordinator.state.topic.segment.bytes", ConfigType.Int, "104857600", validator: AtLeast(1)),
+        Def("share.coordinator.state.topic.compression.codec", ConfigType.Int, "0").NotActedOn("__share_group_state batches are written uncompressed"),
+        Def("share.coordinator.snapshot.update.records.per.snapshot", ConfigType.Int, "500", validator: Between(0, 500)),
+        Def("share.coordinator.threads", ConfigType.Int, "1", validator: AtLeast(1)).NotActedOn("each __share_group_state partition runs on its own executor"),
+        Def("share.coordinator.write.timeout.ms", ConfigType.Int, "5000", validator: AtLeast(1)).NotActedOn("a share state write completes when its record is in the local log"),
+        Def("share.coordinator.load.buffer.size", ConfigType.Int, "5242880", validator: AtLeast(1)).NotActedOn("__share_group_state is loaded batch by batch, not through a buffer of this size"),
+        Def("share.coordinator.append.linger.ms", ConfigType.Int, "-1", validator: AtLeast(-1)).NotActedOn("each share state write is appended at once"),
 
         // Security: per-broker because Kafka keys them per listener.
         Def("sasl.enabled.mechanisms", ConfigType.List, "GSSAPI", PerBroker).NotActedOn(NoSecurity),

@@ -3,7 +3,7 @@ namespace KafkaCompat.Broker.Config;
 /// <summary>
 /// The warnings for configs that are set but not acted on (<see cref="ConfigDefinition.NotActedOnReason"/>):
 /// at start-up for the broker's configs, and when CreateTopics, AlterConfigs or
-/// IncrementalAlterConfigs set topic or dynamic broker configs. Kafka's responses have no place
+/// IncrementalAlterConfigs set topic, dynamic broker or group configs. Kafka's responses have no place
 /// for a warning, so the broker logs them.
 /// </summary>
 public static class ConfigsNotActedOn
@@ -17,6 +17,10 @@ public static class ConfigsNotActedOn
     /// <summary>One warning per topic config among <paramref name="names"/> that is not acted on, in the order given.</summary>
     public static IEnumerable<string> ForTopicConfigs(IEnumerable<string> names) =>
         Warnings(names, name => TopicConfigDefinitions.Find(name)?.NotActedOnReason);
+
+    /// <summary>One warning per group config among <paramref name="names"/> that is not acted on (share.* and streams.*), in the order given.</summary>
+    public static IEnumerable<string> ForGroupConfigs(IEnumerable<string> names) =>
+        Warnings(names, name => GroupConfigDefinitions.Find(name)?.NotActedOnReason);
 
     private static IEnumerable<string> Warnings(IEnumerable<string> names, Func<string, string?> notActedOnReason) =>
         names.Distinct(StringComparer.Ordinal)

@@ -18,5 +18,7 @@ internal static class NotActedOnReasons
     public const string CompressionLevel = "when the broker compresses a batch itself (a topic compression.type other than producer) it uses the codec's default level";
     public const string PurgatoryTuning = "delayed operations are not purged on a request count";
     public const string NoMinIsr = "with one replica an acks=all produce is acknowledged once this node has it: NOT_ENOUGH_REPLICAS is never returned";
+    public const string NoShareGroups = "share groups (KIP-932) are not served yet: the value is only the default of a group's share.* configs";
+    public const string NoStreamsGroups = "streams groups (KIP-1071) are not served: the value is only the default of a group's streams.* configs";
     public const string ImmediateDelete = "deleted segments are removed from disk at once";
 }

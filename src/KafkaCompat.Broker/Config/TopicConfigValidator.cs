@@ -73,12 +73,7 @@ public static class TopicConfigValidator
         {
             return ConfigAlterResult<ImmutableDictionary<string, string>>.Failed(check);
         }
-        var changes = after.Where(kv => !before.TryGetValue(kv.Key, out var old) || old != kv.Value)
-            .Select(kv => new ConfigChange(kv.Key, kv.Value))
-            .Concat(before.Keys.Where(k => !after.ContainsKey(k)).Select(k => new ConfigChange(k, null)))
-            .OrderBy(c => c.Name, StringComparer.Ordinal)
-            .ToList();
-        return new ConfigAlterResult<ImmutableDictionary<string, string>>(ConfigResult.Ok, changes, after.ToImmutableDictionary(StringComparer.Ordinal));
+        return new ConfigAlterResult<ImmutableDictionary<string, string>>(ConfigResult.Ok, ConfigChange.Between(before, after), after.ToImmutableDictionary(StringComparer.Ordinal));
     }
 
     /// <summary>Checks between configs that Kafka's LogConfig.validate makes.</summary>

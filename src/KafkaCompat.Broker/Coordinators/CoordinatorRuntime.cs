@@ -119,10 +119,15 @@ public sealed class CoordinatorRuntime
     /// transaction open (and the last stable offset below it) until its marker
     /// (<see cref="CompleteTransaction"/>). A fenced epoch is refused by the log (INVALID_PRODUCER_EPOCH).
     /// </summary>
-    public ErrorCode AppendTransactional(long producerId, short producerEpoch, IReadOnlyList<(byte[] Key, byte[]? Value)> records) =>
-        AppendBatch(records, producerId, producerEpoch);
+    /// <remarks>
+    /// <paramref name="verification"/> is the guard of the transaction's verification (KIP-890 part 1,
+    /// <see cref="Partition.MaybeStartTransactionVerification"/>): a batch that would open the
+    /// transaction on this partition is appended only under it (INVALID_TXN_STATE otherwise).
+    /// </remarks>
+    public ErrorCode AppendTransactional(long producerId, short producerEpoch, IReadOnlyList<(byte[] Key, byte[]? Value)> records, TransactionVerificationGuard? verification = null) =>
+        AppendBatch(records, producerId, producerEpoch, verification);
 
-    private ErrorCode AppendBatch(IReadOnlyList<(byte[] Key, byte[]? Value)> records, long producerId, short producerEpoch)
+    private ErrorCode AppendBatch(IReadOnlyList<(byte[] Key, byte[]? Value)> records, long producerId, short producerEpoch, TransactionVerificationGuard? verification = null)
     {
         if (records.Count == 0)
         {
@@ -150,7 +155,7 @@ public sealed class CoordinatorRuntime
             }
             batch = builder.ToArray();
         }
-        var result = partition.AppendAsCoordinator(batch);
+        var result = verification is null ? partition.AppendAsCoordinator(batch) : partition.AppendAsCoordinator(batch, producerId, producerEpoch, verification);
         if (result.Error != ErrorCode.None)
         {
             _logger.LogWarning("Appending {Count} records to {Partition} failed: {Error} {Message}", records.Count, _topicPartition, result.Error, result.ErrorMessage);
@@ -162,6 +167,8 @@ public sealed class CoordinatorRuntime
                 ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => _tooLargeError,
                 // A fenced transactional producer's TxnOffsetCommit: the client must learn it is fenced, as from Kafka.
                 ErrorCode.InvalidProducerEpoch => ErrorCode.InvalidProducerEpoch,
+                // Offsets whose transaction a marker ended after their verification: refused, as Kafka's coordinator passes it on.
+                ErrorCode.InvalidTxnState => ErrorCode.InvalidTxnState,
                 _ => ErrorCode.UnknownServerError,
             };
         }

@@ -7,7 +7,7 @@ using KafkaCompat.Broker.Metadata;
 namespace KafkaCompat.Broker.Groups;
 
 /// <summary>One record of <c>__consumer_offsets</c>, decoded: an offset commit or group metadata; a null value is a tombstone.</summary>
-public abstract record CoordinatorRecord
+public abstract partial record CoordinatorRecord
 {
     private CoordinatorRecord() { }
 
@@ -41,9 +41,9 @@ public abstract record CoordinatorRecord
 /// Kafka's key and value formats for <c>__consumer_offsets</c>, so that tools reading that topic
 /// understand it: key = int16 key version then the key (0 and 1: OffsetCommitKey, 2: GroupMetadataKey);
 /// value = int16 value version then the value, or null for a tombstone; key versions 3 to 8 are
-/// the KIP-848 consumer-group records, 16 their regular expressions' resolutions. Other key versions (share and streams groups) are not ours and are skipped.
+/// the KIP-848 consumer-group records; 9 to 15 the KIP-932 share-group records (CoordinatorRecordSerde.ShareGroups.cs); 16 the resolutions of consumer groups' regular expressions. Later key versions are not ours and are skipped.
 /// </summary>
-public static class CoordinatorRecordSerde
+public static partial class CoordinatorRecordSerde
 {
     public const short OffsetCommitKeyVersion = 1;
     public const short GroupMetadataKeyVersion = 2;
@@ -83,9 +83,14 @@ public static class CoordinatorRecordSerde
 
     public static byte[] GroupMetadataValue(GroupMetadataValue value) => Serialize(value, GroupMetadataValueVersion);
 
-    /// <summary>The key and value bytes of a consumer-group record (a null value writes the tombstone).</summary>
+    /// <summary>
+    /// The key and value bytes of a consumer-group record (a null value writes the tombstone), or of the
+    /// classic group's metadata that an online migration (KIP-848) writes in the same batch.
+    /// </summary>
     public static (byte[] Key, byte[]? Value) ConsumerGroupRecord(CoordinatorRecord record) => record switch
     {
+        CoordinatorRecord.GroupMetadata r =>
+            (GroupMetadataKey(r.GroupId), r.Value is null ? null : GroupMetadataValue(r.Value)),
         CoordinatorRecord.ConsumerGroupMetadata r =>
             (Serialize(new ConsumerGroupMetadataKey { GroupId = r.GroupId }, ConsumerGroupMetadataKeyVersion), ValueOrNull(r.Value)),
         CoordinatorRecord.ConsumerGroupPartitionMetadata r =>
@@ -164,7 +169,7 @@ public static class CoordinatorRecordSerde
                 return new CoordinatorRecord.ConsumerGroupRegularExpression(k.GroupId, k.RegularExpression, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupRegularExpressionValue.ReadNew) : null);
             }
             default:
-                return null;
+                return ParseShareGroup(keyVersion, key[2..], value);
         }
     }
 

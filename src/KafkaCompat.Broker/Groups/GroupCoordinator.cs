@@ -1,6 +1,9 @@
+using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
+using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Storage;
@@ -14,7 +17,7 @@ namespace KafkaCompat.Broker.Groups;
 /// <see cref="GroupCoordinatorShard"/> with its own executor, so handlers only submit work and await
 /// answers. The topic is created the first time a group needs it.
 /// </summary>
-public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
+public sealed partial class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
 {
     private readonly GroupCoordinatorContext _context;
     private readonly MetadataController _metadata;
@@ -22,9 +25,15 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
     private ITimer? _retentionTimer;
     private MetadataImage _published;
 
-    public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger)
+    /// <summary>
+    /// Share groups (KIP-932) keep their share-partition state through <c>sharePersister</c> (the share
+    /// coordinator; without it no share partition is ever assigned) and tell <c>shareListener</c> (the
+    /// partition leaders' share-partition manager) when a member leaves or is fenced.
+    /// </summary>
+    public GroupCoordinator(BrokerState broker, MetadataController metadata, ReplicaManager replicas, TimeProvider time, ILogger logger,
+        IShareStatePersister? sharePersister = null, IShareGroupListener? shareListener = null)
     {
-        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger);
+        _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, new GroupConfigs(() => metadata.Image, () => broker.Config), () => metadata.Image, sharePersister, shareListener);
         _metadata = metadata;
         _published = metadata.Image;
         var topic = new CoordinatorTopic(
@@ -33,6 +42,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
             () => OffsetsTopic.TopicConfigs(broker.Config.OffsetsTopicSegmentBytes));
         _shards = new CoordinatorShards<GroupCoordinatorShard>(topic, metadata, p => new GroupCoordinatorShard(p, _context), s => s.Runtime, logger);
     }
+
+    /// <summary>Every group's own settings (GROUP configs over the broker's): the seam the share and streams coordinators read too.</summary>
+    public GroupConfigs Configs => _context.GroupConfigs;
 
     /// <summary>Loads the partitions of an existing <c>__consumer_offsets</c> (in the background: requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS) and starts offset expiry.</summary>
     public void Start()
@@ -62,7 +74,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
         {
             return new JoinGroupResponseData { ErrorCode = (short)error, GenerationId = -1, MemberId = join.MemberId, Leader = "", ProtocolName = null };
         }
-        return await await shard.Executor.Submit(() => shard.Join(join));
+        return await await shard.Executor.Submit(() => shard.ShareGroupRefusal(join.GroupId, ErrorCode.InconsistentGroupProtocol) is { } refused
+            ? Task.FromResult(new JoinGroupResponseData { ErrorCode = (short)refused.Error, GenerationId = -1, MemberId = join.MemberId, Leader = "", ProtocolName = null })
+            : shard.Join(join));
     }
 
     public async Task<SyncGroupResponseData> SyncGroupAsync(SyncGroupParams sync)
@@ -84,7 +98,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
             return Task.FromResult(new ConsumerGroupHeartbeatResponseData { ErrorCode = (short)error });
         }
         var image = _metadata.Image;
-        return shard.Executor.Submit(() => shard.ConsumerGroupHeartbeat(request, version, clientId, clientHost, image));
+        return shard.Executor.Submit(() => shard.ShareGroupRefusal(request.GroupId) is { } refused
+            ? new ConsumerGroupHeartbeatResponseData { ErrorCode = (short)refused.Error, ErrorMessage = refused.Message }
+            : shard.ConsumerGroupHeartbeat(request, version, clientId, clientHost, image));
     }
 
     /// <summary>
@@ -107,7 +123,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
             var (shard, error) = Route(groupId);
             described.Add(shard is null
                 ? ConsumerGroupDescribeError(groupId, error, CoordinatorErrorMessage(error))
-                : await shard.Executor.Submit(() => shard.DescribeConsumerGroup(groupId, image)));
+                : await shard.Executor.Submit(() => shard.ShareGroupRefusal(groupId) is { } refused
+                    ? ConsumerGroupDescribeError(groupId, refused.Error, refused.Message)
+                    : shard.DescribeConsumerGroup(groupId, image)));
         }
         return described;
     }
@@ -147,7 +165,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
             return Task.FromResult<IReadOnlyList<ErrorCode>>(commit.Offsets.Select(_ => error).ToList());
         }
         var image = _metadata.Image;
-        return shard.Executor.Submit(() => shard.CommitOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
+        return shard.Executor.Submit(() => shard.ShareGroupRefusal(commit.GroupId) is { } refused
+            ? commit.Offsets.Select(_ => refused.Error).ToList()
+            : shard.CommitOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
     }
 
     /// <summary>TxnOffsetCommit: the offsets stay pending until the transaction's marker reaches the group's partition (<see cref="CompleteTransactionAsync"/>).</summary>
@@ -159,7 +179,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
             return Task.FromResult<IReadOnlyList<ErrorCode>>(commit.Offsets.Select(_ => error).ToList());
         }
         var image = _metadata.Image;
-        return shard.Executor.Submit(() => shard.CommitTransactionalOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
+        return shard.Executor.Submit(() => shard.ShareGroupRefusal(commit.GroupId) is { } refused
+            ? commit.Offsets.Select(_ => refused.Error).ToList()
+            : shard.CommitTransactionalOffsets(commit, entry => PartitionError(image, entry.Topic, entry.Partition)));
     }
 
     /// <summary>
@@ -196,7 +218,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
         var (shard, error) = Route(groupId);
         return shard is null
             ? Task.FromResult(new OffsetFetchResult(error, []))
-            : shard.Executor.Submit(() => shard.FetchOffsets(groupId, topics, requireStable, memberId, memberEpoch));
+            : shard.Executor.Submit(() => shard.ShareGroupRefusal(groupId) is { } refused
+                ? new OffsetFetchResult(refused.Error, [])
+                : shard.FetchOffsets(groupId, topics, requireStable, memberId, memberEpoch));
     }
 
     public Task<OffsetDeleteResult> DeleteOffsetsAsync(string groupId, IReadOnlyList<(string Topic, int Partition)> partitions)
@@ -207,7 +231,9 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
             return Task.FromResult(new OffsetDeleteResult(error, []));
         }
         var image = _metadata.Image;
-        return shard.Executor.Submit(() => shard.DeleteOffsets(groupId, partitions, (topic, partition) => PartitionError(image, topic, partition)));
+        return shard.Executor.Submit(() => shard.ShareGroupRefusal(groupId) is { } refused
+            ? new OffsetDeleteResult(refused.Error, [])
+            : shard.DeleteOffsets(groupId, partitions, (topic, partition) => PartitionError(image, topic, partition)));
     }
 
     public async Task<DescribeGroupsResponseData.DescribedGroup> DescribeGroupAsync(string groupId)
@@ -217,7 +243,7 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
         {
             return new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId, ErrorCode = (short)error, GroupState = "", ProtocolType = "", ProtocolData = "" };
         }
-        return await shard.Executor.Submit(() => shard.Describe(groupId));
+        return await shard.Executor.Submit(() => shard.DescribeShareGroupAsClassic(groupId) ?? shard.Describe(groupId));
     }
 
     /// <summary>Every classic group of every loaded shard; COORDINATOR_LOAD_IN_PROGRESS while any is still loading.</summary>
@@ -230,19 +256,25 @@ public sealed class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
     /// (null: any state), as the group types asked for; COORDINATOR_LOAD_IN_PROGRESS while any shard is still loading.
     /// </summary>
     public async Task<(ErrorCode Error, IReadOnlyList<ListedGroup> Groups)> ListGroupsAsync(IReadOnlySet<ClassicGroupState>? classicStates,
-        IReadOnlySet<string>? consumerStates, bool classic, bool consumer)
+        IReadOnlySet<string>? consumerStates, bool classic, bool consumer, bool share = false)
     {
         var (active, loading) = _shards.Serving();
         var error = loading ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
         var lists = await Task.WhenAll(active.Select(s => s.Executor.Submit(() =>
-            (classic ? s.List(classicStates) : []).Concat(consumer ? s.ListConsumerGroups(consumerStates) : []).ToList())));
+            (classic ? s.List(classicStates) : []).Concat(consumer ? s.ListConsumerGroups(consumerStates) : []).Concat(share ? s.ListShareGroups(consumerStates) : []).ToList())));
         return (error, lists.SelectMany(l => l).ToList());
     }
 
     public async Task<ErrorCode> DeleteGroupAsync(string groupId)
     {
         var (shard, error) = Route(groupId);
-        return shard is null ? error : await shard.Executor.Submit(() => shard.DeleteGroup(groupId));
+        if (shard is null)
+        {
+            return error;
+        }
+        return await shard.Executor.Submit(() => shard.PrepareShareGroupDeletion(groupId)) is { } share
+            ? await DeleteShareGroupAsync(shard, groupId, share)
+            : await shard.Executor.Submit(() => shard.DeleteGroup(groupId));
     }
 
     /// <summary>Runs offset expiry on every shard now (the retention timer calls this every offsets.retention.check.interval.ms).</summary>

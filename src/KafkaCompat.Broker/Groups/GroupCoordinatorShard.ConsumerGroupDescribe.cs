@@ -8,8 +8,10 @@ namespace KafkaCompat.Broker.Groups;
 /// <summary>ConsumerGroupDescribe (KIP-848) of one group of this shard, as Kafka's GroupMetadataManager describes it.</summary>
 public sealed partial class GroupCoordinatorShard
 {
-    /// <summary>KIP-1099's member type: the member speaks the consumer protocol (ConsumerGroupHeartbeat); 0 would be a classic member of a migrated group.</summary>
+    /// <summary>KIP-1099's member type: 1 for a member speaking the consumer protocol (ConsumerGroupHeartbeat), 0 for a classic member of a migrated group.</summary>
     private const sbyte ConsumerMemberType = 1;
+
+    private const sbyte ClassicMemberType = 0;
 
     /// <summary>
     /// The group with its epochs, assignor and members (current and target assignments, topics named
@@ -46,7 +48,7 @@ public sealed partial class GroupCoordinatorShard
                 // Kafka shows the partitions the member owns and has not been asked to revoke.
                 Assignment = DescribedAssignment(member.AssignedPartitions, image),
                 TargetAssignment = DescribedAssignment(group.TargetOf(member.MemberId), image),
-                MemberType = ConsumerMemberType,
+                MemberType = member.UsesClassicProtocol ? ClassicMemberType : ConsumerMemberType,
             });
         }
         return described;

@@ -91,8 +91,9 @@ public sealed partial class GroupCoordinatorShard
     private ConsumerGroupHeartbeatResponseData HeartbeatConsumerGroup(ConsumerGroupHeartbeatRequestData request, string clientId, string clientHost, MetadataImage image)
     {
         var joining = request.MemberEpoch == 0;
-        var group = ConsumerGroupOrThrow(request.GroupId, joining);
         var records = new List<CoordinatorRecord>();
+        // A join may upgrade a classic group (KIP-848 online migration): the conversion's records go first.
+        var group = ConsumerGroupOrThrow(request.GroupId, joining, records);
         var memberId = request.MemberId.Length == 0 ? Uuid.NewRandom().ToString() : request.MemberId;
         var owned = request.TopicPartitions is null ? null : PartitionAssignment.From(request.TopicPartitions, t => t.TopicId, t => t.Partitions);
         var member = request.InstanceId is null
@@ -109,8 +110,46 @@ public sealed partial class GroupCoordinatorShard
             SubscribedTopicRegex = request.SubscribedTopicRegex ?? member.SubscribedTopicRegex,
             ClientId = clientId,
             ClientHost = clientHost,
+            ClassicMetadata = null,
         };
+        var reconciled = UpdateMember(group, member, updated, owned, image, records);
 
+        var error = WriteConsumerGroupRecords(records);
+        if (error != ErrorCode.None)
+        {
+            return new ConsumerGroupHeartbeatResponseData { ErrorCode = (short)error };
+        }
+        var live = _consumerGroups[group.GroupId];
+        ScheduleSessionTimeout(live, reconciled.MemberId);
+        MaybeScheduleRebalanceTimeout(live, reconciled);
+        ScheduleConvertedMembersSessionTimeouts(live);
+
+        var response = new ConsumerGroupHeartbeatResponseData
+        {
+            MemberId = reconciled.MemberId,
+            MemberEpoch = reconciled.MemberEpoch,
+            HeartbeatIntervalMs = ConsumerGroupHeartbeatIntervalMs(group.GroupId),
+        };
+        // Kafka sends the assignment to a full request (a join, or a heartbeat with every field set, which clients send after an error) or when it changed.
+        var fullRequest = joining || (request.RebalanceTimeoutMs != -1 && (request.SubscribedTopicNames is not null || request.SubscribedTopicRegex is not null) && request.TopicPartitions is not null);
+        if (fullRequest || !reconciled.AssignedPartitions.SetEquals(member.AssignedPartitions))
+        {
+            response.Assignment = new ConsumerGroupHeartbeatResponseData.AssignmentData
+            {
+                TopicPartitions = PartitionAssignment.ToTopics(reconciled.AssignedPartitions,
+                    (id, partitions) => new ConsumerGroupHeartbeatResponseData.TopicPartitions { TopicId = id, Partitions = partitions }),
+            };
+        }
+        return response;
+    }
+
+    /// <summary>
+    /// The three steps of a member's update, for a ConsumerGroupHeartbeat and a classic member's JoinGroup
+    /// alike (Kafka's): its records appended to <paramref name="records"/>, the member it becomes returned.
+    /// </summary>
+    private ConsumerGroupMember UpdateMember(ConsumerGroup group, ConsumerGroupMember member, ConsumerGroupMember updated,
+        IReadOnlySet<TopicIdPartition>? owned, MetadataImage image, List<CoordinatorRecord> records)
+    {
         // 1. The member, its regular expression and the group epoch. A static member taking over its
         // instance id's assignment is no new member. A regular expression not resolved yet bumps the
         // epoch once its resolution is written.
@@ -127,10 +166,11 @@ public sealed partial class GroupCoordinatorShard
         var groupEpoch = group.GroupEpoch;
         var members = group.Members.Values.Where(m => m.MemberId != updated.MemberId && m.MemberId != previousId).Append(updated).ToList();
         var current = CurrentImage(image);
-        var refreshed = bumpEpoch || group.MetadataRefreshDeadline.HasExpired(NowMs, group.GroupEpoch);
-        if (refreshed)
+        if (bumpEpoch || group.MetadataRefreshDeadline.HasExpired(NowMs, group.GroupEpoch))
         {
             groupEpoch = UpdateSubscriptionMetadata(group, members, bumpEpoch, current, records);
+            // Set now, as Kafka does: should the records not be written, the group epoch stays below the deadline's and the deadline counts as expired.
+            MetadataRefreshed(group, groupEpoch);
         }
 
         // 2. The target assignment.
@@ -158,37 +198,7 @@ public sealed partial class GroupCoordinatorShard
         {
             records.Add(new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, reconciled.MemberId, CurrentAssignmentValue(reconciled)));
         }
-
-        var error = WriteConsumerGroupRecords(records);
-        if (error != ErrorCode.None)
-        {
-            return new ConsumerGroupHeartbeatResponseData { ErrorCode = (short)error };
-        }
-        var live = _consumerGroups[group.GroupId];
-        if (refreshed)
-        {
-            MetadataRefreshed(live, groupEpoch);
-        }
-        ScheduleSessionTimeout(live, reconciled.MemberId);
-        MaybeScheduleRebalanceTimeout(live, reconciled);
-
-        var response = new ConsumerGroupHeartbeatResponseData
-        {
-            MemberId = reconciled.MemberId,
-            MemberEpoch = reconciled.MemberEpoch,
-            HeartbeatIntervalMs = ConsumerGroupHeartbeatIntervalMs(group.GroupId),
-        };
-        // Kafka sends the assignment to a full request (a join, or a heartbeat with every field set, which clients send after an error) or when it changed.
-        var fullRequest = joining || (request.RebalanceTimeoutMs != -1 && (request.SubscribedTopicNames is not null || request.SubscribedTopicRegex is not null) && request.TopicPartitions is not null);
-        if (fullRequest || !reconciled.AssignedPartitions.SetEquals(member.AssignedPartitions))
-        {
-            response.Assignment = new ConsumerGroupHeartbeatResponseData.AssignmentData
-            {
-                TopicPartitions = PartitionAssignment.ToTopics(reconciled.AssignedPartitions,
-                    (id, partitions) => new ConsumerGroupHeartbeatResponseData.TopicPartitions { TopicId = id, Partitions = partitions }),
-            };
-        }
-        return response;
+        return reconciled;
     }
 
     /// <summary>The member a dynamic member's heartbeat is about: a new one on epoch 0, else the existing one with its epoch checked.</summary>

@@ -61,6 +61,9 @@ public sealed partial class GroupCoordinatorShard
                     SubscribedTopicRegex = value.SubscribedTopicRegex,
                     RebalanceTimeoutMs = value.RebalanceTimeoutMs,
                     ServerAssignor = value.ServerAssignor,
+                    ClassicMetadata = value.ClassicMemberMetadata is { } classic
+                        ? new ClassicMemberMetadata(classic.SessionTimeoutMs, [.. classic.SupportedProtocols.Select(p => new MemberProtocol(p.Name, p.Metadata.ToArray()))])
+                        : null,
                 };
                 return true;
             }

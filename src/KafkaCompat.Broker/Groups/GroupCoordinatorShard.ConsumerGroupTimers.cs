@@ -11,15 +11,17 @@ public sealed partial class GroupCoordinatorShard
     /// the broker's <c>group.consumer.session.timeout.ms</c> until a group config (KIP-848's
     /// <c>consumer.session.timeout.ms</c>) overrides it for the group.
     /// </summary>
-    private int ConsumerGroupSessionTimeoutMs(string groupId) => Config.GroupConsumerSessionTimeoutMs;
+    private int ConsumerGroupSessionTimeoutMs(string groupId) => GroupConfigOf(groupId).ConsumerSessionTimeoutMs;
 
     /// <summary>The one place a consumer group's heartbeat interval is read, as <see cref="ConsumerGroupSessionTimeoutMs"/> (<c>consumer.heartbeat.interval.ms</c> per group).</summary>
-    private int ConsumerGroupHeartbeatIntervalMs(string groupId) => Config.GroupConsumerHeartbeatIntervalMs;
+    private int ConsumerGroupHeartbeatIntervalMs(string groupId) => GroupConfigOf(groupId).ConsumerHeartbeatIntervalMs;
 
     private void ScheduleSessionTimeout(ConsumerGroup group, string memberId)
     {
         CancelSessionTimeout(group, memberId);
-        group.SessionTimers[memberId] = Schedule(ConsumerGroupSessionTimeoutMs(group.GroupId), () => ExpireMember(group.GroupId, memberId, "session timeout"));
+        // A member speaking the classic protocol keeps the session timeout of its JoinGroup (KIP-848 online migration).
+        var timeoutMs = group.Members.GetValueOrDefault(memberId)?.ClassicMetadata?.SessionTimeoutMs ?? ConsumerGroupSessionTimeoutMs(group.GroupId);
+        group.SessionTimers[memberId] = Schedule(timeoutMs, () => ExpireMember(group.GroupId, memberId, "session timeout"));
     }
 
     private static void CancelSessionTimeout(ConsumerGroup group, string memberId)
@@ -74,12 +76,14 @@ public sealed partial class GroupCoordinatorShard
 
     private static void StopConsumerGroupTimers(ConsumerGroup group)
     {
-        foreach (var timer in group.SessionTimers.Values.Concat(group.RebalanceTimers.Values))
+        foreach (var timer in group.SessionTimers.Values.Concat(group.RebalanceTimers.Values).Concat(group.ClassicJoinTimers.Values).Concat(group.ClassicSyncTimers.Values))
         {
             timer.Dispose();
         }
         group.SessionTimers.Clear();
         group.RebalanceTimers.Clear();
+        group.ClassicJoinTimers.Clear();
+        group.ClassicSyncTimers.Clear();
     }
 
     /// <summary>After a load, every member's session timeout starts again, as in Kafka.</summary>

@@ -32,17 +32,22 @@ public sealed partial class GroupCoordinatorShard
             .Select(g => new ListedGroup(g.GroupId, ClassicGroup.ConsumerProtocolType, g.State.ToString(), ListedGroup.ConsumerType))
             .ToList();
 
-    private ConsumerGroup ConsumerGroupOrThrow(string groupId, bool createIfMissing)
+    /// <summary>
+    /// The consumer group a heartbeat is about. A classic group with members becomes one on a join, as
+    /// Kafka's online upgrade does (the conversion's records are added to <paramref name="records"/>);
+    /// a simple group (offsets only) or an empty one may become one, as in Kafka.
+    /// </summary>
+    private ConsumerGroup ConsumerGroupOrThrow(string groupId, bool createIfMissing, List<CoordinatorRecord>? records = null)
     {
         if (_consumerGroups.TryGetValue(groupId, out var group))
         {
             return group;
         }
-        // A classic group with members is not a consumer group (online migration, KIP-848's, is not served yet);
-        // a simple group (offsets only) or an empty one may become one, as in Kafka.
         if (_groups.TryGetValue(groupId, out var classic) && classic.Members.Count > 0)
         {
-            throw new ConsumerGroupException(ErrorCode.GroupIdNotFound, $"Group {groupId} is not a consumer group.");
+            return createIfMissing && records is not null
+                ? UpgradeToConsumerGroup(classic, records)
+                : throw new ConsumerGroupException(ErrorCode.GroupIdNotFound, $"Group {groupId} is not a consumer group.");
         }
         if (!createIfMissing)
         {
@@ -51,19 +56,38 @@ public sealed partial class GroupCoordinatorShard
         return new ConsumerGroup(groupId);
     }
 
-    /// <summary>Removes a member (left, or its session or rebalance timeout expired): its records tombstoned, the group epoch bumped so the others get its partitions.</summary>
-    private ErrorCode FenceMember(ConsumerGroup group, ConsumerGroupMember member)
+    private ErrorCode FenceMember(ConsumerGroup group, ConsumerGroupMember member) => FenceMembers(group, [member]);
+
+    /// <summary>
+    /// Removes members (left, or a session, rebalance, join or sync timeout expired): their records
+    /// tombstoned, the group epoch bumped once so the others get their partitions; or, when only
+    /// members of the classic protocol would remain, the group downgraded to a classic one (KIP-848).
+    /// </summary>
+    private ErrorCode FenceMembers(ConsumerGroup group, IReadOnlyCollection<ConsumerGroupMember> fenced)
     {
-        var records = new List<CoordinatorRecord>(MemberTombstones(group.GroupId, member.MemberId));
-        if (member.HasRegex && group.NumSubscribedMembers(member.SubscribedTopicRegex!) == 1)
+        foreach (var member in fenced)
         {
-            records.Add(new CoordinatorRecord.ConsumerGroupRegularExpression(group.GroupId, member.SubscribedTopicRegex!, null));
+            CancelSessionTimeout(group, member.MemberId);
+            CancelRebalanceTimeout(group, member.MemberId);
+            CancelClassicMemberTimeouts(group, member.MemberId);
         }
-        var remaining = group.Members.Values.Where(m => m.MemberId != member.MemberId);
+        if (MaybeDowngradeToClassicGroup(group, fenced) is { } downgradeError)
+        {
+            return downgradeError;
+        }
+        var leaving = fenced.Select(m => m.MemberId).ToHashSet(StringComparer.Ordinal);
+        var records = new List<CoordinatorRecord>(leaving.SelectMany(id => MemberTombstones(group.GroupId, id)));
+        var remaining = group.Members.Values.Where(m => !leaving.Contains(m.MemberId)).ToList();
+        // A regular expression none of the remaining members subscribes to loses its resolution.
+        foreach (var regex in fenced.Where(m => m.HasRegex).Select(m => m.SubscribedTopicRegex!).Distinct(StringComparer.Ordinal))
+        {
+            if (!remaining.Any(m => m.SubscribedTopicRegex == regex))
+            {
+                records.Add(new CoordinatorRecord.ConsumerGroupRegularExpression(group.GroupId, regex, null));
+            }
+        }
         var hash = TopicHash.Group(remaining.SelectMany(group.TopicsOf), KnownImage);
         records.Add(new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch + 1, MetadataHash = hash }));
-        CancelSessionTimeout(group, member.MemberId);
-        CancelRebalanceTimeout(group, member.MemberId);
         return WriteConsumerGroupRecords(records);
     }
 
@@ -95,6 +119,11 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.UnknownMemberId;
         }
+        if (member.UsesClassicProtocol)
+        {
+            // A classic member commits with its generation, which is its member epoch (KIP-848 online migration).
+            return memberEpoch != member.MemberEpoch ? ErrorCode.IllegalGeneration : ErrorCode.None;
+        }
         return memberEpoch > member.MemberEpoch ? ErrorCode.FencedMemberEpoch
             : memberEpoch < member.MemberEpoch ? ErrorCode.StaleMemberEpoch
             : ErrorCode.None;
@@ -111,6 +140,9 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.UnknownMemberId;
         }
-        return memberEpoch != member.MemberEpoch ? ErrorCode.StaleMemberEpoch : ErrorCode.None;
+        // A classic member (KIP-848 online migration) gives its generation, which must be its member epoch exactly.
+        return memberEpoch == member.MemberEpoch ? ErrorCode.None
+            : member.UsesClassicProtocol ? ErrorCode.IllegalGeneration
+            : ErrorCode.StaleMemberEpoch;
     }
 }

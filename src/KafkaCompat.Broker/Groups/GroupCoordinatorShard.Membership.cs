@@ -24,12 +24,11 @@ public sealed partial class GroupCoordinatorShard
         }
         if (_consumerGroups.TryGetValue(join.GroupId, out var consumerGroup))
         {
-            // Kafka lets a classic member into a KIP-848 group with members (mixed mode), which is not
-            // served yet: the answer is the one Kafka gives a join it cannot take. An empty consumer
-            // group becomes a classic one, as in Kafka.
+            // A classic member joins a KIP-848 group with members as a member of it (KIP-848's mixed
+            // mode); an empty consumer group becomes a classic one, as in Kafka.
             if (consumerGroup.Members.Count > 0)
             {
-                return JoinError(ErrorCode.InconsistentGroupProtocol, "");
+                return JoinClassicMember(consumerGroup, join);
             }
             if (RemoveEmptyConsumerGroup(consumerGroup) is var removeError and not ErrorCode.None)
             {
@@ -377,6 +376,10 @@ public sealed partial class GroupCoordinatorShard
         {
             return SyncError(ErrorCode.InvalidGroupId);
         }
+        if (_consumerGroups.TryGetValue(sync.GroupId, out var consumerGroup))
+        {
+            return Task.FromResult(SyncClassicMember(consumerGroup, sync));
+        }
         if (!_groups.TryGetValue(sync.GroupId, out var group))
         {
             return SyncError(ErrorCode.UnknownMemberId);
@@ -458,6 +461,10 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.InvalidGroupId;
         }
+        if (_consumerGroups.TryGetValue(groupId, out var consumerGroup))
+        {
+            return HeartbeatClassicMember(consumerGroup, memberId, groupInstanceId, generationId);
+        }
         if (!_groups.TryGetValue(groupId, out var group))
         {
             return ErrorCode.UnknownMemberId;
@@ -484,6 +491,10 @@ public sealed partial class GroupCoordinatorShard
         if (groupId.Length == 0)
         {
             return new LeaveGroupResult(ErrorCode.InvalidGroupId, []);
+        }
+        if (_consumerGroups.TryGetValue(groupId, out var consumerGroup))
+        {
+            return LeaveClassicMembers(consumerGroup, members);
         }
         if (!_groups.TryGetValue(groupId, out var group))
         {

@@ -84,7 +84,7 @@ public sealed partial class GroupCoordinatorShard
             return commit.Offsets.Select(_ => groupError).ToList();
         }
         var (errors, records) = OffsetRecords(commit.GroupId, commit.Offsets, partitionError);
-        var writeError = _runtime.AppendTransactional(commit.ProducerId, commit.ProducerEpoch, records);
+        var writeError = _runtime.AppendTransactional(commit.ProducerId, commit.ProducerEpoch, records, commit.Verification);
         return WithWriteError(errors, writeError);
     }
 

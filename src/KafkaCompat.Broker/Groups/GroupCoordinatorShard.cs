@@ -1,7 +1,9 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
+using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
 using KafkaCompat.Storage;
@@ -9,8 +11,12 @@ using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Groups;
 
-/// <summary>What a shard needs from the broker.</summary>
-public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger);
+/// <summary>
+/// What a shard needs from the broker; <see cref="GroupConfigs"/> gives each group's own settings (KIP-848's GROUP configs),
+/// <paramref name="Image"/> the topics (by name and id) as this node knows them now.
+/// </summary>
+public sealed record GroupCoordinatorContext(TimeProvider Time, Func<BrokerConfig> Config, ReplicaManager Replicas, ILogger Logger, GroupConfigs GroupConfigs,
+    Func<MetadataImage> Image, IShareStatePersister? SharePersister = null, IShareGroupListener? ShareListener = null);
 
 /// <summary>
 /// The groups of one <c>__consumer_offsets</c> partition, a state machine driven by a
@@ -49,6 +55,9 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
 
     private BrokerConfig Config => _context.Config();
 
+    /// <summary>The settings a group runs with now: its GROUP configs over the broker's group.* configs.</summary>
+    private GroupConfig GroupConfigOf(string groupId) => _context.GroupConfigs.For(groupId);
+
     private long NowMs => _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>For tests and DescribeGroups: the group, if this shard has it.</summary>
@@ -69,6 +78,7 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
             }
         }
         OnConsumerGroupsLoaded();
+        OnShareGroupsLoaded();
     }
 
     void ICoordinatorShard.OnClosed()
@@ -80,6 +90,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
         foreach (var group in _consumerGroups.Values)
         {
             StopConsumerGroupTimers(group);
+        }
+        foreach (var group in _shareGroups.Values)
+        {
+            StopShareGroupTimers(group);
         }
     }
 
@@ -159,7 +173,10 @@ public sealed partial class GroupCoordinatorShard : ICoordinatorShard
                 }
                 break;
             default:
-                ReplayConsumerGroup(record);
+                if (!ReplayConsumerGroup(record))
+                {
+                    ReplayShareGroup(record);
+                }
                 break;
         }
     }

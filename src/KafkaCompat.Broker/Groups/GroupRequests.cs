@@ -37,8 +37,12 @@ public sealed record OffsetCommitEntry(string Topic, int Partition, long Offset,
 
 public sealed record OffsetCommitParams(string GroupId, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets);
 
-/// <summary>A TxnOffsetCommit: the offsets of the producer's transaction (v3+ adds the member, generation and instance id, KIP-447; older versions send -1, "" and null).</summary>
-public sealed record TxnOffsetCommitParams(string GroupId, long ProducerId, short ProducerEpoch, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets);
+/// <summary>
+/// A TxnOffsetCommit: the offsets of the producer's transaction (v3+ adds the member, generation and instance id, KIP-447; older versions send -1, "" and null).
+/// <paramref name="Verification"/> is the offsets partition's guard when the transaction was verified there (KIP-890 part 1).
+/// </summary>
+public sealed record TxnOffsetCommitParams(string GroupId, long ProducerId, short ProducerEpoch, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets,
+    Replication.TransactionVerificationGuard? Verification = null);
 
 /// <summary>A committed offset as OffsetFetch reports it (offset -1 and metadata "" when nothing is committed).</summary>
 public sealed record FetchedOffset(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata, Protocol.ErrorCode Error);

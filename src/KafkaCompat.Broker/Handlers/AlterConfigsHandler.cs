@@ -6,8 +6,9 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// AlterConfigs (key 33), versions 0-2: the legacy form, where the given set
-/// replaces all of the resource's dynamic configs. Topics and this broker
-/// (or "" for the cluster default); read-only broker configs are refused.
+/// replaces all of the resource's dynamic configs. Topics, this broker
+/// (or "" for the cluster default) and groups (32), as Kafka 4.x's controller
+/// takes them; read-only broker configs are refused.
 /// </summary>
 public sealed class AlterConfigsHandler(ConfigAdmin configs) : ApiHandler<AlterConfigsRequestData, AlterConfigsResponseData>
 {

@@ -9,7 +9,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// DescribeConfigs (key 32), versions 0-4.
 /// Topics (resource type 2): every topic config with its effective value and
 /// source (topic override, broker setting or default). Brokers (4): this
-/// broker's id, or "" for the cluster-wide defaults. v0 has IsDefault
+/// broker's id, or "" for the cluster-wide defaults. Groups (32, KIP-848): every group config,
+/// the group's own value or the broker's group.* default, for any group id (it need not exist).
+/// v0 has IsDefault
 /// instead of a source; synonyms from v1 when asked (KIP-226); config types
 /// from v3 (KIP-569). Sensitive values are never returned.
 /// </summary>
@@ -57,6 +59,10 @@ public sealed class DescribeConfigsHandler(MetadataController metadata, BrokerSt
                 return (BrokerConfigDescriber.DescribeBroker(broker.Config, names, synonyms), ErrorCode.None, null);
             case ConfigAdmin.BrokerResource:
                 return ([], ErrorCode.InvalidRequest, $"Unexpected broker id, expected {broker.NodeId} or empty string, but received {resource.ResourceName}");
+            case ConfigAdmin.GroupResource when resource.ResourceName.Length == 0:
+                return ([], ErrorCode.InvalidRequest, "Group name must not be empty");
+            case ConfigAdmin.GroupResource:
+                return (GroupConfigDescriber.Describe(broker.Config, metadata.Image.GroupConfigsOf(resource.ResourceName), names, synonyms), ErrorCode.None, null);
             default:
                 return ([], ErrorCode.InvalidRequest, $"Unsupported resource type {resource.ResourceType}");
         }

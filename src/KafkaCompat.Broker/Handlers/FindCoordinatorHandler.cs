@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
@@ -7,16 +8,19 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// FindCoordinator (key 10), versions 0-6.
-/// This node coordinates every group (key type 0) and every transactional id (key type 1): the
-/// answer is the advertised endpoint of the listener the request came in on (as Metadata answers).
-/// Asking creates <c>__consumer_offsets</c> or <c>__transaction_state</c> when it does not exist
-/// yet, as Kafka does. Other key types are INVALID_REQUEST. v1+ has a key type and error message;
-/// v4+ batches keys (KIP-699).
+/// This node coordinates every group (key type 0), every transactional id (key type 1) and every
+/// share-partition (key type 2, KIP-932: the key is <c>groupId:topicId:partition</c>, asked by v6+):
+/// the answer is the advertised endpoint of the listener the request came in on (as Metadata answers).
+/// Asking creates <c>__consumer_offsets</c>, <c>__transaction_state</c> or <c>__share_group_state</c>
+/// when it does not exist yet, as Kafka does. Other key types are INVALID_REQUEST. v1+ has a key
+/// type and error message; v4+ batches keys (KIP-699).
 /// </summary>
-public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, BrokerState broker) : ApiHandler<FindCoordinatorRequestData, FindCoordinatorResponseData>
+public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, ShareCoordinator shares, BrokerState broker) : ApiHandler<FindCoordinatorRequestData, FindCoordinatorResponseData>
 {
     private const sbyte GroupKeyType = 0;
     private const sbyte TransactionKeyType = 1;
+    private const sbyte ShareKeyType = 2;
+    private const short FirstVersionWithShareKeyType = 6;
 
     public override ApiKey ApiKey => ApiKey.FindCoordinator;
 
@@ -59,6 +63,18 @@ public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, Transac
                 }
                 return transactions.EnsureTopic() is var txnError && txnError != ErrorCode.None
                     ? Failed(key, txnError, "the __transaction_state topic could not be created")
+                    : ThisNode(context, key);
+            case ShareKeyType:
+                if (context.ApiVersion < FirstVersionWithShareKeyType)
+                {
+                    return Failed(key, ErrorCode.InvalidRequest, $"the share coordinator cannot be found with FindCoordinator v{context.ApiVersion}");
+                }
+                if (!SharePartitionKey.TryParse(key, out _))
+                {
+                    return Failed(key, ErrorCode.InvalidRequest, $"'{key}' is not a share coordinator key (groupId:topicId:partition)");
+                }
+                return shares.EnsureTopic() is var shareError && shareError != ErrorCode.None
+                    ? Failed(key, shareError, "the __share_group_state topic could not be created")
                     : ThisNode(context, key);
             default:
                 return Failed(key, ErrorCode.InvalidRequest, $"unknown coordinator key type {keyType}");

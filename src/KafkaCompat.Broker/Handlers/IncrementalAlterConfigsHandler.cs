@@ -7,8 +7,9 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// IncrementalAlterConfigs (key 44), versions 0-1 (KIP-339): SET, DELETE,
-/// APPEND and SUBTRACT on single configs of a topic or this broker (or ""
-/// for the cluster default), each change kept as a metadata record.
+/// APPEND and SUBTRACT on single configs of a topic, this broker (or ""
+/// for the cluster default) or a group (KIP-848's GROUP resource, 32), each
+/// change kept as a metadata record.
 /// </summary>
 public sealed class IncrementalAlterConfigsHandler(ConfigAdmin configs) : ApiHandler<IncrementalAlterConfigsRequestData, IncrementalAlterConfigsResponseData>
 {

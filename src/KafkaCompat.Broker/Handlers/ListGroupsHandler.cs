@@ -8,7 +8,8 @@ namespace KafkaCompat.Broker.Handlers;
 /// ListGroups (key 16), versions 0-5.
 /// Every group this node coordinates (all of them), with its protocol type ("consumer", or "" for a
 /// simple group). v4+ shows each group's state and filters by state names, case-insensitively
-/// (KIP-518); v5+ shows the group type ("classic", or "consumer" for a KIP-848 group) and filters by type (KIP-848).
+/// (KIP-518); v5+ shows the group type ("classic", "consumer" for a KIP-848 group, "share" for a KIP-932
+/// one) and filters by type (KIP-848).
 /// COORDINATOR_LOAD_IN_PROGRESS while a partition of <c>__consumer_offsets</c> is loading.
 /// </summary>
 public sealed class ListGroupsHandler(GroupCoordinator coordinator) : ApiHandler<ListGroupsRequestData, ListGroupsResponseData>
@@ -28,7 +29,8 @@ public sealed class ListGroupsHandler(GroupCoordinator coordinator) : ApiHandler
             states = request.StatesFilter.Select(ClassicGroupStates.Parse).OfType<ClassicGroupState>().ToHashSet();
             stateNames = request.StatesFilter.ToHashSet(StringComparer.OrdinalIgnoreCase);
         }
-        var (error, groups) = await coordinator.ListGroupsAsync(states, stateNames, Wanted(ListedGroup.ClassicType), Wanted(ListedGroup.ConsumerType));
+        var (error, groups) = await coordinator.ListGroupsAsync(states, stateNames, Wanted(ListedGroup.ClassicType), Wanted(ListedGroup.ConsumerType),
+            Wanted(Groups.Share.ShareGroup.GroupType));
         response.ErrorCode = (short)error;
         foreach (var group in groups.OrderBy(g => g.GroupId, StringComparer.Ordinal))
         {

@@ -5,15 +5,18 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
-/// ListTransactions (key 66), versions 0-1: every transactional id this node coordinates, filtered
+/// ListTransactions (key 66), versions 0-2: every transactional id this node coordinates, filtered
 /// by state names and producer ids (empty filter: all) and, from v1 (KIP-994), to transactions open
 /// longer than DurationFilter ms (measured from the transaction's start time). State names Kafka does not know come back in UnknownStateFilters.
+/// v2 (KIP-1152) adds TransactionalIdPattern: null or empty lists every id, otherwise only the ids the
+/// whole pattern matches (<see cref="TransactionalIdPattern"/>); a pattern that is not a valid RE2/J
+/// expression answers INVALID_REGULAR_EXPRESSION and lists nothing. Every filter must hold (AND).
 /// </summary>
 public sealed class ListTransactionsHandler(TransactionCoordinator coordinator, TimeProvider time) : ApiHandler<ListTransactionsRequestData, ListTransactionsResponseData>
 {
     public override ApiKey ApiKey => ApiKey.ListTransactions;
 
-    public override VersionRange Versions => new(0, 1);
+    public override VersionRange Versions => new(0, 2);
 
     protected override async ValueTask<ListTransactionsResponseData?> HandleAsync(RequestContext context, ListTransactionsRequestData request, CancellationToken cancellationToken)
     {
@@ -38,6 +41,10 @@ public sealed class ListTransactionsHandler(TransactionCoordinator coordinator, 
             response.ErrorCode = (short)error;
             return response;
         }
+        if (!TransactionalIdPattern.TryCompile(request.TransactionalIdPattern, out var pattern))
+        {
+            return new ListTransactionsResponseData { ErrorCode = (short)ErrorCode.InvalidRegularExpression };
+        }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var transaction in all)
         {
@@ -45,7 +52,8 @@ public sealed class ListTransactionsHandler(TransactionCoordinator coordinator, 
             if ((request.StateFilters.Count > 0 && !states.Contains(transaction.State))
                 || (producerIds.Count > 0 && !producerIds.Contains(transaction.ProducerId))
                 || (request.DurationFilter >= 0 && now - transaction.StartTimestampMs <= request.DurationFilter)
-                || transaction.State == TransactionState.Dead)
+                || transaction.State == TransactionState.Dead
+                || (pattern is not null && !pattern.Matches(transaction.TransactionalId)))
             {
                 continue;
             }

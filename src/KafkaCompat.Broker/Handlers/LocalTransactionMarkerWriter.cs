@@ -8,9 +8,8 @@ namespace KafkaCompat.Broker.Handlers;
 /// <summary>
 /// The transaction coordinator's marker path to the partitions this node leads: a WriteTxnMarkers
 /// request handed to <see cref="WriteTxnMarkersHandler.WriteAsync"/> in process, the same code a
-/// request from another broker's coordinator runs. UNKNOWN_TOPIC_OR_PARTITION means the topic is
-/// gone from the metadata: as Kafka's marker channel drops the partitions of a deleted topic,
-/// nothing is left to mark there and the partition counts as done.
+/// request from another broker's coordinator runs. Each partition's error comes back as the leader
+/// answered it; the coordinator decides what it means (TransactionCoordinatorShard.OutcomeOf).
 /// </summary>
 public sealed class LocalTransactionMarkerWriter(WriteTxnMarkersHandler handler) : ITransactionMarkerWriter
 {
@@ -34,8 +33,7 @@ public sealed class LocalTransactionMarkerWriter(WriteTxnMarkersHandler handler)
         {
             foreach (var partition in topic.Partitions)
             {
-                var error = (ErrorCode)partition.ErrorCode;
-                errors[new TopicPartition(topic.Name, partition.PartitionIndex)] = error == ErrorCode.UnknownTopicOrPartition ? ErrorCode.None : error;
+                errors[new TopicPartition(topic.Name, partition.PartitionIndex)] = (ErrorCode)partition.ErrorCode;
             }
         }
         return errors;

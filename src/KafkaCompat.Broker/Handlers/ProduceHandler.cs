@@ -105,7 +105,8 @@ public sealed class ProduceHandler(ReplicaManager replicas, MetadataController m
         {
             // The earlier request's failure is its own answer; this one goes on.
         }
-        var errors = verifying is null ? null : await VerifyAsync(request.TransactionalId!, verifying, version).ConfigureAwait(false);
+        var errors = verifying is null ? null : await transactions.VerifyOrAddPartitionsAsync(request.TransactionalId!, verifying.ProducerId, verifying.ProducerEpoch,
+            verifying.Partitions, add: version >= FirstImplicitAddVersion).ConfigureAwait(false);
         AppendAll(prepared, errors, version);
         return Answer(request, response);
     }
@@ -183,22 +184,6 @@ public sealed class ProduceHandler(ReplicaManager replicas, MetadataController m
             }
         }
         return verification;
-    }
-
-    /// <summary>
-    /// The coordinator's answer per partition under verification (None: in the ongoing transaction);
-    /// from v12 the partitions are added to the transaction instead, with one answer for all.
-    /// </summary>
-    private async Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> VerifyAsync(string transactionalId, Verification verification, short version)
-    {
-        if (version >= FirstImplicitAddVersion)
-        {
-            var added = await transactions.AddPartitionsAsync(transactionalId, verification.ProducerId, verification.ProducerEpoch, verification.Partitions,
-                TransactionMetadata.TransactionVersion2).ConfigureAwait(false);
-            return verification.Partitions.ToDictionary(tp => tp, _ => added);
-        }
-        var (error, verified) = await transactions.VerifyPartitionsAsync(transactionalId, verification.ProducerId, verification.ProducerEpoch, verification.Partitions).ConfigureAwait(false);
-        return verification.Partitions.ToDictionary(tp => tp, tp => error != ErrorCode.None ? error : verified.GetValueOrDefault(tp, ErrorCode.InvalidTxnState));
     }
 
     private static void AppendAll(List<PreparedAppend> prepared, IReadOnlyDictionary<TopicPartition, ErrorCode>? verificationErrors, short version)

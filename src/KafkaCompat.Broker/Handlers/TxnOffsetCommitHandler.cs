@@ -1,5 +1,6 @@
 using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
@@ -16,14 +17,20 @@ namespace KafkaCompat.Broker.Handlers;
 /// INVALID_PRODUCER_EPOCH. v2 adds the leader epoch (KIP-320); v3 the member id, generation and
 /// group.instance.id (KIP-447), checked as for OffsetCommit (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
 /// FENCED_INSTANCE_ID) except that a group completing a rebalance accepts the commit; older versions
-/// carry no member, so any commit to a live group is accepted. v4 allows TRANSACTION_ABORTABLE; v0-4
-/// commits are not yet verified against the transaction coordinator (KIP-890 part 1 for offsets).
+/// carry no member, so any commit to a live group is accepted. v4 allows TRANSACTION_ABORTABLE.
+/// With transaction.partition.verification.enable on (KIP-890 part 1), a commit that would open the
+/// transaction on the group's <c>__consumer_offsets</c> partition first asks the transaction
+/// coordinator whether that partition is in the producer's ongoing transaction (AddOffsetsToTxn put
+/// it there), as Kafka's group coordinator does through its partition writer; if not, every partition
+/// of the request is refused (INVALID_TXN_STATE, or the coordinator's error as each version's
+/// producers handle it, <see cref="VerificationErrors.ForTxnOffsetCommit"/>) and nothing is written.
+/// The append then carries the partition's verification guard, so a marker ending the transaction
+/// meanwhile makes it fail instead of opening a transaction nobody would end.
 /// v5 is a producer of transaction version 2 (KIP-890 part 2), which sends no AddOffsetsToTxn: the
-/// group's <c>__consumer_offsets</c> partition is added to its transaction here first (Kafka's
-/// ADD_PARTITION operation), and a refused add fails every partition of the request with the
-/// coordinator's error as Kafka's group coordinator reports it.
+/// group's <c>__consumer_offsets</c> partition is added to its transaction here instead (Kafka's
+/// ADD_PARTITION operation), whatever the verification config says.
 /// </summary>
-public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, TimeProvider time) : ApiHandler<TxnOffsetCommitRequestData, TxnOffsetCommitResponseData>
+public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, ReplicaManager replicas, BrokerState broker, TimeProvider time) : ApiHandler<TxnOffsetCommitRequestData, TxnOffsetCommitResponseData>
 {
     /// <summary>The first version whose producer is of transaction version 2.</summary>
     public const short FirstImplicitAddVersion = 5;
@@ -38,13 +45,23 @@ public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, Transac
         {
             return ErrorResponse(request, context.ApiVersion, ErrorCode.InvalidGroupId, "");
         }
-        if (context.ApiVersion >= FirstImplicitAddVersion)
+        var version = context.ApiVersion;
+        TransactionVerificationGuard? verification = null;
+        if (version >= FirstImplicitAddVersion || broker.Config.GetBool("transaction.partition.verification.enable"))
         {
             var offsetsPartition = new TopicPartition(TopicNames.ConsumerOffsets, coordinator.PartitionFor(request.GroupId));
-            var added = await transactions.AddPartitionsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, [offsetsPartition], TransactionMetadata.TransactionVersion2);
-            if (added != ErrorCode.None)
+            // Null: the producer's transaction is already open on the partition, nothing to verify.
+            // No partition yet (the group coordinator creates the topic): verified, appended unguarded.
+            var partition = replicas.GetPartition(offsetsPartition.Topic, offsetsPartition.Partition);
+            verification = partition?.MaybeStartTransactionVerification(request.ProducerId, request.ProducerEpoch);
+            if (partition is null || verification is not null)
             {
-                return ErrorResponse(request, context.ApiVersion, ForImplicitAdd(added), "");
+                var verified = await transactions.VerifyOrAddPartitionsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, [offsetsPartition],
+                    add: version >= FirstImplicitAddVersion);
+                if (verified[offsetsPartition] is var error && error != ErrorCode.None)
+                {
+                    return ErrorResponse(request, version, VerificationErrors.ForTxnOffsetCommit(error, version), "");
+                }
             }
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -52,7 +69,7 @@ public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, Transac
             .SelectMany(t => t.Partitions.Select(p => new OffsetCommitEntry(t.Name, p.PartitionIndex, p.CommittedOffset, p.CommittedLeaderEpoch, p.CommittedMetadata, now, null)))
             .ToList();
         var errors = await coordinator.CommitTransactionalOffsetsAsync(new TxnOffsetCommitParams(
-            request.GroupId, request.ProducerId, request.ProducerEpoch, request.GenerationId, request.MemberId, request.GroupInstanceId, entries));
+            request.GroupId, request.ProducerId, request.ProducerEpoch, request.GenerationId, request.MemberId, request.GroupInstanceId, entries, verification));
         var response = new TxnOffsetCommitResponseData();
         var i = 0;
         foreach (var topic in request.Topics)
@@ -65,18 +82,6 @@ public sealed class TxnOffsetCommitHandler(GroupCoordinator coordinator, Transac
             response.Topics.Add(topicResponse);
         }
         return response;
-    }
-
-    /// <summary>
-    /// A coordinator error of the implicit add as a TxnOffsetCommit answers it: Kafka's partition leader
-    /// maps it as for a produce (PRODUCER_FENCED to INVALID_PRODUCER_EPOCH, retriable coordinator states
-    /// to NOT_ENOUGH_REPLICAS), and the group coordinator then reports NOT_ENOUGH_REPLICAS as
-    /// COORDINATOR_NOT_AVAILABLE, which a producer retries.
-    /// </summary>
-    private static ErrorCode ForImplicitAdd(ErrorCode coordinatorError)
-    {
-        var error = VerificationErrors.ForProduce(coordinatorError, ProduceHandler.FirstImplicitAddVersion).Error;
-        return error == ErrorCode.NotEnoughReplicas ? ErrorCode.CoordinatorNotAvailable : error;
     }
 
     protected override TxnOffsetCommitResponseData ErrorResponse(TxnOffsetCommitRequestData request, short version, ErrorCode error, string message)

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace KafkaCompat.Broker.Metadata;
 
 /// <summary>
-/// Config changes for AlterConfigs and IncrementalAlterConfigs alike: the
-/// resource's current overrides, validation by the config layer, and the
+/// Config changes for AlterConfigs and IncrementalAlterConfigs alike (topics, brokers and, as KIP-848
+/// added, groups): the resource's current overrides, validation by the config layer, and the
 /// ConfigRecords that make a change durable (computed and written by the controller). A config
 /// that is set but not acted on yet is named in a warning once the change is accepted.
 /// </summary>
@@ -13,6 +13,7 @@ public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker,
 {
     public const sbyte TopicResource = MetadataImage.TopicResource;
     public const sbyte BrokerResource = MetadataImage.BrokerResource;
+    public const sbyte GroupResource = MetadataImage.GroupResource;
 
     public async Task<ConfigResult> IncrementalAlter(sbyte resourceType, string resourceName, IReadOnlyList<AlterConfigOp> ops, bool validateOnly)
     {
@@ -20,6 +21,8 @@ public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker,
         {
             TopicResource => await Commit(resourceType, resourceName, image => TopicConfigValidator.IncrementalAlter(image.Topic(resourceName)!.Configs, ops), validateOnly),
             BrokerResource => await Commit(resourceType, resourceName, _ => DynamicBrokerConfigUpdater.IncrementalAlter(broker.Config, resourceName, ops), validateOnly),
+            GroupResource when resourceName.Length == 0 => DefaultGroupResource,
+            GroupResource => await Commit(resourceType, resourceName, image => GroupConfigValidator.IncrementalAlter(image.GroupConfigsOf(resourceName), ops, broker.Config), validateOnly),
             _ => Unsupported(resourceType),
         };
         WarnIfNotActedOn(result, resourceType, resourceName, ops.Where(o => o.Operation is ConfigOperation.Set or ConfigOperation.Append && o.Value is not null).Select(o => o.Name));
@@ -32,6 +35,8 @@ public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker,
         {
             TopicResource => await Commit(resourceType, resourceName, image => TopicConfigValidator.Alter(image.Topic(resourceName)!.Configs, configs), validateOnly),
             BrokerResource => await Commit(resourceType, resourceName, _ => DynamicBrokerConfigUpdater.Alter(broker.Config, resourceName, configs), validateOnly),
+            GroupResource when resourceName.Length == 0 => DefaultGroupResource,
+            GroupResource => await Commit(resourceType, resourceName, image => GroupConfigValidator.Alter(image.GroupConfigsOf(resourceName), configs, broker.Config), validateOnly),
             _ => Unsupported(resourceType),
         };
         WarnIfNotActedOn(result, resourceType, resourceName, configs.Where(c => c.Value is not null).Select(c => c.Key));
@@ -45,10 +50,15 @@ public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker,
             return;
         }
         var names = setNames.Order(StringComparer.Ordinal);
-        var warnings = resourceType == TopicResource ? ConfigsNotActedOn.ForTopicConfigs(names) : ConfigsNotActedOn.ForBrokerConfigs(names);
+        var (warnings, resource) = resourceType switch
+        {
+            TopicResource => (ConfigsNotActedOn.ForTopicConfigs(names), $"Topic {resourceName}"),
+            GroupResource => (ConfigsNotActedOn.ForGroupConfigs(names), $"Group {resourceName}"),
+            _ => (ConfigsNotActedOn.ForBrokerConfigs(names), $"Broker '{resourceName}'"),
+        };
         foreach (var warning in warnings)
         {
-            logger.LogWarning("{Resource}: {Warning}", resourceType == TopicResource ? $"Topic {resourceName}" : $"Broker '{resourceName}'", warning);
+            logger.LogWarning("{Resource}: {Warning}", resource, warning);
         }
     }
 
@@ -67,6 +77,9 @@ public sealed class ConfigAdmin(MetadataController metadata, BrokerState broker,
         return written.IsOk ? ConfigResult.Ok : new ConfigResult(written.Error, written.Message);
     }
 
+    /// <summary>Kafka's controller refuses the empty group name (there are no cluster-wide group configs: the broker's group.* configs are the defaults).</summary>
+    private static ConfigResult DefaultGroupResource { get; } = ConfigResult.InvalidRequest("Default group resources are not allowed.");
+
     private static ConfigResult Unsupported(sbyte resourceType) =>
-        ConfigResult.InvalidRequest($"Unsupported resource type {resourceType}: configs can be altered on topics (2) and brokers (4)");
+        ConfigResult.InvalidRequest($"Unsupported resource type {resourceType}: configs can be altered on topics (2), brokers (4) and groups (32)");
 }

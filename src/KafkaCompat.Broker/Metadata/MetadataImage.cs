@@ -25,12 +25,22 @@ public sealed record MetadataImage(
     public const sbyte TopicResource = 2;
     public const sbyte BrokerResource = 4;
 
+    /// <summary>KIP-848's GROUP config resource: a group's dynamic configs, kept whether or not the group exists.</summary>
+    public const sbyte GroupResource = 32;
+
     public static MetadataImage Empty { get; } = new(
         ImmutableSortedDictionary.Create<string, TopicImage>(StringComparer.Ordinal),
         ImmutableDictionary<Uuid, string>.Empty,
         ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty);
 
+    /// <summary>The dynamic configs of every group that has any, by group id.</summary>
+    public ImmutableDictionary<string, ImmutableDictionary<string, string>> GroupConfigs { get; init; } =
+        ImmutableDictionary.Create<string, ImmutableDictionary<string, string>>(StringComparer.Ordinal);
+
     public TopicImage? Topic(string name) => Topics.GetValueOrDefault(name);
+
+    public ImmutableDictionary<string, string> GroupConfigsOf(string groupId) =>
+        GroupConfigs.GetValueOrDefault(groupId) ?? ImmutableDictionary<string, string>.Empty;
 
     /// <summary>Dynamic configs for every broker (Kafka's "default" broker resource, named "").</summary>
     public ImmutableDictionary<string, string> ClusterDefaultConfigs => BrokerConfigs.GetValueOrDefault("") ?? ImmutableDictionary<string, string>.Empty;
@@ -56,6 +66,7 @@ public sealed record MetadataImage(
         {
             BrokerConfigs = BrokerConfigs.SetItem(config.ResourceName, Change(BrokerConfigs.GetValueOrDefault(config.ResourceName) ?? ImmutableDictionary<string, string>.Empty, config)),
         },
+        ConfigRecord { ResourceType: GroupResource } config => WithGroupConfigs(config.ResourceName, Change(GroupConfigsOf(config.ResourceName), config)),
         RemoveTopicRecord remove => TopicNames.TryGetValue(remove.TopicId, out var name)
             ? this with { Topics = Topics.Remove(name), TopicNames = TopicNames.Remove(remove.TopicId) }
             : this,
@@ -108,6 +119,13 @@ public sealed record MetadataImage(
                 yield return new ConfigRecord { ResourceType = BrokerResource, ResourceName = broker, Name = config.Key, Value = config.Value };
             }
         }
+        foreach (var (group, configs) in GroupConfigs.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            foreach (var config in configs.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                yield return new ConfigRecord { ResourceType = GroupResource, ResourceName = group, Name = config.Key, Value = config.Value };
+            }
+        }
         if (NextProducerId > 0)
         {
             // The image keeps only the next free id; -1 names no broker, as the block's owner no longer matters.
@@ -117,6 +135,12 @@ public sealed record MetadataImage(
 
     private static ImmutableDictionary<string, string> Change(ImmutableDictionary<string, string> configs, ConfigRecord record) =>
         record.Value is null ? configs.Remove(record.Name) : configs.SetItem(record.Name, record.Value);
+
+    /// <summary>A group left with no configs is dropped, so the image (and a snapshot of it) holds only groups that have some.</summary>
+    private MetadataImage WithGroupConfigs(string groupId, ImmutableDictionary<string, string> configs) => this with
+    {
+        GroupConfigs = configs.IsEmpty ? GroupConfigs.Remove(groupId) : GroupConfigs.SetItem(groupId, configs),
+    };
 
     private MetadataImage WithTopic(Uuid id, Func<TopicImage, TopicImage> change) =>
         TopicNames.TryGetValue(id, out var name) ? WithTopicNamed(name, change) : this;

@@ -8,8 +8,9 @@ public static class TopicNames
     public const int MaxLength = 249;
     public const string ConsumerOffsets = "__consumer_offsets";
     public const string TransactionState = "__transaction_state";
+    public const string ShareGroupState = "__share_group_state";
 
-    public static bool IsInternal(string name) => name is ConsumerOffsets or TransactionState;
+    public static bool IsInternal(string name) => name is ConsumerOffsets or TransactionState or ShareGroupState;
 
     /// <summary>Null when the name is legal, otherwise Kafka's complaint about it.</summary>
     public static string? Validate(string? name)

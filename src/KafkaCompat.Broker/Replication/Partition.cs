@@ -81,7 +81,7 @@ public sealed class Partition
     /// Appends batches as the leader (offsets and leader epoch written in place) and moves the high
     /// watermark; then wakes the operations waiting on this partition. For batches nobody validated
     /// (the log walks their headers itself, with the client's producer checks); the coordinators
-    /// append through <see cref="AppendAsCoordinator"/>.
+    /// append through <see cref="AppendAsCoordinator(Memory{byte})"/>.
     /// </summary>
     public LogAppendResult AppendAsLeader(Memory<byte> records) => AppendAsLeader(records, null, null, fromCoordinator: false);
 
@@ -91,6 +91,15 @@ public sealed class Partition
     /// (<see cref="PartitionLog.AppendAsCoordinator"/>: the producer epoch, not the sequence).
     /// </summary>
     public LogAppendResult AppendAsCoordinator(Memory<byte> records) => AppendAsLeader(records, null, null, fromCoordinator: true);
+
+    /// <summary>
+    /// A group coordinator's transactional offsets (TxnOffsetCommit) after their verification (KIP-890
+    /// part 1): as <see cref="AppendAsCoordinator(Memory{byte})"/>, refused with INVALID_TXN_STATE if
+    /// the batch of <paramref name="producerId"/> would open a transaction here without the guard this
+    /// partition handed out for it, as for a verified Produce.
+    /// </summary>
+    public LogAppendResult AppendAsCoordinator(Memory<byte> records, long producerId, short producerEpoch, TransactionVerificationGuard verification) =>
+        AppendAsLeader(records, null, verification, fromCoordinator: true, (producerId, producerEpoch));
 
     /// <summary>A Produce's batches, with what <see cref="LogValidator"/> found in its one walk of them: the log reads no header again.</summary>
     public LogAppendResult AppendAsLeader(Memory<byte> records, in LogAppendInfo appendInfo) => AppendAsLeader(records, (LogAppendInfo?)appendInfo, null, fromCoordinator: false);
@@ -127,13 +136,15 @@ public sealed class Partition
         }
     }
 
-    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo, TransactionVerificationGuard? verification, bool fromCoordinator)
+    private LogAppendResult AppendAsLeader(Memory<byte> records, LogAppendInfo? appendInfo, TransactionVerificationGuard? verification, bool fromCoordinator,
+        (long ProducerId, short Epoch)? coordinatorProducer = null)
     {
         LogAppendResult result;
         bool moved;
         lock (_lock)
         {
-            var (transactionalProducer, epoch) = appendInfo is { } checkedInfo && TransactionalBatch(checkedInfo) is { } batch ? (batch.ProducerId, batch.ProducerEpoch) : (-1L, (short)-1);
+            var (transactionalProducer, epoch) = appendInfo is { } checkedInfo && TransactionalBatch(checkedInfo) is { } batch ? (batch.ProducerId, batch.ProducerEpoch)
+                : coordinatorProducer ?? (-1L, (short)-1);
             if (verification is not null && transactionalProducer >= 0 && !_log.HasOngoingTransaction(transactionalProducer, epoch)
                 && !(_verifications.TryGetValue(transactionalProducer, out var started) && ReferenceEquals(started, verification)))
             {

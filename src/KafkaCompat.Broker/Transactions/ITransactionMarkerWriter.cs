@@ -12,8 +12,8 @@ public sealed record TransactionMarkers(string TransactionalId, long ProducerId,
 
 /// <summary>
 /// Where the coordinator sends markers: the WriteTxnMarkers path of each partition's leader (this
-/// node's own partitions too, so that replication needs no second path). Answers an error per
-/// partition; a partition whose topic no longer exists answers None (nothing is left to mark).
+/// node's own partitions too, so that replication needs no second path). Answers each partition's
+/// error as its leader gave it (UNKNOWN_TOPIC_OR_PARTITION for a topic the metadata no longer knows).
 /// </summary>
 public interface ITransactionMarkerWriter
 {

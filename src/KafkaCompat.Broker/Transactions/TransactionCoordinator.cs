@@ -76,6 +76,24 @@ public sealed class TransactionCoordinator : IAsyncDisposable
             : await shard.Executor.Submit(() => shard.VerifyPartitions(transactionalId, producerId, producerEpoch, partitions));
     }
 
+    /// <summary>
+    /// What a partition leader asks before a transactional append (KIP-890): per partition, None when
+    /// it is in the producer's ongoing transaction, else the coordinator's error. With
+    /// <paramref name="add"/> (a producer of transaction version 2, Kafka's ADD_PARTITION operation)
+    /// the partitions are added to the transaction instead, with one answer for all.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> VerifyOrAddPartitionsAsync(string transactionalId, long producerId, short producerEpoch,
+        IReadOnlyCollection<TopicPartition> partitions, bool add)
+    {
+        if (add)
+        {
+            var added = await AddPartitionsAsync(transactionalId, producerId, producerEpoch, partitions, TransactionMetadata.TransactionVersion2).ConfigureAwait(false);
+            return partitions.Distinct().ToDictionary(tp => tp, _ => added);
+        }
+        var (error, verified) = await VerifyPartitionsAsync(transactionalId, producerId, producerEpoch, partitions).ConfigureAwait(false);
+        return partitions.Distinct().ToDictionary(tp => tp, tp => error != ErrorCode.None ? error : verified.GetValueOrDefault(tp, ErrorCode.InvalidTxnState));
+    }
+
     public async Task<EndTxnResult> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit, short clientTransactionVersion = 0)
     {
         var (shard, error) = Route(transactionalId);

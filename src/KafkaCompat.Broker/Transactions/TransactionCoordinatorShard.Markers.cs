@@ -38,9 +38,13 @@ public sealed partial class TransactionCoordinatorShard
     }
 
     /// <summary>
-    /// Partitions that took their marker are done; the others are tried again after a back-off
-    /// (Kafka keeps retrying markers: the transaction stays Prepare*, and its producer gets
-    /// CONCURRENT_TRANSACTIONS meanwhile). With every partition marked, the completion is written.
+    /// Each partition's answer decides, as Kafka's TransactionMarkerRequestCompletionHandler does
+    /// (<see cref="OutcomeOf"/>): a written marker or a partition nothing is left to mark is done;
+    /// a retriable error has that partition tried again after a back-off (the transaction stays
+    /// Prepare*, and its producer gets CONCURRENT_TRANSACTIONS meanwhile); a partition that saw a
+    /// newer producer epoch or coordinator epoch means this transaction was settled by someone
+    /// newer, so no marker of it is sent any more and no completion is written. With every
+    /// partition done, the completion is written.
     /// </summary>
     private void OnMarkersWritten(TransactionMetadata prepared, IReadOnlyCollection<TopicPartition> sent, Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> written)
     {
@@ -53,35 +57,74 @@ public sealed partial class TransactionCoordinatorShard
             _markersInFlight.Remove(prepared.TransactionalId);
             return;
         }
-        List<TopicPartition> failed;
-        if (written.IsCompletedSuccessfully)
+        var marker = prepared.State == TransactionState.PrepareCommit ? "COMMIT" : "ABORT";
+        if (!written.IsCompletedSuccessfully)
         {
-            failed = [.. sent.Where(tp => written.Result.GetValueOrDefault(tp, ErrorCode.UnknownServerError) != ErrorCode.None)];
-            foreach (var tp in failed)
-            {
-                Logger.LogWarning("Writing the {Marker} marker of {TransactionalId} to {Partition} failed: {Error}; retrying",
-                    prepared.State == TransactionState.PrepareCommit ? "COMMIT" : "ABORT", prepared.TransactionalId, tp, written.Result.GetValueOrDefault(tp, ErrorCode.UnknownServerError));
-            }
+            // Kafka's disconnected request: every partition of it is sent again.
+            Logger.LogWarning(written.Exception, "Writing the {Marker} markers of {TransactionalId} failed; retrying", marker, prepared.TransactionalId);
+            RetryMarkers(prepared, sent);
+            return;
         }
-        else
+        var failed = new List<TopicPartition>();
+        foreach (var tp in sent)
         {
-            Logger.LogWarning(written.Exception, "Writing the markers of {TransactionalId} failed; retrying", prepared.TransactionalId);
-            failed = [.. sent];
+            var error = written.Result.GetValueOrDefault(tp, ErrorCode.UnknownServerError);
+            switch (OutcomeOf(error))
+            {
+                case MarkerOutcome.Written:
+                    break;
+                case MarkerOutcome.Dropped:
+                    Logger.LogInformation("The {Marker} marker of {TransactionalId} for {Partition} is not written ({Error}): the partition is likely deleted, nothing is left to mark",
+                        marker, prepared.TransactionalId, tp, error);
+                    break;
+                case MarkerOutcome.Retry:
+                    Logger.LogWarning("Writing the {Marker} marker of {TransactionalId} to {Partition} failed: {Error}; retrying", marker, prepared.TransactionalId, tp, error);
+                    failed.Add(tp);
+                    break;
+                default:
+                    Logger.LogWarning("Writing the {Marker} marker of {TransactionalId} (producer id {ProducerId}, epoch {Epoch}) to {Partition} failed for good: {Error}; no more markers of it are sent",
+                        marker, prepared.TransactionalId, prepared.ProducerId, prepared.ProducerEpoch, tp, error);
+                    _markersInFlight.Remove(prepared.TransactionalId);
+                    return;
+            }
         }
         if (failed.Count > 0)
         {
-            _markersInFlight[prepared.TransactionalId] = _runtime.Schedule(_context.MarkerRetryBackoffMs, () =>
-            {
-                if (_markersInFlight.ContainsKey(prepared.TransactionalId))
-                {
-                    _markersInFlight[prepared.TransactionalId] = null;
-                    SendMarkers(prepared, failed);
-                }
-            });
+            RetryMarkers(prepared, failed);
             return;
         }
         CompleteTransaction(prepared);
     }
+
+    private void RetryMarkers(TransactionMetadata prepared, IReadOnlyCollection<TopicPartition> partitions)
+    {
+        _markersInFlight[prepared.TransactionalId] = _runtime.Schedule(_context.MarkerRetryBackoffMs, () =>
+        {
+            if (_markersInFlight.ContainsKey(prepared.TransactionalId))
+            {
+                _markersInFlight[prepared.TransactionalId] = null;
+                SendMarkers(prepared, partitions);
+            }
+        });
+    }
+
+    /// <summary>
+    /// What a partition leader's answer to a marker means for the coordinator, per Kafka's completion
+    /// handler. UNKNOWN_TOPIC_OR_PARTITION: the metadata no longer knows the topic (a leader answers it
+    /// for nothing else), where Kafka finds no leader to send the retry to and drops the partition.
+    /// UNSUPPORTED_FOR_MESSAGE_FORMAT / UNSUPPORTED_VERSION: the producer could not have written there
+    /// either. INVALID_PRODUCER_EPOCH / TRANSACTION_COORDINATOR_FENCED: a newer producer or coordinator
+    /// epoch reached the partition. Anything else is retried (Kafka throws on errors it does not expect,
+    /// which stops that transaction's markers with no completion; retrying keeps a marker from being lost
+    /// to an error of this broker's own).
+    /// </summary>
+    private static MarkerOutcome OutcomeOf(ErrorCode error) => error switch
+    {
+        ErrorCode.None => MarkerOutcome.Written,
+        ErrorCode.UnknownTopicOrPartition or ErrorCode.UnsupportedForMessageFormat or ErrorCode.UnsupportedVersion => MarkerOutcome.Dropped,
+        ErrorCode.InvalidProducerEpoch or ErrorCode.TransactionCoordinatorFenced => MarkerOutcome.Abandoned,
+        _ => MarkerOutcome.Retry,
+    };
 
     private void CompleteTransaction(TransactionMetadata prepared)
     {
@@ -116,5 +159,13 @@ public sealed partial class TransactionCoordinatorShard
             timer?.Dispose();
         }
         _markersInFlight.Clear();
+    }
+
+    private enum MarkerOutcome
+    {
+        Written,
+        Dropped,
+        Retry,
+        Abandoned,
     }
 }

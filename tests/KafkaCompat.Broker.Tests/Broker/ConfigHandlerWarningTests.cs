@@ -16,6 +16,7 @@ public class ConfigHandlerWarningTests
     private const string Topic = "warned";
     private const sbyte TopicResource = 2;
     private const sbyte BrokerResource = 4;
+    private const sbyte GroupResource = 32;
 
     private MetadataNode _metadata = null!;
     private MetadataController _controller = null!;
@@ -71,6 +72,17 @@ public class ConfigHandlerWarningTests
 
         Assert.That(response.Responses.Single().ErrorCode, Is.Zero, response.Responses.Single().ErrorMessage);
         Assert.That(_adminLog.Warnings.Single(), Does.StartWith("Broker '': The configuration 'min.insync.replicas' is accepted but not acted on yet: "));
+    }
+
+    [Test]
+    public async Task AlterConfigsOnAGroupNamesTheShareConfigThatIsNotActedOn()
+    {
+        var response = await Handle<AlterConfigsResponseData>(new AlterConfigsHandler(_admin),
+            Alter(GroupResource, "g", ("consumer.session.timeout.ms", "50000"), ("share.record.lock.duration.ms", "20000")), 2);
+
+        Assert.That(response.Responses.Single().ErrorCode, Is.Zero, response.Responses.Single().ErrorMessage);
+        Assert.That(_adminLog.Warnings.Single(), Does.StartWith("Group g: The configuration 'share.record.lock.duration.ms' is accepted but not acted on yet: share groups (KIP-932)"),
+            "consumer.session.timeout.ms is acted on by the consumer groups");
     }
 
     [Test]

@@ -49,6 +49,20 @@ public class KafkaDefaultsTests
     [TestCase("log.cleaner.delete.retention.ms", "86400000")]
     [TestCase("log.segment.delete.delay.ms", "60000")]
     [TestCase("log.cleaner.min.cleanable.ratio", "0.5")]
+    [TestCase("group.consumer.min.session.timeout.ms", "45000")]
+    [TestCase("group.consumer.max.session.timeout.ms", "60000")]
+    [TestCase("group.consumer.min.heartbeat.interval.ms", "5000")]
+    [TestCase("group.consumer.max.heartbeat.interval.ms", "15000")]
+    [TestCase("group.share.session.timeout.ms", "45000")]
+    [TestCase("group.share.heartbeat.interval.ms", "5000")]
+    [TestCase("group.share.record.lock.duration.ms", "30000")]
+    [TestCase("group.share.min.record.lock.duration.ms", "15000")]
+    [TestCase("group.share.max.record.lock.duration.ms", "60000")]
+    [TestCase("group.streams.session.timeout.ms", "45000")]
+    [TestCase("group.streams.heartbeat.interval.ms", "5000")]
+    [TestCase("group.streams.num.standby.replicas", "0")]
+    [TestCase("group.streams.max.standby.replicas", "2")]
+    [TestCase("group.streams.initial.rebalance.delay.ms", "3000")]
     public void Kafka_default_is_the_documented_one(string name, string? expected)
     {
         var definition = BrokerConfigDefinitions.Find(name);

@@ -67,7 +67,25 @@ public class CoordinatorRecordTests
 
     [Test]
     public void KeysOfOtherRecordTypesAreSkipped() =>
-        Assert.That(CoordinatorRecordSerde.Parse(new byte[] { 0, 11, 0, 1, (byte)'g' }, new byte[] { 0, 0 }), Is.Null);
+        // Key version 17 is a streams group's metadata (KIP-1071), not served here.
+        Assert.That(CoordinatorRecordSerde.Parse(new byte[] { 0, 17, 0, 1, (byte)'g' }, new byte[] { 0, 0 }), Is.Null);
+
+    [Test]
+    public void ShareGroupRecordsUseKafkasKeyVersionsAndReadBack()
+    {
+        // Key version 11 is ShareGroupMetadataKey (KIP-932), a string group id; value version 0, a flexible struct.
+        var (key, value) = CoordinatorRecordSerde.ShareGroupRecord(
+            new CoordinatorRecord.ShareGroupMetadata("g", new KafkaCompat.Protocol.Coordinator.ShareGroupMetadataValue { Epoch = 7 }));
+        Assert.That(key, Is.EqualTo(new byte[] { 0, 11, 0, 1, (byte)'g' }));
+        Assert.That(value, Is.EqualTo(new byte[] { 0, 0, 0, 0, 0, 7, 0 }));
+        var parsed = (CoordinatorRecord.ShareGroupMetadata)CoordinatorRecordSerde.Parse(key, value)!;
+        Assert.That((parsed.GroupId, parsed.Value!.Epoch), Is.EqualTo(("g", 7)));
+        // Key version 15: which partitions have share-group state; a tombstone has no value.
+        var tombstone = CoordinatorRecordSerde.ShareGroupRecord(new CoordinatorRecord.ShareGroupStatePartitionMetadata("g", null));
+        Assert.That(tombstone.Key, Is.EqualTo(new byte[] { 0, 15, 0, 1, (byte)'g' }));
+        Assert.That(tombstone.Value, Is.Null);
+        Assert.That(CoordinatorRecordSerde.Parse(tombstone.Key, null), Is.EqualTo(new CoordinatorRecord.ShareGroupStatePartitionMetadata("g", null)));
+    }
 
     [Test]
     public void ConsumerGroupRecordsUseKafkasKeyVersionsAndReadBack()

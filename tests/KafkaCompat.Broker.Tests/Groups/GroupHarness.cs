@@ -2,10 +2,13 @@ using System.Buffers.Binary;
 using System.Text;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Tests.Handlers;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
+using KafkaCompat.Broker.Share;
+using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Tests.Metadata;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
@@ -30,8 +33,16 @@ internal sealed class GroupHarness : IAsyncDisposable
     private LogManager _logs = null!;
     private MetadataNode _metadata = null!;
 
-    public GroupHarness(Dictionary<string, string>? configs = null)
+    private readonly IShareStatePersister? _sharePersister;
+    private readonly IShareGroupListener? _shareListener;
+
+    /// <param name="configs">Broker configs over the harness's own.</param>
+    /// <param name="sharePersister">The share coordinator's stand-in for share groups (none: share partitions are never initialized).</param>
+    /// <param name="shareListener">Told of share members leaving or fenced.</param>
+    public GroupHarness(Dictionary<string, string>? configs = null, IShareStatePersister? sharePersister = null, IShareGroupListener? shareListener = null)
     {
+        _sharePersister = sharePersister;
+        _shareListener = shareListener;
         _configs = new Dictionary<string, string>
         {
             ["offsets.topic.num.partitions"] = "3",
@@ -58,6 +69,9 @@ internal sealed class GroupHarness : IAsyncDisposable
     /// <summary>The transaction coordinator, writing its markers through the WriteTxnMarkers handler as the server's does.</summary>
     public TransactionCoordinator Transactions { get; private set; } = null!;
 
+    /// <summary>The share coordinator (KIP-932), over the same partitions and metadata.</summary>
+    public ShareCoordinator Shares { get; private set; } = null!;
+
     /// <summary>Every handler, composed over these pieces as the server composes them.</summary>
     public HandlerTable Handlers { get; private set; } = null!;
 
@@ -75,7 +89,7 @@ internal sealed class GroupHarness : IAsyncDisposable
             Metadata.CreateTopic("t", 3, new Dictionary<string, string>()).GetAwaiter().GetResult();
             Metadata.CreateTopic("other", 1, new Dictionary<string, string>()).GetAwaiter().GetResult();
         }
-        Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance) { HoldLoading = hold };
+        Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance, _sharePersister, _shareListener) { HoldLoading = hold };
         Coordinator.Start();
         _metadata.Loader.Install(Coordinator);
         Broker = broker;
@@ -83,7 +97,11 @@ internal sealed class GroupHarness : IAsyncDisposable
         Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,
             new ProducerIdManager(Metadata).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
         Transactions.Start();
-        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Time, NullLoggerFactory.Instance).Table;
+        var metadata = Metadata;
+        Shares = new ShareCoordinator(Metadata, new ShareCoordinatorContext(Time, () => broker.Config, Replicas, () => metadata.Image, NullLogger.Instance));
+        Shares.Start();
+        _metadata.Loader.Install(Shares.OnMetadataImage);
+        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, Time, NullLoggerFactory.Instance).Table;
     }
 
     /// <summary>Sends a request to its handler at that version, both ways through the wire format (<see cref="HandlerRequest"/>).</summary>
@@ -94,6 +112,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     public async Task RestartAsync(ManualResetEventSlim? hold = null)
     {
         await Transactions.DisposeAsync();
+        await Shares.DisposeAsync();
         await Coordinator.DisposeAsync();
         _metadata.Dispose();
         _logs.Shutdown();
@@ -186,6 +205,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Transactions.DisposeAsync();
+        await Shares.DisposeAsync();
         await Coordinator.DisposeAsync();
         _metadata.Dispose();
         _logs.Shutdown();

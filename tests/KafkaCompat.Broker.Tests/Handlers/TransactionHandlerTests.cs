@@ -284,6 +284,7 @@ public class TransactionHandlerTests
 
     [TestCase((short)0)]
     [TestCase((short)1)]
+    [TestCase((short)2)]
     [HandlerVersionTest(ApiKey.ListTransactions, 0)]
     [HandlerVersionTest(ApiKey.ListTransactions, 1)]
     public async Task ListTransactionsFiltersByStateProducerIdAndFromV1Duration(short version)
@@ -311,6 +312,89 @@ public class TransactionHandlerTests
             Assert.That(longer.TransactionStates.Select(t => t.TransactionalId), Is.EqualTo(new[] { TransactionalId }));
             Assert.That(shorter.TransactionStates, Is.Empty);
         }
+    }
+
+    [TestCase((short)2)]
+    [HandlerVersionTest(ApiKey.ListTransactions, 2)]
+    public async Task ListTransactionsV2ListsTheIdsTheWholePatternMatchesAndRefusesAnInvalidPattern(short version)
+    {
+        await using var harness = NewHarness();
+        var ongoing = await InitAsync(harness, transactionalId: "orders-eu");
+        Assert.That(await AddPartitionsAsync(harness, ongoing, transactionalId: "orders-eu", partitions: 0), Is.EqualTo(ErrorCode.None));
+        await InitAsync(harness, transactionalId: "orders-us");
+        await InitAsync(harness, transactionalId: "my-orders-eu");
+        await InitAsync(harness, transactionalId: "payments");
+        async Task<(ErrorCode Error, string[] Ids)> ListAsync(string? pattern, params string[] states)
+        {
+            var response = await harness.SendAsync<ListTransactionsResponseData>(version, new ListTransactionsRequestData { TransactionalIdPattern = pattern, StateFilters = [.. states] });
+            return ((ErrorCode)response.ErrorCode, [.. response.TransactionStates.Select(t => t.TransactionalId).Order(StringComparer.Ordinal)]);
+        }
+
+        string[] everyId = ["my-orders-eu", "orders-eu", "orders-us", "payments"];
+        Assert.That(await ListAsync(null), Is.EqualTo((ErrorCode.None, everyId)), "null: no pattern filter");
+        Assert.That(await ListAsync(""), Is.EqualTo((ErrorCode.None, everyId)), "empty: no pattern filter");
+        Assert.That(await ListAsync("orders-.*"), Is.EqualTo((ErrorCode.None, new[] { "orders-eu", "orders-us" })), "the whole id must match, not a part of it");
+        Assert.That(await ListAsync("orders"), Is.EqualTo((ErrorCode.None, Array.Empty<string>())), "a pattern matching inside an id does not list it");
+        Assert.That(await ListAsync(".*orders-(eu|us)"), Is.EqualTo((ErrorCode.None, new[] { "my-orders-eu", "orders-eu", "orders-us" })));
+        Assert.That(await ListAsync("orders-.*", "Ongoing"), Is.EqualTo((ErrorCode.None, new[] { "orders-eu" })), "AND with the state filter");
+
+        // Malformed, and what RE2/J has no syntax for: Kafka answers INVALID_REGULAR_EXPRESSION and lists nothing.
+        foreach (var invalid in new[] { "(ab(cd", "orders-[", "a)(b", "(orders)-\\1", "orders(?=-eu)", "(?<=my-)orders.*", "(?!pay).*", "(?>orders).*" })
+        {
+            Assert.That(await ListAsync(invalid), Is.EqualTo((ErrorCode.InvalidRegularExpression, Array.Empty<string>())), invalid);
+        }
+    }
+
+    /// <summary>
+    /// A topic deleted while a transaction holds one of its partitions: the marker path (WriteTxnMarkers
+    /// in process) answers UNKNOWN_TOPIC_OR_PARTITION for it, which the coordinator drops as Kafka does,
+    /// so the commit completes instead of retrying that marker forever.
+    /// </summary>
+    [Test]
+    public async Task ATransactionOverADeletedTopicCompletesWithoutItsMarker()
+    {
+        await using var harness = NewHarness();
+        var producer = await InitAsync(harness);
+        Assert.That(await AddPartitionsAsync(harness, producer, partitions: 0), Is.EqualTo(ErrorCode.None));
+        var deleted = await harness.SendAsync<DeleteTopicsResponseData>(5, new DeleteTopicsRequestData { TopicNames = ["t"], TimeoutMs = 30_000 });
+        Assert.That(deleted.Responses.Single().ErrorCode, Is.Zero);
+
+        Assert.That((ErrorCode)(await EndAsync(harness, producer, commit: true)).ErrorCode, Is.EqualTo(ErrorCode.None));
+        await SettleAsync(harness);
+        await harness.AdvanceAsync(1_000);
+
+        Assert.That(harness.Transactions.ShardOf(TransactionalId)!.Transaction(TransactionalId)!.State, Is.EqualTo(TransactionState.CompleteCommit));
+    }
+
+    /// <summary>
+    /// EndTxn(commit) from a producer whose transaction the coordinator aborted on its timeout (which
+    /// bumps the epoch to fence it): Kafka's coordinator answers PRODUCER_FENCED, which EndTxn v0-1 gets
+    /// as INVALID_PRODUCER_EPOCH (KIP-588). A producer of transaction version 2 (EndTxn v5) is fenced
+    /// too, never told its commit is an invalid state (KAFKA-20785: that would be fatal to it).
+    /// </summary>
+    [TestCase((short)0)]
+    [TestCase((short)1)]
+    [TestCase((short)2)]
+    [TestCase((short)4)]
+    [TestCase((short)5)]
+    public async Task EndTxnCommitAfterTheCoordinatorAbortedTheTransactionOnItsTimeoutIsFenced(short version)
+    {
+        await using var harness = NewHarness();
+        var producer = await InitAsync(harness, version: version >= 5 ? (short)5 : (short)4);
+        var added = version >= 5
+            ? await harness.Transactions.AddPartitionsAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, [new TopicPartition("t", 0)], TransactionMetadata.TransactionVersion2)
+            : await AddPartitionsAsync(harness, producer, partitions: 0);
+        Assert.That(added, Is.EqualTo(ErrorCode.None));
+
+        // Past transaction.timeout.ms, at the next transaction.abort.timed.out.transaction.cleanup.interval.ms check.
+        await harness.AdvanceAsync(TimeoutMs + 10_000);
+        await SettleAsync(harness);
+        var state = harness.Transactions.ShardOf(TransactionalId)!.Transaction(TransactionalId)!;
+        Assert.That((state.State, state.ProducerEpoch > producer.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, true)), "aborted by the coordinator under a bumped epoch");
+
+        var ended = await EndAsync(harness, producer, commit: true, version);
+
+        Assert.That((ErrorCode)ended.ErrorCode, Is.EqualTo(version >= 2 ? ErrorCode.ProducerFenced : ErrorCode.InvalidProducerEpoch));
     }
 
     internal static async Task<ProduceResponseData.PartitionProduceResponse> ProduceTransactionalAsync(GroupHarness harness, InitProducerIdResponseData producer, int partition, int baseSequence,

@@ -1,5 +1,7 @@
 using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Tests.Groups;
+using KafkaCompat.Broker.Tests.Replication;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Storage;
@@ -7,14 +9,19 @@ using KafkaCompat.Storage;
 namespace KafkaCompat.Broker.Tests.Handlers;
 
 /// <summary>
-/// TxnOffsetCommit, and OffsetFetch's require_stable over what it left pending. These use a producer
-/// the transaction coordinator does not know, so they stop at v4: v5 (transaction version 2) first
-/// adds the offsets partition to the producer's transaction (TransactionVersion2HandlerTests).
+/// TxnOffsetCommit, and OffsetFetch's require_stable over what it left pending. Most use a producer
+/// the transaction coordinator does not know, with KIP-890 verification off
+/// (transaction.partition.verification.enable=false, as a Kafka broker can be configured), to test the
+/// group's side alone; so they stop at v4: v5 (transaction version 2) first adds the offsets partition
+/// to the producer's transaction (TransactionVersion2HandlerTests). The verification itself is tested
+/// with real transactions.
 /// </summary>
 public class TxnOffsetCommitHandlerTests
 {
     private const string Group = GroupHarness.Group;
     private const long Producer = 7000;
+
+    private static GroupHarness Unverified() => new(new Dictionary<string, string> { ["transaction.partition.verification.enable"] = "false" });
 
     private static TxnOffsetCommitRequestData Request(short version, string groupId, int generation, string memberId, params (string Topic, int Partition, long Offset)[] offsets)
     {
@@ -66,7 +73,7 @@ public class TxnOffsetCommitHandlerTests
     [HandlerVersionTest(ApiKey.TxnOffsetCommit, 0)]
     public async Task TxnOffsetCommitLeavesOffsetsPendingUntilTheCommitMarker(short version)
     {
-        await using var harness = new GroupHarness();
+        await using var harness = Unverified();
 
         var response = await harness.SendAsync<TxnOffsetCommitResponseData>(version, Request(version, Group, -1, "", ("t", 0, 42), ("t", 9, 1)));
 
@@ -85,7 +92,7 @@ public class TxnOffsetCommitHandlerTests
     [TestCase((short)4)]
     public async Task TxnOffsetCommitFromAMemberMustCarryItsGeneration(short version)
     {
-        await using var harness = new GroupHarness();
+        await using var harness = Unverified();
         var member = await harness.StableSingleMemberAsync();
 
         var stale = await harness.SendAsync<TxnOffsetCommitResponseData>(version, Request(version, Group, 2, member, ("t", 0, 5)));
@@ -99,11 +106,96 @@ public class TxnOffsetCommitHandlerTests
         Assert.That(Errors(noGroupId).Single().Item3, Is.EqualTo(ErrorCode.InvalidGroupId));
     }
 
+    /// <summary>
+    /// KIP-890 part 1 for offsets: the producer's transaction is open (a partition of "t" was added) but it
+    /// never called AddOffsetsToTxn, so the group's offsets partition is not in it. Kafka's group
+    /// coordinator asks the transaction coordinator first and refuses the commit: nothing is written,
+    /// so no offset is left pending. After AddOffsetsToTxn the same commit goes through.
+    /// </summary>
+    [TestCase((short)0)]
+    [TestCase((short)3)]
+    [TestCase((short)4)]
+    public async Task ACommitForATransactionWithoutAddOffsetsToTxnIsRefusedAndLeavesNothingPending(short version)
+    {
+        await using var harness = TransactionHandlerTests.NewHarness();
+        var producer = await TransactionHandlerTests.InitAsync(harness);
+        Assert.That(await TransactionHandlerTests.AddPartitionsAsync(harness, producer, partitions: 0), Is.EqualTo(ErrorCode.None));
+        var request = Request(version, Group, -1, "", ("t", 0, 42), ("t", 1, 43));
+        (request.TransactionalId, request.ProducerId, request.ProducerEpoch) = (TransactionHandlerTests.TransactionalId, producer.ProducerId, producer.ProducerEpoch);
+        // As a producer finds the group's coordinator first, which creates __consumer_offsets.
+        var found = await harness.SendAsync<FindCoordinatorResponseData>(4, new FindCoordinatorRequestData { KeyType = 0, CoordinatorKeys = [Group] });
+        Assert.That(found.Coordinators.Single().ErrorCode, Is.Zero);
+        var offsetsPartition = harness.Replicas.GetPartition(TopicNames.ConsumerOffsets, harness.Coordinator.PartitionFor(Group))!;
+        var logEnd = offsetsPartition.LogEndOffset;
+
+        var refused = await harness.SendAsync<TxnOffsetCommitResponseData>(version, request);
+
+        Assert.That(Errors(refused), Is.EqualTo(new[] { ("t", 0, ErrorCode.InvalidTxnState), ("t", 1, ErrorCode.InvalidTxnState) }));
+        Assert.That(offsetsPartition.LogEndOffset, Is.EqualTo(logEnd), "nothing written to __consumer_offsets");
+        Assert.That(await FetchStableAsync(harness, 7), Is.EqualTo(new[] { (0, -1L, -1, ErrorCode.None), (1, -1L, -1, ErrorCode.None) }), "no pending offset");
+
+        var added = await harness.SendAsync<AddOffsetsToTxnResponseData>(3, new AddOffsetsToTxnRequestData
+        {
+            TransactionalId = TransactionHandlerTests.TransactionalId, ProducerId = producer.ProducerId, ProducerEpoch = producer.ProducerEpoch, GroupId = Group,
+        });
+        Assert.That((ErrorCode)added.ErrorCode, Is.EqualTo(ErrorCode.None));
+        var accepted = await harness.SendAsync<TxnOffsetCommitResponseData>(version, request);
+        Assert.That(Errors(accepted), Is.EqualTo(new[] { ("t", 0, ErrorCode.None), ("t", 1, ErrorCode.None) }));
+        Assert.That((await FetchStableAsync(harness, 7)).Select(p => p.Error), Is.EqualTo(new[] { ErrorCode.UnstableOffsetCommit, ErrorCode.UnstableOffsetCommit }));
+        Assert.That((ErrorCode)(await TransactionHandlerTests.EndAsync(harness, producer, commit: true)).ErrorCode, Is.EqualTo(ErrorCode.None));
+        await TransactionHandlerTests.SettleAsync(harness);
+        Assert.That(await harness.CommittedAsync("t", 0), Is.EqualTo(42L));
+    }
+
+    /// <summary>
+    /// A producer fenced by a newer InitProducerId: the transaction coordinator answers PRODUCER_FENCED,
+    /// which the offsets partition's leader reports as INVALID_PRODUCER_EPOCH (what producers expect from
+    /// a leader), and the zombie's offsets are never written.
+    /// </summary>
+    [TestCase((short)2)]
+    [TestCase((short)4)]
+    public async Task AFencedProducersCommitIsRefusedWithInvalidProducerEpoch(short version)
+    {
+        await using var harness = TransactionHandlerTests.NewHarness();
+        var zombie = await TransactionHandlerTests.InitAsync(harness);
+        var current = await TransactionHandlerTests.InitAsync(harness);
+        Assert.That(current.ProducerEpoch, Is.EqualTo(zombie.ProducerEpoch + 1));
+        var request = Request(version, Group, -1, "", ("t", 0, 42));
+        (request.TransactionalId, request.ProducerId, request.ProducerEpoch) = (TransactionHandlerTests.TransactionalId, zombie.ProducerId, zombie.ProducerEpoch);
+
+        var refused = await harness.SendAsync<TxnOffsetCommitResponseData>(version, request);
+
+        Assert.That(Errors(refused).Single().Item3, Is.EqualTo(ErrorCode.InvalidProducerEpoch));
+        Assert.That(await FetchStableAsync(harness, 7), Is.EqualTo(new[] { (0, -1L, -1, ErrorCode.None), (1, -1L, -1, ErrorCode.None) }));
+    }
+
+    /// <summary>
+    /// The guard of an offsets verification: a marker ending the producer's transaction on the offsets
+    /// partition between the verification and the group coordinator's append makes the append fail,
+    /// so late offsets cannot open a transaction nobody will end (KIP-890's hanging transaction).
+    /// </summary>
+    [Test]
+    public void AMarkerWrittenDuringAnOffsetsVerificationMakesTheCoordinatorsAppendInvalidTxnState()
+    {
+        using var replica = new ReplicaHarness(new FakeTime());
+        var partition = replica.Partition();
+        const long producerId = 81;
+        var guard = partition.MaybeStartTransactionVerification(producerId, 0)!;
+        Assert.That(partition.AppendEndTxnMarker(producerId, 0, 0, commit: false).Error, Is.EqualTo(ErrorCode.None));
+
+        var late = partition.AppendAsCoordinator(TransactionHandlerTests.TransactionalBatch(producerId, 0, 0, 0, "late"), producerId, 0, guard);
+        var unguarded = partition.AppendAsCoordinator(TransactionHandlerTests.TransactionalBatch(producerId, 0, 0, 0, "late"), producerId, 0, TransactionVerificationGuard.Sentinel);
+        var verified = partition.AppendAsCoordinator(TransactionHandlerTests.TransactionalBatch(producerId, 0, 0, 0, "verified"), producerId, 0,
+            partition.MaybeStartTransactionVerification(producerId, 0)!);
+
+        Assert.That((late.Error, unguarded.Error, verified.Error), Is.EqualTo((ErrorCode.InvalidTxnState, ErrorCode.InvalidTxnState, ErrorCode.None)));
+    }
+
     [TestCase((short)7)]
     [TestCase((short)9)]
     public async Task OffsetFetchWithoutRequireStableAnswersTheLastCommittedOffset(short version)
     {
-        await using var harness = new GroupHarness();
+        await using var harness = Unverified();
         await harness.CommitAsync(5);
         await harness.SendAsync<TxnOffsetCommitResponseData>(4, Request(4, Group, -1, "", ("t", 0, 42)));
 

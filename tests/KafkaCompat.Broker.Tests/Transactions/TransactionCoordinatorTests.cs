@@ -146,13 +146,17 @@ public class TransactionCoordinatorTests
         Assert.That(await h.EndAsync(producer, commit: true), Is.EqualTo(ErrorCode.ProducerFenced));
     }
 
-    [Test]
-    public async Task AFailedMarkerIsRetriedForThatPartitionOnlyAndTheTransactionCompletesAfterwards()
+    /// <summary>Errors Kafka's marker completion handler retries: the leader moved, lacks replicas, timed out or lost its disk.</summary>
+    [TestCase(ErrorCode.NotLeaderOrFollower)]
+    [TestCase(ErrorCode.NotEnoughReplicas)]
+    [TestCase(ErrorCode.RequestTimedOut)]
+    [TestCase(ErrorCode.KafkaStorageError)]
+    public async Task AFailedMarkerIsRetriedForThatPartitionOnlyAndTheTransactionCompletesAfterwards(ErrorCode retriable)
     {
         await using var h = new TransactionHarness();
         var producer = await h.InitAsync();
         await h.AddAsync(producer, T0, T1);
-        h.Markers.Failing[T1] = ErrorCode.NotLeaderOrFollower;
+        h.Markers.Failing[T1] = retriable;
         Assert.That(await h.EndAsync(producer, commit: false), Is.EqualTo(ErrorCode.None));
         await h.SettleAsync();
         Assert.That(h.State()!.State, Is.EqualTo(TransactionState.PrepareAbort));
@@ -163,6 +167,51 @@ public class TransactionCoordinatorTests
         Assert.That(h.State()!.State, Is.EqualTo(TransactionState.CompleteAbort));
         Assert.That(h.Markers.Sent.Select(m => m.Partitions.Count), Is.EqualTo(new[] { 2, 1 }.Concat(Enumerable.Repeat(1, h.Markers.Sent.Count - 2))));
         Assert.That(h.Markers.Sent.Skip(1).All(m => m.Partitions.Single() == T1), Is.True, "only the partition that failed is sent again");
+    }
+
+    /// <summary>
+    /// A partition that saw a newer producer epoch or coordinator epoch: as Kafka's completion handler
+    /// does, the coordinator stops sending this transaction's markers and writes no completion (the
+    /// transaction was settled by someone newer), instead of retrying forever.
+    /// </summary>
+    [TestCase(ErrorCode.InvalidProducerEpoch)]
+    [TestCase(ErrorCode.TransactionCoordinatorFenced)]
+    public async Task AMarkerRefusedForANewerEpochStopsTheTransactionsMarkersWithoutCompletingIt(ErrorCode fenced)
+    {
+        await using var h = new TransactionHarness();
+        var producer = await h.InitAsync();
+        await h.AddAsync(producer, T0, T1);
+        h.Markers.Failing[T1] = fenced;
+        Assert.That(await h.EndAsync(producer, commit: true), Is.EqualTo(ErrorCode.None));
+        await h.SettleAsync();
+
+        await h.AdvanceAsync(10_000);
+
+        Assert.That(h.Markers.Sent, Has.Count.EqualTo(1), "not sent again, however long");
+        Assert.That(h.State()!.State, Is.EqualTo(TransactionState.PrepareCommit), "no completion written");
+        Assert.That(await h.EndAsync(producer, commit: true), Is.EqualTo(ErrorCode.ConcurrentTransactions));
+    }
+
+    /// <summary>
+    /// UNKNOWN_TOPIC_OR_PARTITION (the topic was deleted: Kafka finds no leader to send it to) and the
+    /// errors of a partition the producer could not have written to either: that partition is dropped,
+    /// not retried, and the transaction completes with the others' markers.
+    /// </summary>
+    [TestCase(ErrorCode.UnknownTopicOrPartition)]
+    [TestCase(ErrorCode.UnsupportedForMessageFormat)]
+    [TestCase(ErrorCode.UnsupportedVersion)]
+    public async Task AMarkerForAPartitionLeftWithNothingToMarkIsDroppedAndTheTransactionCompletes(ErrorCode gone)
+    {
+        await using var h = new TransactionHarness();
+        var producer = await h.InitAsync();
+        await h.AddAsync(producer, T0, T1);
+        h.Markers.Failing[T1] = gone;
+        Assert.That(await h.EndAsync(producer, commit: false), Is.EqualTo(ErrorCode.None));
+
+        await h.SettleUntilAsync(() => h.State()!.State == TransactionState.CompleteAbort, "the abort completes without T1's marker");
+        await h.AdvanceAsync(10_000);
+
+        Assert.That(h.Markers.Sent.Single().Partitions, Is.EquivalentTo(new[] { T0, T1 }), "sent once, never retried");
     }
 
     [Test]

@@ -20,9 +20,11 @@ public sealed partial class Kip848ConsumerGroupTests
     private InProcessBroker _broker = null!;
 
     /// <summary>Heartbeats every half second so members learn of a new target quickly.</summary>
+    internal static readonly string[] BrokerOverrides =
+        [.. ConsumerGroupTests.BrokerOverrides, "group.consumer.heartbeat.interval.ms=500", "group.consumer.session.timeout.ms=6000"];
+
     [OneTimeSetUp]
-    public async Task StartBroker() => _broker = await InProcessBroker.StartAsync(
-        [.. ConsumerGroupTests.BrokerOverrides, "group.consumer.heartbeat.interval.ms=500", "group.consumer.session.timeout.ms=6000"]);
+    public async Task StartBroker() => _broker = await InProcessBroker.StartAsync(BrokerOverrides);
 
     [OneTimeTearDown]
     public async Task StopBroker() => await _broker.DisposeAsync();
@@ -33,7 +35,7 @@ public sealed partial class Kip848ConsumerGroupTests
     private string Bootstrap => _broker.BootstrapServers;
 
     /// <summary>The settings librdkafka refuses with the consumer protocol (the broker owns them) are removed.</summary>
-    private static void ConsumerProtocol(ConsumerConfig config)
+    internal static void ConsumerProtocol(ConsumerConfig config)
     {
         config.Set("group.protocol", "consumer");
         config.SessionTimeoutMs = null;

@@ -49,6 +49,12 @@ public sealed class ConsumerGroup(string groupId)
 
     public Dictionary<string, ITimer> RebalanceTimers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Classic members told to rejoin (REBALANCE_IN_PROGRESS) must do so within their rebalance timeout, as in Kafka's online migration.</summary>
+    public Dictionary<string, ITimer> ClassicJoinTimers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Classic members that joined must send SyncGroup within their rebalance timeout.</summary>
+    public Dictionary<string, ITimer> ClassicSyncTimers { get; } = new(StringComparer.Ordinal);
+
     public bool IsDead { get; set; }
 
     public ConsumerGroupState State

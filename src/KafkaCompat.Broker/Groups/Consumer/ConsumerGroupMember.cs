@@ -38,12 +38,16 @@ public sealed record ConsumerGroupMember(string MemberId)
 
     /// <summary>Whether the member subscribes by a regular expression: librdkafka sends an empty one with a subscription by names, which Kafka takes as none.</summary>
     public bool HasRegex => !string.IsNullOrEmpty(SubscribedTopicRegex);
+    /// <summary>Set for a member that speaks the classic protocol in a consumer group (KIP-848 online migration), null for a ConsumerGroupHeartbeat member.</summary>
+    public ClassicMemberMetadata? ClassicMetadata { get; init; }
+
+    public bool UsesClassicProtocol => ClassicMetadata is not null;
 
     /// <summary>Whether what ConsumerGroupMemberMetadata holds differs (a new record is due; a subscription change also bumps the group epoch).</summary>
     public bool SameMetadata(ConsumerGroupMember other) =>
         InstanceId == other.InstanceId && RackId == other.RackId && ClientId == other.ClientId && ClientHost == other.ClientHost
         && SubscribedTopicNames.SequenceEqual(other.SubscribedTopicNames) && SubscribedTopicRegex == other.SubscribedTopicRegex
-        && RebalanceTimeoutMs == other.RebalanceTimeoutMs && ServerAssignor == other.ServerAssignor;
+        && RebalanceTimeoutMs == other.RebalanceTimeoutMs && ServerAssignor == other.ServerAssignor && Equals(ClassicMetadata, other.ClassicMetadata);
 
     /// <summary>Whether the subscribed names and the assignor are the same; a changed regular expression bumps the epoch only once resolved (see the heartbeat).</summary>
     public bool SameSubscription(ConsumerGroupMember other) =>

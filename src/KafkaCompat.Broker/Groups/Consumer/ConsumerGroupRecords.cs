@@ -15,6 +15,13 @@ public static class ConsumerGroupRecords
         SubscribedTopicRegex = member.SubscribedTopicRegex,
         RebalanceTimeoutMs = member.RebalanceTimeoutMs,
         ServerAssignor = member.ServerAssignor,
+        ClassicMemberMetadata = member.ClassicMetadata is { } classic
+            ? new ConsumerGroupMemberMetadataValue.ClassicMemberMetadataData
+            {
+                SessionTimeoutMs = classic.SessionTimeoutMs,
+                SupportedProtocols = classic.SupportedProtocols.Select(p => new ConsumerGroupMemberMetadataValue.ClassicProtocol { Name = p.Name, Metadata = p.Metadata }).ToList(),
+            }
+            : null,
     };
 
     public static ConsumerGroupRegularExpressionValue RegularExpressionValue(ResolvedRegularExpression resolved) => new()

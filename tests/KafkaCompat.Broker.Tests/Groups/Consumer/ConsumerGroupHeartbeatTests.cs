@@ -243,10 +243,12 @@ public class ConsumerGroupHeartbeatTests
     }
 
     [Test]
-    public async Task ClassicGroupWithMembersIsNotAConsumerGroup()
+    public async Task ClassicGroupWithMembersOfAnotherProtocolTypeIsNotAConsumerGroup()
     {
+        // A classic group of the consumer protocol would be upgraded (OnlineMigrationTests); one of another type cannot be.
         await using var h = await WithSixPartitionsAsync();
-        await h.StableSingleMemberAsync();
+        var joined = await h.JoinAsync(protocolType: "connect");
+        await h.SyncAsync(joined.MemberId, joined.GenerationId);
         var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
         var refused = await member.JoinAsync();
         Assert.That((ErrorCode)refused.ErrorCode, Is.EqualTo(ErrorCode.GroupIdNotFound));
@@ -302,12 +304,12 @@ public class ConsumerGroupHeartbeatTests
     }
 
     [Test]
-    public async Task AClassicJoinToAConsumerGroupWithMembersIsInconsistentAndAnEmptyOneBecomesClassic()
+    public async Task AClassicJoinOfAnotherProtocolTypeToAConsumerGroupWithMembersIsInconsistentAndAnEmptyOneBecomesClassic()
     {
         await using var h = await WithSixPartitionsAsync();
         var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
         await member.JoinAsync();
-        var refused = await h.JoinAsync();
+        var refused = await h.JoinAsync(protocolType: "connect");
         Assert.That((ErrorCode)refused.ErrorCode, Is.EqualTo(ErrorCode.InconsistentGroupProtocol));
 
         await member.LeaveAsync();

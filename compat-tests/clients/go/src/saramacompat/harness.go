@@ -30,6 +30,7 @@ type Case struct {
 	WithoutAdminRecordBytes int    `json:"withoutAdminRecordBytes"`
 	CommitFirst             int    `json:"commitFirst"`
 	AssignmentStrategy      string `json:"assignmentStrategy"`
+	GroupProtocol           string `json:"groupProtocol"`
 }
 
 // Unsupported is returned when the client itself lacks the feature the case needs.

@@ -378,6 +378,9 @@ func groupSession(ctx Context, topic, group string, limit, expected int, commit 
 }
 
 func consumerGroup(ctx Context, tc Case) (string, error) {
+	if tc.GroupProtocol != "" {
+		return "", Unsupported{fmt.Sprintf("sarama %s has no group.protocol=%s (the classic protocol only)", os.Getenv("SARAMA_VERSION"), tc.GroupProtocol)}
+	}
 	if tc.AssignmentStrategy != "" {
 		return "", Unsupported{fmt.Sprintf("sarama %s has no %s strategy (range and roundrobin: eager rebalancing only)", os.Getenv("SARAMA_VERSION"), tc.AssignmentStrategy)}
 	}

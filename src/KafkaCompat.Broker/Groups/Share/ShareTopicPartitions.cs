@@ -1,0 +1,7 @@
+using System.Collections.Immutable;
+using KafkaCompat.Protocol;
+
+namespace KafkaCompat.Broker.Groups.Share;
+
+/// <summary>Some partitions of one topic whose share-group state is (being) initialized, as ShareGroupStatePartitionMetadata lists them.</summary>
+public sealed record ShareTopicPartitions(Uuid TopicId, string TopicName, ImmutableSortedSet<int> Partitions);

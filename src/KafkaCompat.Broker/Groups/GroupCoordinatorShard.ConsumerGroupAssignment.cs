@@ -41,4 +41,8 @@ public sealed partial class GroupCoordinatorShard
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
         return Assignors.FirstOrDefault(a => a.Name == assignorName) ?? Assignors[0];
     }
+
+    /// <summary>Whether two subscribed-topic metadata maps are the same (share groups keep theirs in ShareGroupPartitionMetadata).</summary>
+    private static bool SameMetadata(ImmutableDictionary<string, SubscribedTopic> a, ImmutableDictionary<string, SubscribedTopic> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other == kv.Value);
 }

@@ -38,6 +38,7 @@ public sealed record ConsumerGroupMember(string MemberId)
 
     /// <summary>Whether the member subscribes by a regular expression: librdkafka sends an empty one with a subscription by names, which Kafka takes as none.</summary>
     public bool HasRegex => !string.IsNullOrEmpty(SubscribedTopicRegex);
+
     /// <summary>Set for a member that speaks the classic protocol in a consumer group (KIP-848 online migration), null for a ConsumerGroupHeartbeat member.</summary>
     public ClassicMemberMetadata? ClassicMetadata { get; init; }
 

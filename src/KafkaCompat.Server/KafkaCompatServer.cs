@@ -137,6 +137,8 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 config.GetInt("group.share.max.share.sessions"), time, loggerFactory.CreateLogger<SharePartitionManager>());
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), shares);
             groups.Start();
+            // Consumer groups follow topic changes (KIP-848): new partitions, topics created or deleted.
+            loader.Install(groups);
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.
             var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(replicas, controller, groups));
             var transactions = new TransactionCoordinator(controller, new TransactionCoordinatorContext(time, () => broker.Config, replicas,

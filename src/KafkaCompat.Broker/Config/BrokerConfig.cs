@@ -157,6 +157,8 @@ public sealed class BrokerConfig
 
     public Groups.Consumer.ConsumerGroupMigrationPolicy GroupConsumerMigrationPolicy => Groups.Consumer.ConsumerGroupMigrationPolicies.Parse(GetString("group.consumer.migration.policy")!);
 
+    public int GroupConsumerRegexRefreshIntervalMs => GetInt("group.consumer.regex.refresh.interval.ms");
+
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
 
     public short OffsetsTopicReplicationFactor => (short)_parsed["offsets.topic.replication.factor"]!;

@@ -18,7 +18,7 @@ public abstract partial record CoordinatorRecord
     /// <summary>A KIP-848 consumer group's epoch (key version 3).</summary>
     public sealed record ConsumerGroupMetadata(string GroupId, ConsumerGroupMetadataValue? Value) : CoordinatorRecord;
 
-    /// <summary>The subscribed topics' metadata of a consumer group (key version 4).</summary>
+    /// <summary>The subscribed topics' metadata of a consumer group (key version 4), written before Kafka 4.1 (KIP-1101's metadata hash replaced it): read and tombstoned only.</summary>
     public sealed record ConsumerGroupPartitionMetadata(string GroupId, ConsumerGroupPartitionMetadataValue? Value) : CoordinatorRecord;
 
     /// <summary>A consumer-group member's subscription (key version 5).</summary>
@@ -32,13 +32,16 @@ public abstract partial record CoordinatorRecord
 
     /// <summary>A member's epochs, state and owned partitions (key version 8).</summary>
     public sealed record ConsumerGroupCurrentMemberAssignment(string GroupId, string MemberId, ConsumerGroupCurrentMemberAssignmentValue? Value) : CoordinatorRecord;
+
+    /// <summary>The topics a consumer group's subscribed regular expression resolved to (key version 16, Kafka 4.0+).</summary>
+    public sealed record ConsumerGroupRegularExpression(string GroupId, string RegularExpression, ConsumerGroupRegularExpressionValue? Value) : CoordinatorRecord;
 }
 
 /// <summary>
 /// Kafka's key and value formats for <c>__consumer_offsets</c>, so that tools reading that topic
 /// understand it: key = int16 key version then the key (0 and 1: OffsetCommitKey, 2: GroupMetadataKey);
 /// value = int16 value version then the value, or null for a tombstone; key versions 3 to 8 are
-/// the KIP-848 consumer-group records; 9 to 15 the KIP-932 share-group records (CoordinatorRecordSerde.ShareGroups.cs). Later key versions are not ours and are skipped.
+/// the KIP-848 consumer-group records; 9 to 15 the KIP-932 share-group records (CoordinatorRecordSerde.ShareGroups.cs); 16 the resolutions of consumer groups' regular expressions. Later key versions are not ours and are skipped.
 /// </summary>
 public static partial class CoordinatorRecordSerde
 {
@@ -61,6 +64,7 @@ public static partial class CoordinatorRecordSerde
     public const short ConsumerGroupTargetAssignmentMetadataKeyVersion = 6;
     public const short ConsumerGroupTargetAssignmentMemberKeyVersion = 7;
     public const short ConsumerGroupCurrentMemberAssignmentKeyVersion = 8;
+    public const short ConsumerGroupRegularExpressionKeyVersion = 16;
 
     public static byte[] GroupMetadataKey(string groupId) => Serialize(new GroupMetadataKey { Group = groupId }, GroupMetadataKeyVersion);
 
@@ -99,6 +103,8 @@ public static partial class CoordinatorRecordSerde
             (Serialize(new ConsumerGroupTargetAssignmentMemberKey { GroupId = r.GroupId, MemberId = r.MemberId }, ConsumerGroupTargetAssignmentMemberKeyVersion), ValueOrNull(r.Value)),
         CoordinatorRecord.ConsumerGroupCurrentMemberAssignment r =>
             (Serialize(new ConsumerGroupCurrentMemberAssignmentKey { GroupId = r.GroupId, MemberId = r.MemberId }, ConsumerGroupCurrentMemberAssignmentKeyVersion), ValueOrNull(r.Value)),
+        CoordinatorRecord.ConsumerGroupRegularExpression r =>
+            (Serialize(new ConsumerGroupRegularExpressionKey { GroupId = r.GroupId, RegularExpression = r.RegularExpression }, ConsumerGroupRegularExpressionKeyVersion), ValueOrNull(r.Value)),
         _ => throw new ArgumentException($"{record.GetType().Name} is not a consumer-group record", nameof(record)),
     };
 
@@ -156,6 +162,11 @@ public static partial class CoordinatorRecordSerde
             {
                 var k = Protocol.Coordinator.ConsumerGroupCurrentMemberAssignmentKey.ReadNew(ref keyReader, keyVersion);
                 return new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(k.GroupId, k.MemberId, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupCurrentMemberAssignmentValue.ReadNew) : null);
+            }
+            case ConsumerGroupRegularExpressionKeyVersion:
+            {
+                var k = Protocol.Coordinator.ConsumerGroupRegularExpressionKey.ReadNew(ref keyReader, keyVersion);
+                return new CoordinatorRecord.ConsumerGroupRegularExpression(k.GroupId, k.RegularExpression, value is { } v ? ReadValue(v, Protocol.Coordinator.ConsumerGroupRegularExpressionValue.ReadNew) : null);
             }
             default:
                 return ParseShareGroup(keyVersion, key[2..], value);

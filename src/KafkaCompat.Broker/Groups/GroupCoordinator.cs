@@ -16,12 +16,13 @@ namespace KafkaCompat.Broker.Groups;
 /// <see cref="GroupCoordinatorShard"/> with its own executor, so handlers only submit work and await
 /// answers. The topic is created the first time a group needs it.
 /// </summary>
-public sealed partial class GroupCoordinator : IAsyncDisposable
+public sealed partial class GroupCoordinator : IAsyncDisposable, IMetadataPublisher
 {
     private readonly GroupCoordinatorContext _context;
     private readonly MetadataController _metadata;
     private readonly CoordinatorShards<GroupCoordinatorShard> _shards;
     private ITimer? _retentionTimer;
+    private MetadataImage _published;
 
     /// <summary>
     /// Share groups (KIP-932) keep their share-partition state through <c>sharePersister</c> (the share
@@ -32,6 +33,7 @@ public sealed partial class GroupCoordinator : IAsyncDisposable
     {
         _context = new GroupCoordinatorContext(time, () => broker.Config, replicas, logger, new GroupConfigs(() => metadata.Image, () => broker.Config), () => metadata.Image, sharePersister);
         _metadata = metadata;
+        _published = metadata.Image;
         var topic = new CoordinatorTopic(
             TopicNames.ConsumerOffsets,
             () => broker.Config.OffsetsTopicNumPartitions,
@@ -282,8 +284,32 @@ public sealed partial class GroupCoordinator : IAsyncDisposable
     /// <summary>For tests: while set and not signalled, shards stay loading (requests get COORDINATOR_LOAD_IN_PROGRESS).</summary>
     internal ManualResetEventSlim? HoldLoading { get; set; }
 
-    /// <summary>For tests: completes once every shard has run what was queued before (timer expirations included).</summary>
-    public Task DrainAsync() => _shards.DrainAsync();
+    /// <summary>
+    /// A new metadata image (Kafka's GroupCoordinatorService.onNewMetadataImage): every shard is told
+    /// which topics were created, deleted or given partitions since the last one, so that consumer
+    /// groups subscribed to them follow (KIP-848). Published by the metadata loader, in order.
+    /// </summary>
+    public void OnMetadataUpdate(MetadataImage image, LoaderManifest manifest)
+    {
+        var previous = Interlocked.Exchange(ref _published, image);
+        var created = image.Topics.Values.Any(t => previous.Topic(t.Id) is null);
+        var changed = image.Topics.Values.Where(t => previous.Topic(t.Id) is not { } before || before.Partitions.Length != t.Partitions.Length).Select(t => t.Name)
+            .Concat(previous.Topics.Values.Where(t => image.Topic(t.Id) is null).Select(t => t.Name))
+            .ToHashSet(StringComparer.Ordinal);
+        // The offset of the image's last record: the version a regular expression's resolution records.
+        var version = manifest.SnapshotId.Offset - 1;
+        foreach (var shard in _shards.All ?? [])
+        {
+            shard.Executor.Post(() => shard.OnNewMetadataImage(image, version, changed, created));
+        }
+    }
+
+    /// <summary>For tests: completes once every shard has run what was queued before (timer expirations and background results included).</summary>
+    public async Task DrainAsync()
+    {
+        await Task.WhenAll((_shards.All ?? []).Select(s => s.BackgroundIdleAsync()));
+        await _shards.DrainAsync();
+    }
 
     /// <summary>For tests: the shard holding a group (null before the topic exists).</summary>
     public GroupCoordinatorShard? ShardOf(string groupId) => _shards.All?[PartitionFor(groupId)];

@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
 using KafkaCompat.Broker.Groups.Consumer;
 using KafkaCompat.Broker.Metadata;
+using KafkaCompat.Protocol;
 
 namespace KafkaCompat.Broker.Groups;
 
-/// <summary>The target assignment of a consumer group: the subscribed topics' metadata, the preferred assignor and its inputs.</summary>
+/// <summary>The target assignment of a consumer group: the preferred assignor and its inputs.</summary>
 public sealed partial class GroupCoordinatorShard
 {
     /// <summary>A partition's owner epoch, ignoring the member itself (a static member taking over its former id's partitions).</summary>
@@ -13,15 +14,24 @@ public sealed partial class GroupCoordinatorShard
             ? -1
             : group.PartitionEpoch(partition);
 
-    private IReadOnlyDictionary<string, ImmutableHashSet<TopicIdPartition>> ComputeTargetAssignment(ConsumerGroup group, List<ConsumerGroupMember> members,
-        ImmutableDictionary<string, SubscribedTopic> metadata, string memberId, string replacedMemberId)
+    /// <summary>
+    /// The new target assignment: each member subscribed to the topics of its names and of its
+    /// resolved regular expression that <paramref name="image"/> has, with their partition counts there.
+    /// </summary>
+    private static IReadOnlyDictionary<string, ImmutableHashSet<TopicIdPartition>> ComputeTargetAssignment(ConsumerGroup group, List<ConsumerGroupMember> members,
+        MetadataImage image, string memberId, string replacedMemberId)
     {
         var assignor = PreferredAssignor(members);
+        var partitionsPerTopic = new Dictionary<Uuid, int>();
         var inputs = members.Select(m => new AssignorMember(
             m.MemberId,
-            m.SubscribedTopicNames.Where(metadata.ContainsKey).Select(t => metadata[t].TopicId).ToHashSet(),
+            group.TopicsOf(m).Select(image.Topic).OfType<TopicImage>().Select(t =>
+            {
+                partitionsPerTopic[t.Id] = t.Partitions.Length;
+                return t.Id;
+            }).ToHashSet(),
             m.MemberId == memberId ? group.TargetOf(replacedMemberId) : group.TargetOf(m.MemberId))).ToList();
-        return assignor.Assign(inputs, metadata.Values.ToDictionary(t => t.TopicId, t => t.NumPartitions));
+        return assignor.Assign(inputs, partitionsPerTopic);
     }
 
     /// <summary>The group's assignor: the one most members ask for (Kafka's choice), else the default.</summary>
@@ -32,19 +42,7 @@ public sealed partial class GroupCoordinatorShard
         return Assignors.FirstOrDefault(a => a.Name == assignorName) ?? Assignors[0];
     }
 
-    private static ImmutableDictionary<string, SubscribedTopic> SubscriptionMetadata(IEnumerable<ConsumerGroupMember> members, MetadataImage image)
-    {
-        var result = ImmutableDictionary.CreateBuilder<string, SubscribedTopic>(StringComparer.Ordinal);
-        foreach (var name in members.SelectMany(m => m.SubscribedTopicNames).Distinct())
-        {
-            if (image.Topic(name) is { } topic)
-            {
-                result[name] = new SubscribedTopic(topic.Id, name, topic.Partitions.Length);
-            }
-        }
-        return result.ToImmutable();
-    }
-
+    /// <summary>Whether two subscribed-topic metadata maps are the same (share groups keep theirs in ShareGroupPartitionMetadata).</summary>
     private static bool SameMetadata(ImmutableDictionary<string, SubscribedTopic> a, ImmutableDictionary<string, SubscribedTopic> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other == kv.Value);
 }

@@ -81,12 +81,6 @@ public sealed partial class GroupCoordinatorShard
         {
             Invalid($"MemberEpoch is invalid: {request.MemberEpoch}.");
         }
-        // Regular-expression subscriptions (KIP-848 with RE2/J semantics) are not served yet. An empty
-        // one is no regex: librdkafka 2.15.1 sends "" with a subscription by names.
-        if (request.SubscribedTopicRegex is { Length: > 0 })
-        {
-            Invalid("SubscribedTopicRegex is not supported yet.");
-        }
         if (request.ServerAssignor is { } assignor && Assignors.All(a => a.Name != assignor))
         {
             throw new ConsumerGroupException(ErrorCode.UnsupportedAssignor,
@@ -137,7 +131,7 @@ public sealed partial class GroupCoordinatorShard
             HeartbeatIntervalMs = ConsumerGroupHeartbeatIntervalMs(group.GroupId),
         };
         // Kafka sends the assignment to a full request (a join, or a heartbeat with every field set, which clients send after an error) or when it changed.
-        var fullRequest = joining || (request.RebalanceTimeoutMs != -1 && request.SubscribedTopicNames is not null && request.TopicPartitions is not null);
+        var fullRequest = joining || (request.RebalanceTimeoutMs != -1 && (request.SubscribedTopicNames is not null || request.SubscribedTopicRegex is not null) && request.TopicPartitions is not null);
         if (fullRequest || !reconciled.AssignedPartitions.SetEquals(member.AssignedPartitions))
         {
             response.Assignment = new ConsumerGroupHeartbeatResponseData.AssignmentData
@@ -156,27 +150,27 @@ public sealed partial class GroupCoordinatorShard
     private ConsumerGroupMember UpdateMember(ConsumerGroup group, ConsumerGroupMember member, ConsumerGroupMember updated,
         IReadOnlySet<TopicIdPartition>? owned, MetadataImage image, List<CoordinatorRecord> records)
     {
-        // 1. The member and the group epoch. A static member taking over its instance id's assignment is no new member.
+        // 1. The member, its regular expression and the group epoch. A static member taking over its
+        // instance id's assignment is no new member. A regular expression not resolved yet bumps the
+        // epoch once its resolution is written.
         var previousId = updated.InstanceId is { } instance && group.StaticMember(instance) is { } holder ? holder.MemberId : updated.MemberId;
-        var isNew = !group.Members.ContainsKey(previousId);
         var existing = group.Members.GetValueOrDefault(updated.MemberId);
         if (existing is null || !existing.SameMetadata(updated))
         {
             records.Add(new CoordinatorRecord.ConsumerGroupMemberMetadata(group.GroupId, updated.MemberId, MemberMetadataValue(updated)));
         }
-        var bumpEpoch = isNew || !member.SameSubscription(updated);
+        var regexUpdate = MaybeUpdateRegularExpressions(group, member, updated, records, image);
+        // As in Kafka, a member joining bumps the epoch through its subscription (names new to it, or a
+        // regular expression already resolved); one subscribed to a regex not resolved yet waits for it.
+        var bumpEpoch = group.GroupEpoch == 0 || !member.SameSubscription(updated) || regexUpdate == RegexUpdate.UpdatedAndResolved;
         var groupEpoch = group.GroupEpoch;
         var members = group.Members.Values.Where(m => m.MemberId != updated.MemberId && m.MemberId != previousId).Append(updated).ToList();
-        var metadata = SubscriptionMetadata(members, image);
-        if (!SameMetadata(metadata, group.SubscriptionMetadata))
+        var current = CurrentImage(image);
+        if (bumpEpoch || group.MetadataRefreshDeadline.HasExpired(NowMs, group.GroupEpoch))
         {
-            records.Add(new CoordinatorRecord.ConsumerGroupPartitionMetadata(group.GroupId, PartitionMetadataValue(metadata)));
-            bumpEpoch = true;
-        }
-        if (bumpEpoch)
-        {
-            groupEpoch++;
-            records.Add(new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, new ConsumerGroupMetadataValue { Epoch = groupEpoch }));
+            groupEpoch = UpdateSubscriptionMetadata(group, members, bumpEpoch, current, records);
+            // Set now, as Kafka does: should the records not be written, the group epoch stays below the deadline's and the deadline counts as expired.
+            MetadataRefreshed(group, groupEpoch);
         }
 
         // 2. The target assignment.
@@ -184,7 +178,7 @@ public sealed partial class GroupCoordinatorShard
         var target = group.TargetOf(previousId);
         if (groupEpoch > group.AssignmentEpoch)
         {
-            var assignment = ComputeTargetAssignment(group, members, metadata, updated.MemberId, previousId);
+            var assignment = ComputeTargetAssignment(group, members, current, updated.MemberId, previousId);
             foreach (var (id, partitions) in assignment)
             {
                 var previous = id == updated.MemberId ? group.TargetOf(previousId) : group.TargetOf(id);

@@ -12,8 +12,12 @@ public sealed partial class GroupCoordinatorShard
         switch (record)
         {
             case CoordinatorRecord.ConsumerGroupMetadata { Value: { } value } r:
-                GetOrCreateConsumerGroup(r.GroupId).GroupEpoch = value.Epoch;
+            {
+                var group = GetOrCreateConsumerGroup(r.GroupId);
+                group.GroupEpoch = value.Epoch;
+                group.MetadataHash = value.MetadataHash;
                 return true;
+            }
             case CoordinatorRecord.ConsumerGroupMetadata r:
                 if (_consumerGroups.Remove(r.GroupId, out var removed))
                 {
@@ -22,14 +26,25 @@ public sealed partial class GroupCoordinatorShard
                 }
                 return true;
             case CoordinatorRecord.ConsumerGroupPartitionMetadata r:
-                if (r.Value is { } partitions)
+                // Written before Kafka 4.1 (KIP-1101 replaced it by the metadata hash): only remembered, to be tombstoned.
+                if (r.Value is not null)
                 {
-                    GetOrCreateConsumerGroup(r.GroupId).SubscriptionMetadata = partitions.Topics
-                        .ToImmutableDictionary(t => t.TopicName, t => new SubscribedTopic(t.TopicId, t.TopicName, t.NumPartitions), StringComparer.Ordinal);
+                    GetOrCreateConsumerGroup(r.GroupId).HasSubscriptionMetadataRecord = true;
                 }
                 else if (_consumerGroups.TryGetValue(r.GroupId, out var g))
                 {
-                    g.SubscriptionMetadata = ImmutableDictionary<string, SubscribedTopic>.Empty;
+                    g.HasSubscriptionMetadataRecord = false;
+                }
+                return true;
+            case CoordinatorRecord.ConsumerGroupRegularExpression r:
+                if (r.Value is { } resolved)
+                {
+                    GetOrCreateConsumerGroup(r.GroupId).ResolvedRegularExpressions[r.RegularExpression] =
+                        new ResolvedRegularExpression([.. resolved.Topics], resolved.Version, resolved.Timestamp);
+                }
+                else if (_consumerGroups.TryGetValue(r.GroupId, out var g))
+                {
+                    g.ResolvedRegularExpressions.Remove(r.RegularExpression);
                 }
                 return true;
             case CoordinatorRecord.ConsumerGroupMemberMetadata { Value: { } value } r:

@@ -78,20 +78,24 @@ public sealed partial class GroupCoordinatorShard
         var leaving = fenced.Select(m => m.MemberId).ToHashSet(StringComparer.Ordinal);
         var records = new List<CoordinatorRecord>(leaving.SelectMany(id => MemberTombstones(group.GroupId, id)));
         var remaining = group.Members.Values.Where(m => !leaving.Contains(m.MemberId)).ToList();
-        var stillSubscribed = remaining.SelectMany(m => m.SubscribedTopicNames).ToHashSet(StringComparer.Ordinal);
-        var metadata = group.SubscriptionMetadata.Where(kv => stillSubscribed.Contains(kv.Key)).ToImmutableDictionary(StringComparer.Ordinal);
-        if (!SameMetadata(metadata, group.SubscriptionMetadata))
+        // A regular expression none of the remaining members subscribes to loses its resolution.
+        foreach (var regex in fenced.Where(m => m.HasRegex).Select(m => m.SubscribedTopicRegex!).Distinct(StringComparer.Ordinal))
         {
-            records.Add(new CoordinatorRecord.ConsumerGroupPartitionMetadata(group.GroupId, PartitionMetadataValue(metadata)));
+            if (!remaining.Any(m => m.SubscribedTopicRegex == regex))
+            {
+                records.Add(new CoordinatorRecord.ConsumerGroupRegularExpression(group.GroupId, regex, null));
+            }
         }
-        records.Add(new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch + 1 }));
+        var hash = TopicHash.Group(remaining.SelectMany(group.TopicsOf), KnownImage);
+        records.Add(new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch + 1, MetadataHash = hash }));
         return WriteConsumerGroupRecords(records);
     }
 
-    /// <summary>Deletes a consumer group without members: its target-assignment epoch, partition metadata and group epoch tombstoned (its offsets stay).</summary>
+    /// <summary>Deletes a consumer group without members: its target-assignment epoch, regular-expression resolutions, partition metadata and group epoch tombstoned (its offsets stay).</summary>
     private ErrorCode RemoveEmptyConsumerGroup(ConsumerGroup group) => WriteConsumerGroupRecords(
     [
         new CoordinatorRecord.ConsumerGroupTargetAssignmentMetadata(group.GroupId, null),
+        .. group.ResolvedRegularExpressions.Keys.Select(regex => new CoordinatorRecord.ConsumerGroupRegularExpression(group.GroupId, regex, null)),
         new CoordinatorRecord.ConsumerGroupPartitionMetadata(group.GroupId, null),
         new CoordinatorRecord.ConsumerGroupMetadata(group.GroupId, null),
     ]);

@@ -352,7 +352,7 @@ public sealed partial class GroupCoordinatorShard
                 // A KIP-848 group's offsets live here: as in Kafka, those of topics its members subscribe to do not expire.
                 if (_consumerGroups.TryGetValue(group.GroupId, out var consumerGroup))
                 {
-                    keep = consumerGroup.Members.Values.SelectMany(m => m.SubscribedTopicNames).ToHashSet(StringComparer.Ordinal);
+                    keep = consumerGroup.SubscribedTopicNames();
                 }
             }
             var gone = baseTimestamp is null

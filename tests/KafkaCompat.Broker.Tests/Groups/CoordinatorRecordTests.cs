@@ -104,6 +104,30 @@ public class CoordinatorRecordTests
     }
 
     [Test]
+    public void TheGroupEpochCarriesTheMetadataHashAsTaggedFieldZero()
+    {
+        // KIP-1101 (Kafka 4.1): MetadataHash is tag 0 of ConsumerGroupMetadataValue v0, an int64 of 8 bytes; a hash of 0 (the default) is not written.
+        var (_, value) = CoordinatorRecordSerde.ConsumerGroupRecord(
+            new CoordinatorRecord.ConsumerGroupMetadata("g", new KafkaCompat.Protocol.Coordinator.ConsumerGroupMetadataValue { Epoch = 7, MetadataHash = 0x0102030405060708 }));
+        Assert.That(value, Is.EqualTo(new byte[] { 0, 0, 0, 0, 0, 7, 1, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 }));
+        var parsed = (CoordinatorRecord.ConsumerGroupMetadata)CoordinatorRecordSerde.Parse(new byte[] { 0, 3, 0, 1, (byte)'g' }, value)!;
+        Assert.That(parsed.Value!.MetadataHash, Is.EqualTo(0x0102030405060708));
+    }
+
+    [Test]
+    public void ARegularExpressionsResolutionIsKeyVersion16AndReadsBack()
+    {
+        // Key version 16: string group id, string regular expression. Value v0 (flexible): compact array of compact strings, int64 version, int64 timestamp, no tags.
+        var (key, value) = CoordinatorRecordSerde.ConsumerGroupRecord(new CoordinatorRecord.ConsumerGroupRegularExpression("g", "a.*",
+            new ConsumerGroupRegularExpressionValue { Topics = ["ab"], Version = 5, Timestamp = 9 }));
+        Assert.That(key, Is.EqualTo(new byte[] { 0, 16, 0, 1, (byte)'g', 0, 3, (byte)'a', (byte)'.', (byte)'*' }));
+        Assert.That(value, Is.EqualTo(new byte[] { 0, 0, 2, 3, (byte)'a', (byte)'b', 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 9, 0 }));
+        var parsed = (CoordinatorRecord.ConsumerGroupRegularExpression)CoordinatorRecordSerde.Parse(key, value)!;
+        Assert.That((parsed.GroupId, parsed.RegularExpression, parsed.Value!.Topics.Single(), parsed.Value.Version, parsed.Value.Timestamp), Is.EqualTo(("g", "a.*", "ab", 5L, 9L)));
+        Assert.That(CoordinatorRecordSerde.Parse(key, null), Is.EqualTo(new CoordinatorRecord.ConsumerGroupRegularExpression("g", "a.*", null)));
+    }
+
+    [Test]
     public void GroupsArePartitionedWithJavasStringHashCode()
     {
         Assert.Multiple(() =>

@@ -94,6 +94,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         }
         Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance, _sharePersister) { HoldLoading = hold };
         Coordinator.Start();
+        _metadata.Loader.Install(Coordinator);
         Broker = broker;
         var markers = new LocalTransactionMarkerWriter(new WriteTxnMarkersHandler(Replicas, Metadata, Coordinator));
         Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,

@@ -23,8 +23,24 @@ public sealed class ConsumerGroup(string groupId)
 
     public Dictionary<string, ImmutableHashSet<TopicIdPartition>> TargetAssignment { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The subscribed topics by name, as recorded by ConsumerGroupPartitionMetadata.</summary>
-    public ImmutableDictionary<string, SubscribedTopic> SubscriptionMetadata { get; set; } = ImmutableDictionary<string, SubscribedTopic>.Empty;
+    /// <summary>
+    /// The hash of the subscribed topics' metadata the group epoch was last bumped for (KIP-1101's
+    /// MetadataHash of ConsumerGroupMetadataValue): a heartbeat that computes another one bumps the
+    /// epoch, so a topic's new partitions, or its deletion, reach the target assignment.
+    /// </summary>
+    public long MetadataHash { get; set; }
+
+    /// <summary>
+    /// Whether the log holds a ConsumerGroupPartitionMetadata record of the group (written before
+    /// Kafka 4.1, which replaced it by <see cref="MetadataHash"/>): the next refresh tombstones it.
+    /// </summary>
+    public bool HasSubscriptionMetadataRecord { get; set; }
+
+    /// <summary>The topics each subscribed regular expression resolved to (ConsumerGroupRegularExpression records).</summary>
+    public Dictionary<string, ResolvedRegularExpression> ResolvedRegularExpressions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>When the subscribed topics' metadata must be looked at again (soft state).</summary>
+    public MetadataRefreshDeadline MetadataRefreshDeadline { get; set; } = MetadataRefreshDeadline.Expired;
 
     /// <summary>For every owned partition (assigned or pending revocation), the epoch of the member owning it: a partition is free to hand to another member only once absent.</summary>
     public Dictionary<TopicIdPartition, int> PartitionEpochs { get; } = [];
@@ -62,6 +78,31 @@ public sealed class ConsumerGroup(string groupId)
                 : ConsumerGroupState.Reconciling;
         }
     }
+
+    /// <summary>The members subscribed to each regular expression (an empty one is none).</summary>
+    public Dictionary<string, int> SubscribedRegularExpressions() =>
+        Members.Values.Where(m => m.HasRegex).GroupBy(m => m.SubscribedTopicRegex!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    public int NumSubscribedMembers(string regex) => Members.Values.Count(m => m.SubscribedTopicRegex == regex);
+
+    /// <summary>The topics <paramref name="member"/> is subscribed to: its names and what its regular expression resolved to.</summary>
+    public IEnumerable<string> TopicsOf(ConsumerGroupMember member) => TopicsOf(member, ResolvedRegularExpressions);
+
+    /// <summary>As <see cref="TopicsOf(ConsumerGroupMember)"/>, with the resolutions given (those a resolution is about to write).</summary>
+    public static IEnumerable<string> TopicsOf(ConsumerGroupMember member, IReadOnlyDictionary<string, ResolvedRegularExpression> resolutions) =>
+        member.HasRegex && resolutions.TryGetValue(member.SubscribedTopicRegex!, out var resolved)
+            ? member.SubscribedTopicNames.Concat(resolved.Topics)
+            : member.SubscribedTopicNames;
+
+    /// <summary>Every topic the group is subscribed to, by name or by a resolved regular expression (Kafka's subscribedTopicNames).</summary>
+    public HashSet<string> SubscribedTopicNames() => Members.Values.SelectMany(TopicsOf).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>When the regular expressions were last resolved (they are resolved together); <see cref="long.MinValue"/> if never.</summary>
+    public long LastRegexRefreshTimeMs => ResolvedRegularExpressions.Count == 0 ? long.MinValue : ResolvedRegularExpressions.Values.Max(r => r.TimestampMs);
+
+    /// <summary>The metadata version the regular expressions were last resolved against; -1 if never.</summary>
+    public long LastRegexVersion => ResolvedRegularExpressions.Count == 0 ? -1 : ResolvedRegularExpressions.Values.Max(r => r.Version);
 
     public ConsumerGroupMember? StaticMember(string instanceId) => Members.Values.FirstOrDefault(m => m.InstanceId == instanceId);
 

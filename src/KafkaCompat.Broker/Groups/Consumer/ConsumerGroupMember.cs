@@ -36,6 +36,9 @@ public sealed record ConsumerGroupMember(string MemberId)
 
     public ImmutableHashSet<TopicIdPartition> PartitionsPendingRevocation { get; init; } = PartitionAssignment.Empty;
 
+    /// <summary>Whether the member subscribes by a regular expression: librdkafka sends an empty one with a subscription by names, which Kafka takes as none.</summary>
+    public bool HasRegex => !string.IsNullOrEmpty(SubscribedTopicRegex);
+
     /// <summary>Set for a member that speaks the classic protocol in a consumer group (KIP-848 online migration), null for a ConsumerGroupHeartbeat member.</summary>
     public ClassicMemberMetadata? ClassicMetadata { get; init; }
 
@@ -47,9 +50,10 @@ public sealed record ConsumerGroupMember(string MemberId)
         && SubscribedTopicNames.SequenceEqual(other.SubscribedTopicNames) && SubscribedTopicRegex == other.SubscribedTopicRegex
         && RebalanceTimeoutMs == other.RebalanceTimeoutMs && ServerAssignor == other.ServerAssignor && Equals(ClassicMetadata, other.ClassicMetadata);
 
+    /// <summary>Whether the subscribed names and the assignor are the same; a changed regular expression bumps the epoch only once resolved (see the heartbeat).</summary>
     public bool SameSubscription(ConsumerGroupMember other) =>
         SubscribedTopicNames.Order(StringComparer.Ordinal).SequenceEqual(other.SubscribedTopicNames.Order(StringComparer.Ordinal))
-        && SubscribedTopicRegex == other.SubscribedTopicRegex && ServerAssignor == other.ServerAssignor;
+        && ServerAssignor == other.ServerAssignor;
 
     /// <summary>Whether what ConsumerGroupCurrentMemberAssignment holds differs.</summary>
     public bool SameAssignment(ConsumerGroupMember other) =>

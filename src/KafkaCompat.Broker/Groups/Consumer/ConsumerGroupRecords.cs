@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using KafkaCompat.Protocol.Coordinator;
 
 namespace KafkaCompat.Broker.Groups.Consumer;
@@ -25,14 +24,11 @@ public static class ConsumerGroupRecords
             : null,
     };
 
-    public static ConsumerGroupPartitionMetadataValue PartitionMetadataValue(ImmutableDictionary<string, SubscribedTopic> metadata) => new()
+    public static ConsumerGroupRegularExpressionValue RegularExpressionValue(ResolvedRegularExpression resolved) => new()
     {
-        Topics = metadata.Values.OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => new ConsumerGroupPartitionMetadataValue.TopicMetadata
-        {
-            TopicId = t.TopicId,
-            TopicName = t.Name,
-            NumPartitions = t.NumPartitions,
-        }).ToList(),
+        Topics = [.. resolved.Topics],
+        Version = resolved.Version,
+        Timestamp = resolved.TimestampMs,
     };
 
     public static ConsumerGroupTargetAssignmentMemberValue TargetValue(IEnumerable<TopicIdPartition> partitions) => new()

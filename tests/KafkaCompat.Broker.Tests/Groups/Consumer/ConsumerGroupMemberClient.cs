@@ -7,9 +7,11 @@ namespace KafkaCompat.Broker.Tests.Groups.Consumer;
 /// <summary>
 /// A KIP-848 member as a client drives it: it joins with epoch 0, then heartbeats with its epoch and
 /// the partitions it owns; an assignment in an answer replaces what it owns at once (revoking what
-/// the assignment leaves out), unless <see cref="HoldRevocations"/> keeps the old ones.
+/// the assignment leaves out), unless <see cref="HoldRevocations"/> keeps the old ones. It subscribes
+/// to the topics named in <c>topic</c> (comma-separated), or by <c>regex</c> when given.
 /// </summary>
-internal sealed class ConsumerGroupMemberClient(GroupHarness harness, string memberId, string topic, string? instanceId = null, string? assignor = null, short version = 1)
+internal sealed class ConsumerGroupMemberClient(GroupHarness harness, string memberId, string topic, string? instanceId = null, string? assignor = null, short version = 1,
+    string? regex = null)
 {
     public string MemberId { get; private set; } = memberId;
 
@@ -29,7 +31,8 @@ internal sealed class ConsumerGroupMemberClient(GroupHarness harness, string mem
         MemberEpoch = 0,
         InstanceId = instanceId,
         RebalanceTimeoutMs = GroupHarness.RebalanceTimeoutMs,
-        SubscribedTopicNames = [topic],
+        SubscribedTopicNames = regex is null ? [.. topic.Split(',')] : null,
+        SubscribedTopicRegex = regex,
         ServerAssignor = assignor,
         TopicPartitions = [],
     });

@@ -15,7 +15,8 @@ public sealed partial class TransactionCoordinatorShard
     /// (the client may always abort; the epoch is bumped all the same), a commit is INVALID_TXN_STATE.</item>
     /// <item>A retry (the epoch just below the entry's, or MaxValue - 1 on the producer id just rotated away)
     /// of the decision the entry holds answers None with the entry's id and epoch; of the other one,
-    /// INVALID_TXN_STATE; while the markers are in flight, CONCURRENT_TRANSACTIONS.</item>
+    /// INVALID_TXN_STATE, but PRODUCER_FENCED for a commit after an abort (KAFKA-20785); while the
+    /// markers are in flight, CONCURRENT_TRANSACTIONS.</item>
     /// </list>
     /// The answer carries what the completed state will hold: the same id at the bumped epoch, or the next id at 0.
     /// </summary>
@@ -49,7 +50,10 @@ public sealed partial class TransactionCoordinatorShard
             TransactionState.CompleteCommit when commit => isRetry ? alreadyDone : EndTxnResult.Classic(ErrorCode.InvalidTxnState),
             TransactionState.CompleteCommit => isRetry ? EndTxnResult.Classic(ErrorCode.InvalidTxnState) : PrepareV2(current, commit: false),
             TransactionState.CompleteAbort when !commit => isRetry ? alreadyDone : PrepareV2(current, commit: false),
-            TransactionState.CompleteAbort => EndTxnResult.Classic(ErrorCode.InvalidTxnState),
+            // A commit at the retry epoch of an abort comes from a producer whose transaction the
+            // coordinator aborted (timeout or fence): PRODUCER_FENCED, which it recovers from, as
+            // Kafka answers since KAFKA-20785 (INVALID_TXN_STATE would be fatal to it).
+            TransactionState.CompleteAbort => EndTxnResult.Classic(isRetry ? ErrorCode.ProducerFenced : ErrorCode.InvalidTxnState),
             TransactionState.PrepareCommit => EndTxnResult.Classic(commit ? ErrorCode.ConcurrentTransactions : ErrorCode.InvalidTxnState),
             TransactionState.PrepareAbort => EndTxnResult.Classic(commit ? ErrorCode.InvalidTxnState : ErrorCode.ConcurrentTransactions),
             TransactionState.Empty => commit ? EndTxnResult.Classic(ErrorCode.InvalidTxnState) : PrepareV2(current, commit: false),

@@ -127,17 +127,18 @@ public sealed record TransactionMetadata
     /// Short.MaxValue) and the transaction is aborted with it, so the old producer's late writes fail.
     /// The abort is not the client's, so it ends as the cluster's finalized transaction.version
     /// (<paramref name="serverTransactionVersion"/>) ends transactions, whatever the client's flavour,
-    /// as Kafka's coordinator does: at version 2 with one more bump (Kafka's fence followed by its
-    /// epoch-bumping abort), so a fenced producer's EndTxn v5 at its old epoch is not taken for a retry.
+    /// as Kafka's coordinator does. At version 2 that one bump is also the abort's own bump (since
+    /// KAFKA-19367, Kafka 4.1, the fence no longer bumps twice), with the old epoch kept as the last
+    /// one: the producer's own EndTxn v5 abort at its old epoch is then a retry of this abort,
+    /// answered with the new epoch, and the producer carries on, as a 4.1+ Java producer does.
     /// </summary>
     public TransactionMetadata FenceAndAbort(long nowMs, short serverTransactionVersion)
     {
-        var fenced = ProducerEpoch == short.MaxValue ? ProducerEpoch : (short)(ProducerEpoch + 1);
         var versionTwo = serverTransactionVersion >= TransactionVersion2;
         return To(TransactionState.PrepareAbort) with
         {
-            ProducerEpoch = versionTwo && fenced != short.MaxValue ? (short)(fenced + 1) : fenced,
-            LastProducerEpoch = versionTwo ? fenced : NoProducerEpoch,
+            ProducerEpoch = ProducerEpoch == short.MaxValue ? ProducerEpoch : (short)(ProducerEpoch + 1),
+            LastProducerEpoch = versionTwo ? ProducerEpoch : NoProducerEpoch,
             LastUpdateTimestampMs = nowMs,
             ClientTransactionVersion = serverTransactionVersion,
         };

@@ -105,8 +105,14 @@ public class TransactionVersion2CoordinatorTests
         Assert.That(await h.AddV2Async(id, short.MaxValue - 1, T0), Is.EqualTo(ErrorCode.InvalidProducerIdMapping));
     }
 
+    /// <summary>
+    /// Kafka 4.1+ (KAFKA-19367): the timeout's fence is the abort's one bump, so the producer's own
+    /// abort at its old epoch is a retry of the coordinator's and succeeds with the new epoch (a 4.1+
+    /// Java producer then carries on); its commit at the old epoch is PRODUCER_FENCED (KAFKA-20785), which
+    /// it can recover from, not the INVALID_TXN_STATE that the retry rule alone would give.
+    /// </summary>
     [Test]
-    public async Task ATimedOutTransactionOfVersion2IsAbortedTwoEpochsUpAndItsProducerFenced()
+    public async Task ATimedOutTransactionOfVersion2IsAbortedOneEpochUpAndTheProducersLateAbortIsARetry()
     {
         await using var h = NewHarness();
         var producer = await h.InitAsync(timeoutMs: 20_000);
@@ -116,11 +122,41 @@ public class TransactionVersion2CoordinatorTests
         // The check runs every transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s by default).
         await h.AdvanceAsync(30_000);
 
-        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(epoch + 2))));
-        Assert.That(h.Markers.Sent.Single(), Is.EqualTo(new TransactionMarkers(TransactionHarness.TransactionalId, id, (short)(epoch + 2), false, h.Markers.Sent.Single().CoordinatorEpoch, [T0], 2))
+        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(epoch + 1))));
+        Assert.That(h.Markers.Sent.Single(), Is.EqualTo(new TransactionMarkers(TransactionHarness.TransactionalId, id, (short)(epoch + 1), false, h.Markers.Sent.Single().CoordinatorEpoch, [T0], 2))
             .Using<TransactionMarkers>((a, b) => a with { Partitions = [] } == b with { Partitions = [] } && a.Partitions.SequenceEqual(b.Partitions)));
-        // The producer's abort at its epoch is not a retry of the coordinator's: it is fenced.
-        Assert.That(await h.EndV2Async(id, epoch, commit: false), Is.EqualTo(EndTxnResult.Classic(ErrorCode.ProducerFenced)));
+
+        Assert.That(await h.EndV2Async(id, epoch, commit: true), Is.EqualTo(EndTxnResult.Classic(ErrorCode.ProducerFenced)), "the transaction was aborted, not committed");
+        Assert.That(await h.EndV2Async(id, epoch, commit: false), Is.EqualTo(new EndTxnResult(ErrorCode.None, id, (short)(epoch + 1))), "the producer's abort is a retry of the coordinator's");
+        Assert.That(await h.EndV2Async(id, epoch, commit: false), Is.EqualTo(new EndTxnResult(ErrorCode.None, id, (short)(epoch + 1))), "and stays one when retried");
+        Assert.That(h.Markers.Sent, Has.Count.EqualTo(1), "the retries write no marker");
+
+        // The producer carries on at the epoch it was answered.
+        Assert.That(await h.AddV2Async(id, (short)(epoch + 1), T1), Is.EqualTo(ErrorCode.None));
+        Assert.That(await h.EndV2Async(id, (short)(epoch + 1), commit: true), Is.EqualTo(new EndTxnResult(ErrorCode.None, id, (short)(epoch + 2))));
+        await h.SettleAsync();
+        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteCommit, (short)(epoch + 2))));
+        Assert.That((h.Markers.Sent[^1].Commit, h.Markers.Sent[^1].ProducerEpoch), Is.EqualTo((true, (short)(epoch + 2))));
+        Assert.That(await h.EndV2Async(id, epoch, commit: false), Is.EqualTo(EndTxnResult.Classic(ErrorCode.ProducerFenced)), "two epochs behind now");
+    }
+
+    /// <summary>
+    /// KAFKA-19367 as its follow-up describes it: a new instance's InitProducerId fences the open
+    /// version 2 transaction with one bump (the abort's), and its retry bumps once more.
+    /// </summary>
+    [Test]
+    public async Task InitProducerIdFencesAnOpenVersion2TransactionWithOneBumpAndItsRetryWithAnother()
+    {
+        await using var h = NewHarness();
+        var (id, epoch) = await InitAsync(h);
+        Assert.That(await h.AddV2Async(id, epoch, T0), Is.EqualTo(ErrorCode.None));
+
+        Assert.That((await h.InitAsync()).Error, Is.EqualTo(ErrorCode.ConcurrentTransactions));
+        await h.SettleAsync();
+        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(epoch + 1))));
+        Assert.That((h.Markers.Sent.Single().Commit, h.Markers.Sent.Single().ProducerEpoch), Is.EqualTo((false, (short)(epoch + 1))));
+
+        Assert.That(await h.InitAsync(), Is.EqualTo(new InitProducerIdResult(id, (short)(epoch + 2), ErrorCode.None)));
     }
 
     [Test]
@@ -159,11 +195,12 @@ public class TransactionVersion2CoordinatorTests
     /// <summary>
     /// A fence is not the client's: a classic client's transaction is aborted as the cluster's
     /// transaction.version ends transactions (Kafka passes its own level, "not from client"), so at
-    /// level 2 two epochs up, with version 2 markers; the producer's commit at its epoch is fenced.
+    /// level 2 as version 2 ends one (one epoch up since KAFKA-19367), with version 2 markers; the
+    /// classic producer's commit at its epoch (EndTxn v4 or older, epochs compared strictly) is fenced.
     /// </summary>
     [TestCase(true)]
     [TestCase(false)]
-    public async Task AClassicTransactionFencedOnATransactionVersion2CoordinatorIsAbortedTwoEpochsUp(bool byTimeout)
+    public async Task AClassicTransactionFencedOnATransactionVersion2CoordinatorIsAbortedOneEpochUpAsVersion2(bool byTimeout)
     {
         await using var h = NewHarness();
         var producer = await h.InitAsync(timeoutMs: 20_000);
@@ -180,9 +217,9 @@ public class TransactionVersion2CoordinatorTests
             await h.SettleAsync();
         }
 
-        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(producer.ProducerEpoch + 2))));
+        Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(producer.ProducerEpoch + 1))));
         var marker = h.Markers.Sent.Single();
-        Assert.That((marker.Commit, marker.ProducerEpoch, marker.TransactionVersion), Is.EqualTo((false, (short)(producer.ProducerEpoch + 2), (short)2)));
+        Assert.That((marker.Commit, marker.ProducerEpoch, marker.TransactionVersion), Is.EqualTo((false, (short)(producer.ProducerEpoch + 1), (short)2)));
         Assert.That(await h.EndAsync(producer, commit: true), Is.EqualTo(ErrorCode.ProducerFenced));
     }
 }

@@ -102,7 +102,7 @@ public sealed partial class GroupCoordinatorShard
             {
                 if (group.NumSubscribedMembers(newRegex) == 0)
                 {
-                    if (TopicRegex.TryCompile(newRegex, out var error) is null)
+                    if (Re2JRegex.TryCompile(newRegex, out var error) is null)
                     {
                         throw new ConsumerGroupException(ErrorCode.InvalidRegularExpression, $"SubscribedTopicRegex `{newRegex}` is not a valid regular expression: {error}.");
                     }
@@ -163,7 +163,7 @@ public sealed partial class GroupCoordinatorShard
     /// </summary>
     private static Dictionary<string, ResolvedRegularExpression> ResolveRegularExpressions(IReadOnlyList<string> regexes, MetadataImage image, long version, long nowMs)
     {
-        var compiled = regexes.Select(r => TopicRegex.TryCompile(r, out _)).OfType<TopicRegex>().ToList();
+        var compiled = regexes.Select(r => Re2JRegex.TryCompile(r, out _)).OfType<Re2JRegex>().ToList();
         var matches = regexes.ToDictionary(r => r, _ => new List<string>(), StringComparer.Ordinal);
         foreach (var topic in image.Topics.Keys)
         {

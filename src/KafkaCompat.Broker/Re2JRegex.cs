@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace KafkaCompat.Broker.Groups.Consumer;
+namespace KafkaCompat.Broker;
 
 /// <summary>
-/// A subscribed topic regular expression (KIP-848) with Kafka's semantics: Kafka compiles it with
-/// RE2/J and matches whole topic names (<c>Pattern.matcher(name).matches()</c>). Here it runs on
+/// A regular expression with Kafka's semantics, for the patterns clients send it: KIP-848's subscribed
+/// topic regex and ListTransactions' transactional id pattern (KIP-1152). Kafka compiles them with
+/// RE2/J and matches whole names (<c>Pattern.matcher(name).matches()</c>). Here it runs on
 /// .NET's linear-time engine (<see cref="RegexOptions.NonBacktracking"/>, RE2's guarantee); what RE2
 /// syntax has and .NET spells otherwise is translated (<c>\Q..\E</c>, <c>\pL</c>, <c>[[:alpha:]]</c>,
 /// <c>(?P&lt;name&gt;</c>, the ungreedy flag <c>U</c>), and what RE2/J refuses (backreferences,
@@ -14,9 +15,9 @@ namespace KafkaCompat.Broker.Groups.Consumer;
 /// <c>imsU</c>, repetition counts above 1000) is refused here too, so a client gets
 /// INVALID_REGULAR_EXPRESSION for exactly the patterns Kafka refuses. Topic names are ASCII
 /// (letters, digits, '.', '_', '-'), so RE2's ASCII-only <c>\d \w \s \b</c> and .NET's Unicode ones
-/// decide alike.
+/// decide alike for them; on a transactional id with non-ASCII digits or letters they may differ.
 /// </summary>
-public sealed class TopicRegex
+public sealed class Re2JRegex
 {
     /// <summary>RE2's limit on a repetition count.</summary>
     private const int MaxRepeat = 1000;
@@ -31,7 +32,7 @@ public sealed class TopicRegex
 
     private readonly Regex _regex;
 
-    private TopicRegex(string pattern, Regex regex)
+    private Re2JRegex(string pattern, Regex regex)
     {
         Pattern = pattern;
         _regex = regex;
@@ -39,18 +40,21 @@ public sealed class TopicRegex
 
     public string Pattern { get; }
 
-    /// <summary>Whether the whole topic name matches.</summary>
-    public bool Matches(string topic) => _regex.IsMatch(topic);
+    /// <summary>Whether the whole name matches.</summary>
+    public bool Matches(string name) => _regex.IsMatch(name);
 
     /// <summary>The compiled pattern, or null with why RE2/J would refuse it.</summary>
-    public static TopicRegex? TryCompile(string pattern, out string? error)
+    public static Re2JRegex? TryCompile(string pattern, out string? error)
     {
         try
         {
             var translated = Translate(pattern);
+            // The pattern is checked alone first: anchored inside a group, an unbalanced ')' in it
+            // (as in "a)(b") could close that group and turn a malformed pattern into a valid one.
+            _ = new Regex(translated, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
             var regex = new Regex($@"\A(?:{translated})\z", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
             error = null;
-            return new TopicRegex(pattern, regex);
+            return new Re2JRegex(pattern, regex);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or FormatException)
         {

@@ -1,16 +1,14 @@
-using KafkaCompat.Broker.Groups.Consumer;
-
-namespace KafkaCompat.Broker.Tests.Groups.Consumer;
+namespace KafkaCompat.Broker.Tests;
 
 /// <summary>
 /// Subscribed topic regular expressions with RE2/J's syntax and Java's whole-name matching: what RE2
 /// spells differently from .NET is understood, and a pattern matches a topic only as a whole.
 /// </summary>
-public class TopicRegexTests
+public class Re2JRegexTests
 {
     private static bool Matches(string pattern, string topic)
     {
-        var regex = TopicRegex.TryCompile(pattern, out var error);
+        var regex = Re2JRegex.TryCompile(pattern, out var error);
         Assert.That(regex, Is.Not.Null, error);
         return regex!.Matches(topic);
     }
@@ -56,9 +54,10 @@ public class TopicRegexTests
     [TestCase("a**")]
     [TestCase("a\\")]
     [TestCase("(a")]
+    [TestCase("a)(b")]
     public void WhatRE2JRefusesIsRefused(string pattern)
     {
-        Assert.That(TopicRegex.TryCompile(pattern, out var error), Is.Null);
+        Assert.That(Re2JRegex.TryCompile(pattern, out var error), Is.Null);
         Assert.That(error, Is.Not.Empty);
     }
 }

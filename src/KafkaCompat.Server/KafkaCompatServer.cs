@@ -132,11 +132,10 @@ public sealed class KafkaCompatServer : IAsyncDisposable
                 loggerFactory.CreateLogger<ShareCoordinator>()));
             shares.Start();
             loader.Install(shares.OnMetadataImage);
-            var groupConfigs = new GroupConfigs(() => controller.Image, () => broker.Config);
-            var shareFetches = new SharePartitionManager(shares, groupId => ShareGroupSettings.Of(groupConfigs.For(groupId), broker.Config),
-                config.GetInt("group.share.max.share.sessions"), time, loggerFactory.CreateLogger<SharePartitionManager>());
             var groups = new GroupCoordinator(broker, controller, replicas, time, loggerFactory.CreateLogger<GroupCoordinator>(), shares);
             groups.Start();
+            var shareFetches = new SharePartitionManager(shares, groupId => ShareGroupSettings.Of(groups.Configs.For(groupId), broker.Config),
+                config.GetInt("group.share.max.share.sessions"), time, loggerFactory.CreateLogger<SharePartitionManager>());
             // Consumer groups follow topic changes (KIP-848): new partitions, topics created or deleted.
             loader.Install(groups);
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.

@@ -60,6 +60,7 @@ public static class BrokerHandlers
             new ConsumerGroupDescribeHandler(groups),
             new ShareGroupHeartbeatHandler(groups),
             new ShareGroupDescribeHandler(groups),
+            new DescribeShareGroupOffsetsHandler(groups),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),
             new EndTxnHandler(transactions),

@@ -1,0 +1,130 @@
+using KafkaCompat.Broker.Share.Coordinator;
+using KafkaCompat.Protocol;
+using KafkaCompat.Protocol.Messages;
+
+namespace KafkaCompat.Broker.Groups;
+
+/// <summary>
+/// DescribeShareGroupOffsets (KIP-932): a share group's start offsets are the share coordinator's, read
+/// through the persister with ReadShareGroupStateSummary, as Kafka's group coordinator reads them.
+/// </summary>
+public sealed partial class GroupCoordinator
+{
+    /// <summary>Kafka's start offset, leader epoch and lag for a share-partition that has none.</summary>
+    private const long UninitializedStartOffset = -1;
+    private const int DefaultLeaderEpoch = 0;
+    private const long UninitializedLag = -1;
+
+    /// <summary>
+    /// One group of DescribeShareGroupOffsets. Null topics (v1's "all topics") asks for every partition
+    /// whose share-group state the group has initialized. A topic this node does not know is no error:
+    /// its partitions answer start offset -1, as OffsetFetch answers a partition without offsets. A
+    /// partition the persister cannot read answers -1 too; lag is computed (Kafka 4.1+) only where the
+    /// start offset and delivery-complete count are both known, as high watermark - start offset -
+    /// delivery-complete count.
+    /// </summary>
+    public async Task<DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup> DescribeShareGroupOffsetsAsync(
+        DescribeShareGroupOffsetsRequestData.DescribeShareGroupOffsetsRequestGroup request)
+    {
+        var (shard, error) = Route(request.GroupId);
+        if (shard is null || _context.SharePersister is not { } persister)
+        {
+            var routing = shard is null ? error : ErrorCode.CoordinatorNotAvailable;
+            return ShareGroupOffsetsError(request.GroupId, routing, CoordinatorErrorMessage(routing));
+        }
+        var image = _metadata.Image;
+        var names = new Dictionary<Uuid, string>();
+        var unknown = new List<DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic>();
+        var read = new ReadShareGroupStateSummaryRequestData { GroupId = request.GroupId };
+        if (request.Topics is null)
+        {
+            var initialized = await shard.Executor.Submit(() => shard.InitializedSharePartitions(request.GroupId));
+            foreach (var (topicId, partitions) in initialized)
+            {
+                if (image.Topic(topicId) is { } topic)
+                {
+                    names[topicId] = topic.Name;
+                    read.Topics.Add(SummaryOf(topicId, partitions));
+                }
+            }
+        }
+        else
+        {
+            foreach (var asked in request.Topics)
+            {
+                if (image.Topic(asked.TopicName) is { } topic)
+                {
+                    names[topic.Id] = topic.Name;
+                    read.Topics.Add(SummaryOf(topic.Id, asked.Partitions));
+                }
+                else
+                {
+                    unknown.Add(new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic
+                    {
+                        TopicName = asked.TopicName,
+                        TopicId = Uuid.Zero,
+                        Partitions = [.. asked.Partitions.Select(p => new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition
+                        {
+                            PartitionIndex = p,
+                            StartOffset = UninitializedStartOffset,
+                            LeaderEpoch = DefaultLeaderEpoch,
+                            Lag = UninitializedLag,
+                        })],
+                    });
+                }
+            }
+        }
+        var response = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup { GroupId = request.GroupId };
+        if (read.Topics.Count > 0)
+        {
+            var summary = await persister.ReadStateSummaryAsync(read);
+            foreach (var result in summary.Results)
+            {
+                var name = names[result.TopicId];
+                response.Topics.Add(new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic
+                {
+                    TopicName = name,
+                    TopicId = result.TopicId,
+                    Partitions = [.. result.Partitions.Select(p => DescribedSharePartition(name, p))],
+                });
+            }
+        }
+        response.Topics.AddRange(unknown);
+        return response;
+    }
+
+    private static ReadShareGroupStateSummaryRequestData.ReadStateSummaryData SummaryOf(Uuid topicId, IEnumerable<int> partitions) => new()
+    {
+        TopicId = topicId,
+        Partitions = [.. partitions.Select(p => new ReadShareGroupStateSummaryRequestData.PartitionData { Partition = p })],
+    };
+
+    private DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition DescribedSharePartition(
+        string topic, ReadShareGroupStateSummaryResponseData.PartitionResult summary)
+    {
+        var known = summary.ErrorCode == (short)ErrorCode.None;
+        var described = new DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponsePartition
+        {
+            PartitionIndex = summary.Partition,
+            StartOffset = known ? summary.StartOffset : UninitializedStartOffset,
+            LeaderEpoch = known ? summary.LeaderEpoch : DefaultLeaderEpoch,
+            Lag = UninitializedLag,
+        };
+        if (!known || summary.StartOffset == UninitializedStartOffset || summary.DeliveryCompleteCount == -1)
+        {
+            return described;
+        }
+        // Kafka lists the partition's latest offset (the high watermark) for the lag; a partition this
+        // node does not lead answers that lookup's error instead of offsets.
+        if (_context.Replicas.GetPartition(topic, summary.Partition) is not { } partition)
+        {
+            return new() { PartitionIndex = summary.Partition, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition, ErrorMessage = ShareStateError.UnknownTopicOrPartition.Message };
+        }
+        described.Lag = partition.HighWatermark - summary.StartOffset - summary.DeliveryCompleteCount;
+        return described;
+    }
+
+    /// <summary>A DescribeShareGroupOffsets group answered by its error alone.</summary>
+    public static DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup ShareGroupOffsetsError(string groupId, ErrorCode error, string? message) =>
+        new() { GroupId = groupId, ErrorCode = (short)error, ErrorMessage = message };
+}

@@ -5,8 +5,9 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Groups;
 
 /// <summary>
-/// DescribeShareGroupOffsets (KIP-932): a share group's start offsets are the share coordinator's, read
-/// through the persister with ReadShareGroupStateSummary, as Kafka's group coordinator reads them.
+/// DescribeShareGroupOffsets and DeleteShareGroupOffsets (KIP-932): a share group's start offsets are
+/// the share coordinator's, read and deleted through the persister with the share-group state APIs,
+/// as Kafka's group coordinator does.
 /// </summary>
 public sealed partial class GroupCoordinator
 {
@@ -123,6 +124,69 @@ public sealed partial class GroupCoordinator
         described.Lag = partition.HighWatermark - summary.StartOffset - summary.DeliveryCompleteCount;
         return described;
     }
+
+    /// <summary>
+    /// DeleteShareGroupOffsets: the shard marks the topics deleting (or answers the group's or a topic's
+    /// error), the persister deletes their state, and the topics it deleted leave the deleting list and
+    /// answer no error; a topic with a partition the persister could not delete answers that error and
+    /// stays deleting, to be deleted again by a later request.
+    /// </summary>
+    public async Task<DeleteShareGroupOffsetsResponseData> DeleteShareGroupOffsetsAsync(DeleteShareGroupOffsetsRequestData request)
+    {
+        if (string.IsNullOrEmpty(request.GroupId))
+        {
+            return DeleteShareGroupOffsetsError(ErrorCode.InvalidGroupId, null);
+        }
+        var (shard, error) = Route(request.GroupId);
+        if (shard is null || _context.SharePersister is not { } persister)
+        {
+            var routing = shard is null ? error : ErrorCode.CoordinatorNotAvailable;
+            return DeleteShareGroupOffsetsError(routing, CoordinatorErrorMessage(routing));
+        }
+        var image = _metadata.Image;
+        var names = request.Topics.Select(t => t.TopicName).ToList();
+        var initiated = await shard.Executor.Submit(() => shard.InitiateDeleteShareGroupOffsets(request.GroupId, names, image));
+        if (initiated.Error != ErrorCode.None)
+        {
+            return DeleteShareGroupOffsetsError(initiated.Error, initiated.Message);
+        }
+        var response = new DeleteShareGroupOffsetsResponseData();
+        if (initiated.Deletion is not { } deletion)
+        {
+            response.Responses.AddRange(initiated.TopicErrors);
+            return response;
+        }
+        var result = await persister.DeleteStateAsync(deletion);
+        var deleted = new HashSet<Uuid>();
+        foreach (var topic in result.Results)
+        {
+            var name = image.Topic(topic.TopicId)?.Name ?? "";
+            var failed = topic.Partitions.FirstOrDefault(p => p.ErrorCode != (short)ErrorCode.None);
+            if (failed is null)
+            {
+                deleted.Add(topic.TopicId);
+                response.Responses.Add(new() { TopicName = name, TopicId = topic.TopicId });
+            }
+            else
+            {
+                initiated.TopicErrors.Add(new() { TopicName = name, TopicId = topic.TopicId, ErrorCode = failed.ErrorCode, ErrorMessage = failed.ErrorMessage });
+            }
+        }
+        if (deleted.Count > 0)
+        {
+            var completed = await shard.Executor.Submit(() => shard.CompleteDeleteShareGroupOffsets(request.GroupId, deleted));
+            if (completed != ErrorCode.None)
+            {
+                return DeleteShareGroupOffsetsError(completed, null);
+            }
+        }
+        response.Responses.AddRange(initiated.TopicErrors);
+        return response;
+    }
+
+    /// <summary>A DeleteShareGroupOffsets response of a group-level error alone.</summary>
+    public static DeleteShareGroupOffsetsResponseData DeleteShareGroupOffsetsError(ErrorCode error, string? message) =>
+        new() { ErrorCode = (short)error, ErrorMessage = message };
 
     /// <summary>A DescribeShareGroupOffsets group answered by its error alone.</summary>
     public static DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup ShareGroupOffsetsError(string groupId, ErrorCode error, string? message) =>

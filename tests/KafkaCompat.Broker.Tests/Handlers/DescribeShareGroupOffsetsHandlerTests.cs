@@ -1,4 +1,3 @@
-using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Tests.Groups;
 using KafkaCompat.Broker.Tests.Replication;
 using KafkaCompat.Protocol;
@@ -13,10 +12,10 @@ namespace KafkaCompat.Broker.Tests.Handlers;
 /// </summary>
 public class DescribeShareGroupOffsetsHandlerTests
 {
-    private const string Group = "q";
+    internal const string Group = "q";
 
     /// <summary>A harness whose group coordinator's persister is its own share coordinator, and a share group of one member on "other" whose partition is initialized.</summary>
-    private static async Task<GroupHarness> HarnessAsync()
+    internal static async Task<GroupHarness> HarnessAsync()
     {
         var persister = new ShareCoordinatorPersister();
         var h = new GroupHarness(sharePersister: persister);
@@ -31,7 +30,7 @@ public class DescribeShareGroupOffsetsHandlerTests
         h.SendAsync<DescribeShareGroupOffsetsResponseData>(version, new DescribeShareGroupOffsetsRequestData { Groups = [new() { GroupId = Group, Topics = topics }] });
 
     /// <summary>What the share-partition leader writes once records 0-3 are acknowledged and two more past them are: start offset 4, delivery-complete count 2.</summary>
-    private static async Task WriteStateAsync(GroupHarness h)
+    internal static async Task WriteStateAsync(GroupHarness h)
     {
         var written = await h.Shares.WriteStateAsync(new WriteShareGroupStateRequestData
         {
@@ -102,26 +101,5 @@ public class DescribeShareGroupOffsetsHandlerTests
 
         Assert.That((ErrorCode)described.Groups.Single().ErrorCode, Is.EqualTo(ErrorCode.None));
         Assert.That(described.Groups.Single().Topics, Is.Empty);
-    }
-
-    /// <summary>The group coordinator's persister, forwarding to the share coordinator the harness creates after it (the server passes its share coordinator).</summary>
-    private sealed class ShareCoordinatorPersister : IShareStatePersister
-    {
-        public IShareStatePersister Target { get; set; } = null!;
-
-        public Task<InitializeShareGroupStateResponseData> InitializeStateAsync(InitializeShareGroupStateRequestData request, CancellationToken cancellationToken = default) =>
-            Target.InitializeStateAsync(request, cancellationToken);
-
-        public Task<ReadShareGroupStateResponseData> ReadStateAsync(ReadShareGroupStateRequestData request, CancellationToken cancellationToken = default) =>
-            Target.ReadStateAsync(request, cancellationToken);
-
-        public Task<WriteShareGroupStateResponseData> WriteStateAsync(WriteShareGroupStateRequestData request, CancellationToken cancellationToken = default) =>
-            Target.WriteStateAsync(request, cancellationToken);
-
-        public Task<DeleteShareGroupStateResponseData> DeleteStateAsync(DeleteShareGroupStateRequestData request, CancellationToken cancellationToken = default) =>
-            Target.DeleteStateAsync(request, cancellationToken);
-
-        public Task<ReadShareGroupStateSummaryResponseData> ReadStateSummaryAsync(ReadShareGroupStateSummaryRequestData request, CancellationToken cancellationToken = default) =>
-            Target.ReadStateSummaryAsync(request, cancellationToken);
     }
 }

@@ -61,6 +61,7 @@ public static class BrokerHandlers
             new ShareGroupHeartbeatHandler(groups),
             new ShareGroupDescribeHandler(groups),
             new DescribeShareGroupOffsetsHandler(groups),
+            new AlterShareGroupOffsetsHandler(groups),
             new DeleteShareGroupOffsetsHandler(groups),
             new AddPartitionsToTxnHandler(transactions, controller),
             new AddOffsetsToTxnHandler(transactions, groups),

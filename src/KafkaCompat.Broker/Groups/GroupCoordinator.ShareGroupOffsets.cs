@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
@@ -5,8 +6,8 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Groups;
 
 /// <summary>
-/// DescribeShareGroupOffsets and DeleteShareGroupOffsets (KIP-932): a share group's start offsets are
-/// the share coordinator's, read and deleted through the persister with the share-group state APIs,
+/// DescribeShareGroupOffsets, AlterShareGroupOffsets and DeleteShareGroupOffsets (KIP-932): a share group's start offsets are
+/// the share coordinator's, read, initialized and deleted through the persister with the share-group state APIs,
 /// as Kafka's group coordinator does.
 /// </summary>
 public sealed partial class GroupCoordinator
@@ -27,11 +28,10 @@ public sealed partial class GroupCoordinator
     public async Task<DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup> DescribeShareGroupOffsetsAsync(
         DescribeShareGroupOffsetsRequestData.DescribeShareGroupOffsetsRequestGroup request)
     {
-        var (shard, error) = Route(request.GroupId);
-        if (shard is null || _context.SharePersister is not { } persister)
+        var routing = RouteShareOffsets(request.GroupId);
+        if (routing is not ({ } shard, { } persister, _, _))
         {
-            var routing = shard is null ? error : ErrorCode.CoordinatorNotAvailable;
-            return ShareGroupOffsetsError(request.GroupId, routing, CoordinatorErrorMessage(routing));
+            return ShareGroupOffsetsError(request.GroupId, routing.Error, routing.Message);
         }
         var image = _metadata.Image;
         var names = new Dictionary<Uuid, string>();
@@ -137,11 +137,10 @@ public sealed partial class GroupCoordinator
         {
             return DeleteShareGroupOffsetsError(ErrorCode.InvalidGroupId, null);
         }
-        var (shard, error) = Route(request.GroupId);
-        if (shard is null || _context.SharePersister is not { } persister)
+        var routing = RouteShareOffsets(request.GroupId);
+        if (routing is not ({ } shard, { } persister, _, _))
         {
-            var routing = shard is null ? error : ErrorCode.CoordinatorNotAvailable;
-            return DeleteShareGroupOffsetsError(routing, CoordinatorErrorMessage(routing));
+            return DeleteShareGroupOffsetsError(routing.Error, routing.Message);
         }
         var image = _metadata.Image;
         var names = request.Topics.Select(t => t.TopicName).ToList();
@@ -187,6 +186,75 @@ public sealed partial class GroupCoordinator
     /// <summary>A DeleteShareGroupOffsets response of a group-level error alone.</summary>
     public static DeleteShareGroupOffsetsResponseData DeleteShareGroupOffsetsError(ErrorCode error, string? message) =>
         new() { ErrorCode = (short)error, ErrorMessage = message };
+
+    /// <summary>
+    /// AlterShareGroupOffsets: the shard checks the group and the topics, the persister initializes the
+    /// valid partitions' state at the asked start offsets (InitializeShareGroupState, as Kafka's group
+    /// coordinator does), and the partitions it initialized are recorded as the group's; a partition it
+    /// refused answers the persister's error.
+    /// </summary>
+    public async Task<AlterShareGroupOffsetsResponseData> AlterShareGroupOffsetsAsync(AlterShareGroupOffsetsRequestData request)
+    {
+        if (string.IsNullOrEmpty(request.GroupId))
+        {
+            return AlterShareGroupOffsetsError(ErrorCode.InvalidGroupId, null);
+        }
+        var routing = RouteShareOffsets(request.GroupId);
+        if (routing is not ({ } shard, { } persister, _, _))
+        {
+            return AlterShareGroupOffsetsError(routing.Error, routing.Message);
+        }
+        var image = _metadata.Image;
+        var prepared = await shard.Executor.Submit(() => shard.PrepareAlterShareGroupOffsets(request.GroupId, request.Topics, image));
+        if (prepared.Error != ErrorCode.None || prepared.Response is not { } response)
+        {
+            return AlterShareGroupOffsetsError(prepared.Error, prepared.Message);
+        }
+        if (prepared.Initialization is not { } initialization)
+        {
+            return response;
+        }
+        var result = await persister.InitializeStateAsync(initialization);
+        var refused = result.Results.SelectMany(t => t.Partitions.Where(p => p.ErrorCode != (short)ErrorCode.None).Select(p => (t.TopicId, Partition: p)))
+            .ToDictionary(r => (r.TopicId, r.Partition.Partition), r => r.Partition);
+        var initialized = new List<(Uuid TopicId, string TopicName, int Partition)>();
+        foreach (var topic in response.Responses.Where(t => t.TopicId != Uuid.Zero))
+        {
+            foreach (var partition in topic.Partitions.Where(p => p.ErrorCode == (short)ErrorCode.None))
+            {
+                if (refused.TryGetValue((topic.TopicId, partition.PartitionIndex), out var failed))
+                {
+                    partition.ErrorCode = failed.ErrorCode;
+                    partition.ErrorMessage = failed.ErrorMessage;
+                }
+                else
+                {
+                    initialized.Add((topic.TopicId, topic.TopicName, partition.PartitionIndex));
+                }
+            }
+        }
+        if (initialized.Count > 0)
+        {
+            var completed = await shard.Executor.Submit(() => shard.CompleteAlterShareGroupOffsets(request.GroupId, initialized));
+            if (completed != ErrorCode.None)
+            {
+                return AlterShareGroupOffsetsError(completed, null);
+            }
+        }
+        return response;
+    }
+
+    /// <summary>An AlterShareGroupOffsets response of a group-level error alone.</summary>
+    public static AlterShareGroupOffsetsResponseData AlterShareGroupOffsetsError(ErrorCode error, string? message) =>
+        new() { ErrorCode = (short)error, ErrorMessage = message };
+
+    /// <summary>The group's shard and the persister to its share coordinator, or the error and message of the one missing.</summary>
+    private (GroupCoordinatorShard? Shard, IShareStatePersister? Persister, ErrorCode Error, string? Message) RouteShareOffsets(string groupId)
+    {
+        var (shard, error) = Route(groupId);
+        var missing = shard is null ? error : _context.SharePersister is null ? ErrorCode.CoordinatorNotAvailable : ErrorCode.None;
+        return (shard, _context.SharePersister, missing, CoordinatorErrorMessage(missing));
+    }
 
     /// <summary>A DescribeShareGroupOffsets group answered by its error alone.</summary>
     public static DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup ShareGroupOffsetsError(string groupId, ErrorCode error, string? message) =>

@@ -8,7 +8,9 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Groups;
 
 /// <summary>
-/// DeleteShareGroupOffsets on the shard (KIP-932), in Kafka's two steps around the persister: the
+/// AlterShareGroupOffsets and DeleteShareGroupOffsets on the shard (KIP-932), each in Kafka's two
+/// steps around the persister. Alter initializes the partitions' state at new start offsets, then
+/// records them initialized. Delete: the
 /// topics whose state goes are first moved from initialized to deleting in the group's
 /// ShareGroupStatePartitionMetadata record, and leave the deleting list once the share coordinator
 /// has deleted their state.
@@ -91,8 +93,70 @@ public sealed partial class GroupCoordinatorShard
         return WriteShareGroupRecords([StatePartitionMetadataRecord(group, group.InitializedTopics.Values, group.DeletingTopics.Where(d => !deleted.Contains(d.Key)))]);
     }
 
+    /// <summary>
+    /// AlterShareGroupOffsets, first step: an id of another group type is GROUP_ID_NOT_FOUND and a share
+    /// group with members NON_EMPTY_GROUP; an id with no group is a new, empty share group (Kafka creates
+    /// it; its ShareGroupStatePartitionMetadata record, written once the state is initialized, makes it
+    /// durable). A topic the metadata does not know, or a partition past its count, answers
+    /// UNKNOWN_TOPIC_OR_PARTITION; the others are initialized at the asked start offsets, at the group's epoch.
+    /// </summary>
+    public (ErrorCode Error, string? Message, AlterShareGroupOffsetsResponseData? Response, InitializeShareGroupStateRequestData? Initialization)
+        PrepareAlterShareGroupOffsets(string groupId, IEnumerable<AlterShareGroupOffsetsRequestData.AlterShareGroupOffsetsRequestTopic> topics, MetadataImage image)
+    {
+        if (_groups.ContainsKey(groupId) || _consumerGroups.ContainsKey(groupId))
+        {
+            return (ErrorCode.GroupIdNotFound, $"Group {groupId} is not a share group.", null, null);
+        }
+        var group = _shareGroups.GetValueOrDefault(groupId);
+        if (group is { Members.Count: > 0 })
+        {
+            return (ErrorCode.NonEmptyGroup, "The group is not empty.", null, null);
+        }
+        var response = new AlterShareGroupOffsetsResponseData();
+        var initialization = new InitializeShareGroupStateRequestData { GroupId = groupId };
+        foreach (var asked in topics)
+        {
+            var topic = image.Topic(asked.TopicName);
+            var answered = new AlterShareGroupOffsetsResponseData.AlterShareGroupOffsetsResponseTopic { TopicName = asked.TopicName, TopicId = topic?.Id ?? Uuid.Zero };
+            var initialized = new List<InitializeShareGroupStateRequestData.PartitionData>();
+            foreach (var partition in asked.Partitions)
+            {
+                var known = topic is not null && partition.PartitionIndex >= 0 && partition.PartitionIndex < topic.Partitions.Length;
+                answered.Partitions.Add(known
+                    ? new() { PartitionIndex = partition.PartitionIndex }
+                    : new() { PartitionIndex = partition.PartitionIndex, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition, ErrorMessage = ShareStateError.UnknownTopicOrPartition.Message });
+                if (known)
+                {
+                    initialized.Add(new() { Partition = partition.PartitionIndex, StateEpoch = group?.GroupEpoch ?? 0, StartOffset = partition.StartOffset });
+                }
+            }
+            if (topic is not null && initialized.Count > 0)
+            {
+                initialization.Topics.Add(new() { TopicId = topic.Id, Partitions = initialized });
+            }
+            response.Responses.Add(answered);
+        }
+        return (ErrorCode.None, null, response, initialization.Topics.Count > 0 ? initialization : null);
+    }
+
+    /// <summary>AlterShareGroupOffsets, second step: the partitions the share coordinator initialized join the group's initialized ones.</summary>
+    public ErrorCode CompleteAlterShareGroupOffsets(string groupId, IReadOnlyList<(Uuid TopicId, string TopicName, int Partition)> initialized)
+    {
+        var group = _shareGroups.GetValueOrDefault(groupId);
+        var topics = group?.InitializedTopics.Values.ToDictionary(t => t.TopicId) ?? [];
+        foreach (var added in initialized.GroupBy(p => (p.TopicId, p.TopicName)))
+        {
+            var existing = topics.GetValueOrDefault(added.Key.TopicId)?.Partitions ?? [];
+            topics[added.Key.TopicId] = new ShareTopicPartitions(added.Key.TopicId, added.Key.TopicName, existing.Union(added.Select(p => p.Partition)));
+        }
+        return WriteShareGroupRecords([StatePartitionMetadataRecord(groupId, topics.Values, (group?.DeletingTopics.AsEnumerable() ?? []).Where(d => !topics.ContainsKey(d.Key)))]);
+    }
+
     private static CoordinatorRecord.ShareGroupStatePartitionMetadata StatePartitionMetadataRecord(ShareGroup group, IEnumerable<ShareTopicPartitions> initialized, IEnumerable<KeyValuePair<Uuid, string>> deleting) =>
-        new(group.GroupId, new ShareGroupStatePartitionMetadataValue
+        StatePartitionMetadataRecord(group.GroupId, initialized, deleting);
+
+    private static CoordinatorRecord.ShareGroupStatePartitionMetadata StatePartitionMetadataRecord(string groupId, IEnumerable<ShareTopicPartitions> initialized, IEnumerable<KeyValuePair<Uuid, string>> deleting) =>
+        new(groupId, new ShareGroupStatePartitionMetadataValue
         {
             InitializedTopics = [.. initialized.OrderBy(t => t.TopicName, StringComparer.Ordinal)
                 .Select(t => new ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo { TopicId = t.TopicId, TopicName = t.TopicName, Partitions = [.. t.Partitions] })],

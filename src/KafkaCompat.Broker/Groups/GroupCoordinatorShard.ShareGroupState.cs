@@ -3,7 +3,6 @@ using KafkaCompat.Broker.Groups.Consumer;
 using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Share;
 using KafkaCompat.Protocol;
-using KafkaCompat.Protocol.Coordinator;
 using KafkaCompat.Protocol.Messages;
 using Microsoft.Extensions.Logging;
 
@@ -128,15 +127,9 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.None;
         }
-        return WriteShareGroupRecords([new CoordinatorRecord.ShareGroupStatePartitionMetadata(group.GroupId, new ShareGroupStatePartitionMetadataValue
-        {
-            InitializedTopics = initialized.Values.OrderBy(t => t.TopicName, StringComparer.Ordinal)
-                .Select(t => new ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo { TopicId = t.TopicId, TopicName = t.TopicName, Partitions = [.. t.Partitions] })
-                .ToList(),
-            DeletingTopics = group.DeletingTopics.Where(d => !initialized.ContainsKey(d.Key)).OrderBy(d => d.Value, StringComparer.Ordinal)
-                .Select(d => new ShareGroupStatePartitionMetadataValue.TopicInfo { TopicId = d.Key, TopicName = d.Value })
-                .ToList(),
-        })]);
+        return WriteShareGroupRecords([StatePartitionMetadataRecord(group,
+            initialized.Values.Select(t => new ShareTopicPartitions(t.TopicId, t.TopicName, t.Partitions.ToImmutable())),
+            group.DeletingTopics.Where(d => !initialized.ContainsKey(d.Key)))]);
     }
 
     /// <summary>

@@ -31,6 +31,12 @@ public sealed partial class GroupCoordinatorShard
 
     public IEnumerable<ShareGroup> ShareGroups => _shareGroups.Values;
 
+    /// <summary>The partitions whose share-group state the group has initialized (DescribeShareGroupOffsets of all topics); none for a group that is not a share group.</summary>
+    public IReadOnlyList<(Uuid TopicId, IReadOnlyCollection<int> Partitions)> InitializedSharePartitions(string groupId) =>
+        FindShareGroup(groupId) is { } group
+            ? [.. group.InitializedTopics.Values.Select(t => (t.TopicId, (IReadOnlyCollection<int>)t.Partitions))]
+            : [];
+
     /// <summary>ShareGroupHeartbeat: a join (epoch 0), a heartbeat, or a leave (-1).</summary>
     public ShareGroupHeartbeatResponseData ShareGroupHeartbeat(ShareGroupHeartbeatRequestData request, string clientId, string clientHost, MetadataImage image)
     {

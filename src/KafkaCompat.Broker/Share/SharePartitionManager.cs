@@ -181,6 +181,10 @@ public sealed class SharePartitionManager : IDisposable
                                 StateEpoch = stateEpoch,
                                 LeaderEpoch = share.Log.LeaderEpoch,
                                 StartOffset = startOffset,
+                                // KIP-1226: the records at or past the start offset that are finished
+                                // (acknowledged or archived), which DescribeShareGroupOffsets' lag leaves out.
+                                DeliveryCompleteCount = (int)batches.Where(b => b.FirstOffset >= startOffset && b.State is RecordState.Acknowledged or RecordState.Archived)
+                                    .Sum(b => b.LastOffset - b.FirstOffset + 1),
                                 StateBatches = [.. batches.Select(b => new WriteShareGroupStateRequestData.StateBatch
                                 {
                                     FirstOffset = b.FirstOffset,

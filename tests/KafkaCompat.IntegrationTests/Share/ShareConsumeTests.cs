@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using KafkaCompat.IntegrationTests.Fixtures;
+using KafkaCompat.Protocol.Messages;
 using static KafkaCompat.IntegrationTests.Fixtures.KafkaClients;
 using AcknowledgeType = KafkaCompat.IntegrationTests.Share.LibrdkafkaShareConsumer.AcknowledgeType;
 
@@ -232,6 +233,42 @@ public sealed class ShareConsumeTests
             consumer.Close();
         }
         Assert.That(after.Order(), Is.EqualTo(Enumerable.Range(10, 10).Select(o => (long)o)), "the accepted half is not delivered again");
+    }
+
+    [Test]
+    public async Task DescribeShareGroupOffsetsShowsTheStartOffsetPastWhatTheConsumerAccepted()
+    {
+        const string topic = "share-consume-offsets";
+        const string group = "share-consume-offsets";
+        await PrepareAsync(topic, group, 12);
+        using (var consumer = new LibrdkafkaShareConsumer(_broker.BootstrapServers, group, new Dictionary<string, string> { ["share.acknowledgement.mode"] = "explicit" }))
+        {
+            consumer.Subscribe(topic);
+            var acknowledged = 0;
+            var deadline = DateTime.UtcNow + Bounded;
+            while (acknowledged < 12 && DateTime.UtcNow < deadline)
+            {
+                foreach (var record in consumer.Poll(100))
+                {
+                    // The first eight accepted, the last four rejected: all twelve are finished.
+                    consumer.Acknowledge(record, record.Offset < 8 ? AcknowledgeType.Accept : AcknowledgeType.Reject);
+                    acknowledged++;
+                }
+            }
+            Assert.That(consumer.CommitSync(10_000), Is.Empty);
+            consumer.Close();
+            Assert.That(acknowledged, Is.EqualTo(12));
+        }
+
+        // What kafka-share-groups.sh --describe --offsets asks the group coordinator (v1, every topic).
+        using var wire = await KafkaWireClient.ConnectAsync(_broker.BoundPort);
+        var described = await wire.SendAsync<DescribeShareGroupOffsetsResponseData>(
+            new DescribeShareGroupOffsetsRequestData { Groups = [new() { GroupId = group, Topics = null }] }, 1);
+        var answer = described.Groups.Single();
+        Assert.That(answer.ErrorCode, Is.Zero, answer.ErrorMessage);
+        var partition = answer.Topics.Single(t => t.TopicName == topic).Partitions.Single();
+        Assert.That((partition.PartitionIndex, partition.ErrorCode, partition.StartOffset, partition.Lag), Is.EqualTo((0, (short)0, 12L, 0L)),
+            "the start offset moved past the twelve finished records, and nothing is left to deliver");
     }
 
     /// <summary>A one-partition topic with <paramref name="records"/> values v0, v1, ..., and the group's share configs (earliest, plus <paramref name="configs"/>).</summary>

@@ -152,7 +152,8 @@ public class TransactionVersion2CoordinatorTests
         Assert.That(await h.AddV2Async(id, epoch, T0), Is.EqualTo(ErrorCode.None));
 
         Assert.That((await h.InitAsync()).Error, Is.EqualTo(ErrorCode.ConcurrentTransactions));
-        await h.SettleAsync();
+        // The fencing abort's markers go out in the background: wait for its completion, as the other marker tests do.
+        await h.SettleUntilAsync(() => h.State()!.State == TransactionState.CompleteAbort, "the fencing abort completes");
         Assert.That((h.State()!.State, h.State()!.ProducerEpoch), Is.EqualTo((TransactionState.CompleteAbort, (short)(epoch + 1))));
         Assert.That((h.Markers.Sent.Single().Commit, h.Markers.Sent.Single().ProducerEpoch), Is.EqualTo((false, (short)(epoch + 1))));
 

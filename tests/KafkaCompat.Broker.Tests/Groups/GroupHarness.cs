@@ -36,7 +36,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     private readonly IShareStatePersister? _sharePersister;
 
     /// <param name="configs">Broker configs over the harness's own.</param>
-    /// <param name="sharePersister">The share coordinator's stand-in for share groups (none: share partitions are never initialized).</param>
+    /// <param name="sharePersister">The share coordinator's stand-in for share groups (none: the harness's own share coordinator, as in the server).</param>
     public GroupHarness(Dictionary<string, string>? configs = null, IShareStatePersister? sharePersister = null)
     {
         _sharePersister = sharePersister;
@@ -92,7 +92,13 @@ internal sealed class GroupHarness : IAsyncDisposable
             Metadata.CreateTopic("t", 3, new Dictionary<string, string>()).GetAwaiter().GetResult();
             Metadata.CreateTopic("other", 1, new Dictionary<string, string>()).GetAwaiter().GetResult();
         }
-        Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance, _sharePersister) { HoldLoading = hold };
+        // The share coordinator first, as the server composes it: without a stand-in it is the group
+        // coordinator's persister.
+        var metadata = Metadata;
+        Shares = new ShareCoordinator(Metadata, new ShareCoordinatorContext(Time, () => broker.Config, Replicas, () => metadata.Image, NullLogger.Instance));
+        Shares.Start();
+        _metadata.Loader.Install(Shares.OnMetadataImage);
+        Coordinator = new GroupCoordinator(broker, Metadata, Replicas, Time, NullLogger.Instance, _sharePersister ?? Shares) { HoldLoading = hold };
         Coordinator.Start();
         _metadata.Loader.Install(Coordinator);
         Broker = broker;
@@ -100,10 +106,6 @@ internal sealed class GroupHarness : IAsyncDisposable
         Transactions = new TransactionCoordinator(Metadata, new TransactionCoordinatorContext(Time, () => broker.Config, Replicas, NullLogger.Instance,
             new ProducerIdManager(Metadata).NextProducerId, markers, () => BrokerFeatures.TransactionVersion));
         Transactions.Start();
-        var metadata = Metadata;
-        Shares = new ShareCoordinator(Metadata, new ShareCoordinatorContext(Time, () => broker.Config, Replicas, () => metadata.Image, NullLogger.Instance));
-        Shares.Start();
-        _metadata.Loader.Install(Shares.OnMetadataImage);
         SharePartitions = new SharePartitionManager(SharePersister, _ => ShareGroupSettings.FromBroker(broker.Config), broker.Config.GetInt("group.share.max.share.sessions"),
             Time, NullLogger.Instance);
         Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, SharePartitions, Time, NullLoggerFactory.Instance).Table;

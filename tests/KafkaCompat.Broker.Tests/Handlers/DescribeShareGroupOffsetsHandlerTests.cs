@@ -17,9 +17,7 @@ public class DescribeShareGroupOffsetsHandlerTests
     /// <summary>A harness whose group coordinator's persister is its own share coordinator, and a share group of one member on "other" whose partition is initialized.</summary>
     internal static async Task<GroupHarness> HarnessAsync()
     {
-        var persister = new ShareCoordinatorPersister();
-        var h = new GroupHarness(sharePersister: persister);
-        persister.Target = h.Shares;
+        var h = new GroupHarness();
         var joined = await h.SendAsync<ShareGroupHeartbeatResponseData>(1, new ShareGroupHeartbeatRequestData { GroupId = Group, MemberId = "m1", MemberEpoch = 0, SubscribedTopicNames = ["other"] });
         Assert.That((ErrorCode)joined.ErrorCode, Is.EqualTo(ErrorCode.None), joined.ErrorMessage);
         await h.SettleAsync();

@@ -1,4 +1,5 @@
 using KafkaCompat.Protocol;
+using KafkaCompat.Raft;
 
 namespace KafkaCompat.Broker.Metadata;
 

@@ -1,3 +1,5 @@
+using KafkaCompat.Raft;
+
 namespace KafkaCompat.Broker.Metadata;
 
 /// <summary>Whether a published image came from a snapshot or from committed log batches.</summary>

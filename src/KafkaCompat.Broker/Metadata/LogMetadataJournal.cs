@@ -1,4 +1,5 @@
 using KafkaCompat.Protocol;
+using KafkaCompat.Raft;
 using KafkaCompat.Records;
 using KafkaCompat.Storage;
 using Microsoft.Extensions.Logging;

@@ -1,9 +1,10 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
-using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Metadata;
-using Microsoft.Extensions.Logging;
+using KafkaCompat.Protocol;
+using KafkaCompat.Raft;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker.Metadata;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
-using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Protocol;
+using KafkaCompat.Raft;
 using KafkaCompat.Records;
 using KafkaCompat.Storage;
 

@@ -16,6 +16,7 @@ internal static class ProjectGraph
         ["KafkaCompat.Records"] = "KafkaCompat.Records",
         ["KafkaCompat.Storage"] = "KafkaCompat.Storage",
         ["KafkaCompat.Network"] = "KafkaCompat.Network",
+        ["KafkaCompat.Raft"] = "KafkaCompat.Raft",
         ["KafkaCompat.Broker"] = "KafkaCompat.Broker",
         ["kafkacompat"] = "KafkaCompat.Server",
     };

@@ -1,6 +1,7 @@
 using System.Reflection;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
+using KafkaCompat.Raft;
 using KafkaCompat.Records;
 using KafkaCompat.Storage;
 
@@ -9,8 +10,8 @@ namespace KafkaCompat.Broker.Tests.Architecture;
 /// <summary>
 /// The layering the README states, checked on the .csproj files and on the compiled assemblies
 /// (Kafka checks its module boundaries with a build rule too): Protocol needs only the base class
-/// library; Records builds on Protocol; Storage on Records and Protocol; Network knows nothing of
-/// Kafka's protocol; only Broker joins them, nothing below Broker knows it, and nothing but the test
+/// library; Records builds on Protocol; Storage on Records and Protocol; Raft (the KRaft quorum) on
+/// those three; Network knows nothing of Kafka's protocol; only Broker joins them, nothing below Broker knows it, and nothing but the test
 /// projects that host it references the server.
 /// </summary>
 public class ProjectReferenceTests
@@ -19,6 +20,7 @@ public class ProjectReferenceTests
     private const string Records = "KafkaCompat.Records";
     private const string Storage = "KafkaCompat.Storage";
     private const string Network = "KafkaCompat.Network";
+    private const string Raft = "KafkaCompat.Raft";
     private const string Broker = "KafkaCompat.Broker";
     private const string Server = "KafkaCompat.Server";
 
@@ -29,8 +31,9 @@ public class ProjectReferenceTests
         [Records] = [Protocol],
         [Storage] = [Records, Protocol],
         [Network] = [],
-        [Broker] = [Protocol, Records, Storage, Network],
-        [Server] = [Protocol, Records, Storage, Network, Broker],
+        [Raft] = [Protocol, Records, Storage],
+        [Broker] = [Protocol, Records, Storage, Network, Raft],
+        [Server] = [Protocol, Records, Storage, Network, Raft, Broker],
     };
 
     /// <summary>
@@ -47,6 +50,7 @@ public class ProjectReferenceTests
         [Records] = typeof(RecordBatch).Assembly,
         [Storage] = typeof(PartitionLog).Assembly,
         [Network] = typeof(KafkaServerHost).Assembly,
+        [Raft] = typeof(IRaftLog).Assembly,
         [Broker] = typeof(RequestDispatcher).Assembly,
     };
 

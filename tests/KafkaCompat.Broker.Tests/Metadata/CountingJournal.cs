@@ -1,5 +1,6 @@
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
+using KafkaCompat.Raft;
 
 namespace KafkaCompat.Broker.Tests.Metadata;
 

@@ -1,5 +1,6 @@
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Tests.Groups;
+using KafkaCompat.Raft;
 using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Tests.Metadata;

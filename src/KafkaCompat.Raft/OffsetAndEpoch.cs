@@ -1,4 +1,4 @@
-namespace KafkaCompat.Broker.Metadata;
+namespace KafkaCompat.Raft;
 
 /// <summary>
 /// A position in the metadata log and the leader epoch there, as Raft names them. A snapshot is

@@ -74,7 +74,8 @@ internal static class RaftRequests
     public static FetchRequestData Fetch(string clusterId, int replicaId, int epoch, long fetchOffset, int lastFetchedEpoch, int maxWaitMs, int maxBytes) => new()
     {
         ClusterId = clusterId,
-        ReplicaId = replicaId,
+        // Fetch v15+ (KIP-903) carries the replica in ReplicaState only; a channel that must send an
+        // older version moves it to ReplicaId (RaftRequests.AtVersion).
         ReplicaState = new FetchRequestData.ReplicaStateData { ReplicaId = replicaId },
         MaxWaitMs = maxWaitMs,
         MaxBytes = maxBytes,

@@ -109,7 +109,7 @@ internal sealed class Cluster
     }
 
     public int? LatestLeader() =>
-        RunningNodes.Select(n => n.Client.LeaderAndEpoch).Where(v => v.LeaderId is not null).MaxBy(v => v.Epoch)?.LeaderId;
+        RunningNodes.Select(n => n.Client.LeaderAndEpoch).Where(v => v.LeaderId is not null).OrderByDescending(v => v.Epoch).Select(v => v.LeaderId).FirstOrDefault();
 
     public long MaxHighWatermarkReached(IEnumerable<int>? among = null) =>
         RunningNodes.Where(n => among is null || among.Contains(n.Id)).Select(n => n.HighWatermark).DefaultIfEmpty(0).Max();

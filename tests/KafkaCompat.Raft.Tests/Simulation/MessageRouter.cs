@@ -17,6 +17,8 @@ internal sealed class MessageRouter(Cluster cluster, Random random, SimulationTi
     private readonly List<Outstanding> _outstanding = [];
     private readonly List<Handled> _handled = [];
     private readonly Dictionary<int, ITrafficFilter> _filters = [];
+    private readonly SimulationTime _time = time;
+    private readonly int _requestTimeoutMs = requestTimeoutMs;
     private long _sequence;
 
     public void Filter(int nodeId, ITrafficFilter filter) => _filters[nodeId] = filter;
@@ -30,17 +32,17 @@ internal sealed class MessageRouter(Cluster cluster, Random random, SimulationTi
     public void DeliverAll()
     {
         SendCompletedResponses();
-        while (_inFlight.TryPeek(out _, out var at) && at.Due <= time.NowMs)
+        while (_inFlight.TryPeek(out _, out var at) && at.Due <= _time.NowMs)
         {
             Deliver(_inFlight.Dequeue());
         }
         for (var i = 0; i < _outstanding.Count; i++)
         {
             var outstanding = _outstanding[i];
-            if (outstanding.DeadlineMs <= time.NowMs)
+            if (outstanding.DeadlineMs <= _time.NowMs)
             {
                 _outstanding.RemoveAt(i--);
-                Answer(outstanding, new RaftResponse(outstanding.Request.CorrelationId, outstanding.Request.DestinationId, null, ErrorCode.RequestTimedOut, time.NowMs));
+                Answer(outstanding, new RaftResponse(outstanding.Request.CorrelationId, outstanding.Request.DestinationId, null, ErrorCode.RequestTimedOut, _time.NowMs));
             }
         }
     }
@@ -52,7 +54,7 @@ internal sealed class MessageRouter(Cluster cluster, Random random, SimulationTi
         {
             return;
         }
-        _inFlight.Enqueue(message, (time.NowMs + random.Next(maxDelayMs + 1), _sequence++));
+        _inFlight.Enqueue(message, (_time.NowMs + random.Next(maxDelayMs + 1), _sequence++));
     }
 
     private void Deliver(Message message)
@@ -65,7 +67,7 @@ internal sealed class MessageRouter(Cluster cluster, Random random, SimulationTi
             }
             var data = Copy(message.Request.Data);
             var completion = new TaskCompletionSource<IApiMessage>();
-            node.Client.Handle(new RaftInboundRequest(data.HighestSupportedVersion, data, time.NowMs, completion));
+            node.Client.Handle(new RaftInboundRequest(data.HighestSupportedVersion, data, _time.NowMs, completion));
             _handled.Add(new Handled(message, node.Incarnation, completion));
             return;
         }
@@ -102,7 +104,7 @@ internal sealed class MessageRouter(Cluster cluster, Random random, SimulationTi
             if (handled.Completion.Task.IsCompletedSuccessfully && responder is not null && responder.Incarnation == handled.ResponderIncarnation)
             {
                 var request = handled.Request.Request;
-                var response = new RaftResponse(request.CorrelationId, request.DestinationId, Copy(handled.Completion.Task.Result), ErrorCode.None, time.NowMs);
+                var response = new RaftResponse(request.CorrelationId, request.DestinationId, Copy(handled.Completion.Task.Result), ErrorCode.None, _time.NowMs);
                 Send(handled.Request with { Source = request.DestinationId, Destination = handled.Request.Source, Response = response });
             }
         }
@@ -132,7 +134,7 @@ internal sealed class MessageRouter(Cluster cluster, Random random, SimulationTi
 
         public void Send(RaftOutboundRequest request)
         {
-            router._outstanding.Add(new Outstanding(nodeId, incarnation, request, router.time.NowMs + router.requestTimeoutMs));
+            router._outstanding.Add(new Outstanding(nodeId, incarnation, request, router._time.NowMs + router._requestTimeoutMs));
             router.Send(new Message(nodeId, request.DestinationId, request, null));
         }
 

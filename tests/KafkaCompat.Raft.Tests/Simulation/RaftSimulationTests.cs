@@ -24,7 +24,7 @@ public class RaftSimulationTests
     }
 
     [TestCaseSource(nameof(Seeds))]
-    public void CanElectInitialLeader(int seed) => Run(seed, minVoters: 1, maxObservers: 5, sim =>
+    public void CanElectInitialLeader(int seed) => Run(seed, minVoters: 1, maxObservers: 5, scenario: sim =>
     {
         sim.StartAll();
         sim.RunUntil(sim.Cluster.HasConsistentLeader, "a leader every node agrees on");
@@ -32,7 +32,7 @@ public class RaftSimulationTests
     });
 
     [TestCaseSource(nameof(Seeds))]
-    public void CanElectNewLeaderAfterOldLeaderFailure(int seed) => Run(seed, minVoters: 3, maxObservers: 5, sim =>
+    public void CanElectNewLeaderAfterOldLeaderFailure(int seed) => Run(seed, minVoters: 3, maxObservers: 5, scenario: sim =>
     {
         SeedWithData(sim);
         var leader = sim.Cluster.LatestLeader()!.Value;
@@ -51,7 +51,7 @@ public class RaftSimulationTests
     });
 
     [TestCaseSource(nameof(Seeds))]
-    public void CanRecoverAfterAllNodesKilled(int seed) => Run(seed, minVoters: 1, maxObservers: 5, sim =>
+    public void CanRecoverAfterAllNodesKilled(int seed) => Run(seed, minVoters: 1, maxObservers: 5, scenario: sim =>
     {
         SeedWithData(sim);
         var highWatermark = sim.Cluster.MaxHighWatermarkReached();
@@ -64,7 +64,7 @@ public class RaftSimulationTests
     });
 
     [TestCaseSource(nameof(Seeds))]
-    public void CanElectNewLeaderAfterOldLeaderPartitionedAway(int seed) => Run(seed, minVoters: 3, maxObservers: 5, sim =>
+    public void CanElectNewLeaderAfterOldLeaderPartitionedAway(int seed) => Run(seed, minVoters: 3, maxObservers: 5, scenario: sim =>
     {
         SeedWithData(sim);
         var leader = sim.Cluster.LatestLeader()!.Value;
@@ -74,7 +74,7 @@ public class RaftSimulationTests
     });
 
     [TestCaseSource(nameof(Seeds))]
-    public void CanMakeProgressIfMajorityIsReachable(int seed) => Run(seed, voters: 5, maxObservers: 3, sim =>
+    public void CanMakeProgressIfMajorityIsReachable(int seed) => Run(seed, voters: 5, maxObservers: 3, scenario: sim =>
     {
         SeedWithData(sim);
         HashSet<int> minority = [0, 1];
@@ -97,7 +97,7 @@ public class RaftSimulationTests
     });
 
     [TestCaseSource(nameof(Seeds))]
-    public void CanMakeProgressAfterBackToBackLeaderFailures(int seed) => Run(seed, minVoters: 3, maxObservers: 5, sim =>
+    public void CanMakeProgressAfterBackToBackLeaderFailures(int seed) => Run(seed, minVoters: 3, maxObservers: 5, scenario: sim =>
     {
         SeedWithData(sim, deliveryJitterMs: 5);
         var leader = sim.Cluster.LatestLeader()!.Value;

@@ -23,11 +23,21 @@ sleep 3
 for partitions in 1 3; do
   $PERF produce --bootstrap-server $bs --topic share$partitions --partitions $partitions --num-records $records --record-size 100 | tail -1
 done
-# librdkafka's "share consumer is in Preview" warning goes to stderr, dropped; a failed run prints its reason on stdout.
+# librdkafka's "share consumer is in Preview" warning goes to stderr, dropped; a failed run prints its reason on
+# stdout. Each run also prints the broker's CPU time during it (utime+stime from /proc), less noisy than
+# records/s on a shared machine.
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' /proc/$broker/stat; }
+run() {
+  local label=$1; shift
+  local before=$(cpu) line
+  line=$($PERF "$@" --bootstrap-server $bs --num-records $records --record-size 100 2>/dev/null | tail -1)
+  echo "round $round $label: $line; broker CPU $(awk -v t=$(( $(cpu) - before )) -v hz=$ticks 'BEGIN { printf "%.2f", t / hz }') s"
+}
 for round in ${ROUNDS_LIST:-1}; do
-  echo "round $round classic, 1 partition:  $($PERF consume --bootstrap-server $bs --topic share1 --num-records $records --record-size 100 2>/dev/null | tail -1)"
-  echo "round $round share 1 consumer, 1 partition:  $($PERF share --bootstrap-server $bs --topic share1 --partitions 1 --consumers 1 --num-records $records --record-size 100 2>/dev/null | tail -1)"
-  echo "round $round share 3 consumers, 1 partition: $($PERF share --bootstrap-server $bs --topic share1 --partitions 1 --consumers 3 --num-records $records --record-size 100 2>/dev/null | tail -1)"
-  echo "round $round classic, 3 partitions: $($PERF consume --bootstrap-server $bs --topic share3 --num-records $records --record-size 100 2>/dev/null | tail -1)"
-  echo "round $round share 3 consumers, 3 partitions: $($PERF share --bootstrap-server $bs --topic share3 --partitions 3 --consumers 3 --num-records $records --record-size 100 2>/dev/null | tail -1)"
+  run "classic, 1 partition" consume --topic share1
+  run "share 1 consumer, 1 partition" share --topic share1 --partitions 1 --consumers 1
+  run "share 3 consumers, 1 partition" share --topic share1 --partitions 1 --consumers 3
+  run "classic, 3 partitions" consume --topic share3
+  run "share 3 consumers, 3 partitions" share --topic share3 --partitions 3 --consumers 3
 done

@@ -40,7 +40,11 @@ public static class StorageTool
         fileSystem ??= new DiskFileSystem();
         try
         {
-            if (args.Length == 0 || args[0] is "-h" or "--help")
+            if (args.Length == 0)
+            {
+                return UsageError(error, "too few arguments");
+            }
+            if (args[0] is "-h" or "--help")
             {
                 output.WriteLine(Usage);
                 output.WriteLine();
@@ -49,7 +53,14 @@ public static class StorageTool
                 output.WriteLine("  info         Get information about the Kafka log directories on this node.");
                 output.WriteLine("  format       Format the Kafka log directories on this node.");
                 output.WriteLine("  random-uuid  Print a random UUID.");
-                return args.Length == 0 ? UsageError(error, "too few arguments") : 0;
+                return 0;
+            }
+            if (args.Skip(1).Any(a => a is "-h" or "--help"))
+            {
+                // As argparse4j's help: the command's options, exit code 0.
+                var options = args[0] switch { "format" => FormatOptions, "info" => InfoOptions, _ => [] };
+                output.WriteLine($"usage: {Prog} {args[0]} [-h] {string.Join(" ", options.Select(o => o.TakesValue ? $"[{o.Long} {o.Long.TrimStart('-').Replace('-', '_').ToUpperInvariant()}]" : $"[{o.Long}]"))}");
+                return 0;
             }
             switch (args[0])
             {

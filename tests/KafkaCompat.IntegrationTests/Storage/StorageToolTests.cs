@@ -203,10 +203,16 @@ public sealed class StorageToolTests
     {
         var missing = Run("format", "-c", "server.properties");
         var unknown = Run("frobnicate");
+        var none = Run();
+        var help = Run("format", "-h");
 
         Assert.That(missing.ExitCode, Is.EqualTo(1));
         Assert.That(missing.Error, Does.Contain("error: argument --cluster-id/-t is required"));
         Assert.That(unknown.ExitCode, Is.EqualTo(1));
         Assert.That(unknown.Error, Does.Contain("error: argument command: invalid choice: 'frobnicate' (choose from 'info', 'format', 'random-uuid')"));
+        Assert.That((none.ExitCode, none.Output), Is.EqualTo((1, "")));
+        Assert.That(none.Error, Does.Contain("error: too few arguments"));
+        Assert.That((help.ExitCode, help.Error), Is.EqualTo((0, "")));
+        Assert.That(help.Output, Does.StartWith("usage: kafkacompat storage format [-h] [--config CONFIG] [--cluster-id CLUSTER_ID]"));
     }
 }

@@ -7,7 +7,7 @@ namespace KafkaCompat.IntegrationTests.Storage;
 /// <summary>
 /// Kafka's KRaft quick start, step by step, with the kafkacompat executable in place of
 /// kafka-storage.sh and kafka-server-start.sh and Kafka's own server.properties: random-uuid, format
-/// --standalone, start; a real client (Confluent.Kafka on librdkafka 2.15.1) then sees the node.
+/// --standalone, start; real clients (Confluent.Kafka on librdkafka 2.15.1, kcat) then see the node.
 /// </summary>
 [TestFixture]
 public sealed class QuickStartProcessTests
@@ -38,6 +38,10 @@ public sealed class QuickStartProcessTests
             Assert.That(cluster.ClusterId, Is.EqualTo(clusterId), "the node runs with the formatted cluster id");
         }
         await AssertServesAsync(bootstrap, "quick-start-events");
+        // kcat -L, as the quick start's reader would check: one broker, the broker listener, its own controller.
+        var kcat = await ExternalCommand.RunAsync("/usr/bin/kcat", ["-b", bootstrap, "-L"], timeout: TimeSpan.FromSeconds(30));
+        Assert.That(kcat.ExitCode, Is.Zero, kcat.ToString());
+        Assert.That(kcat.StandardOutput, Does.Contain($" 1 brokers:\n  broker 1 at localhost:{node.BrokerPort} (controller)\n"), kcat.ToString());
 
         var info = await Kafkacompat("storage", "info", "-c", node.ConfigFile);
         Assert.That(info.ExitCode, Is.Zero, info.ToString());

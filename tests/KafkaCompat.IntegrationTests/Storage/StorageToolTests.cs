@@ -113,6 +113,28 @@ public sealed class StorageToolTests
     }
 
     [Test]
+    public void Several_log_dirs_format_the_first_as_the_metadata_directory_and_skip_an_unreadable_one()
+    {
+        using var node = new QuickStartNode();
+        var (a, b, file) = (Path.Combine(node.Scratch, "a-logs"), Path.Combine(node.Scratch, "b-logs"), Path.Combine(node.Scratch, "c-file"));
+        File.WriteAllText(file, "not a directory");
+        File.WriteAllLines(node.ConfigFile, File.ReadAllLines(node.ConfigFile)
+            .Select(l => l.StartsWith("log.dirs=", StringComparison.Ordinal) ? $"log.dirs={a},{file},{b}" : l));
+
+        var run = Run("format", "-t", ClusterId, "-c", node.ConfigFile, "--standalone");
+
+        Assert.That(run, Is.EqualTo((0,
+            $"I/O error trying to read log directory {file}. Ignoring...\n" +
+            $"Formatting dynamic metadata voter directory {a} with metadata.version 4.0-IV3.\n" +
+            $"Formatting data directory {b} with metadata.version 4.0-IV3.\n", "")));
+        Assert.That(File.Exists(SnapshotPath(a)), Is.True);
+        Assert.That(File.Exists(SnapshotPath(b)), Is.False, "the bootstrap snapshot lives in the metadata directory only");
+        Assert.That(File.Exists(Path.Combine(b, "bootstrap.checkpoint")), Is.True, "every formatted dir gets the feature levels");
+        var fileSystem = new DiskFileSystem();
+        Assert.That(MetaProperties.Read(fileSystem, a)!.DirectoryId, Is.Not.EqualTo(MetaProperties.Read(fileSystem, b)!.DirectoryId));
+    }
+
+    [Test]
     public void A_dynamic_controller_needs_one_of_the_quorum_flags_and_nothing_is_written_without()
     {
         using var node = new QuickStartNode();

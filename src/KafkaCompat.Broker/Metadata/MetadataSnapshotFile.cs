@@ -64,6 +64,10 @@ public static class MetadataSnapshotFile
     public static long WriteFile(IFileSystem fileSystem, string path, int epoch, long lastContainedLogTimestamp, long now, IEnumerable<IKafkaMessage> records,
         IReadOnlyList<(ControlRecordType Type, IKafkaMessage Record)>? kraftControlRecords = null)
     {
+        if (!path.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"A snapshot file's name ends in {Suffix}: {path}", nameof(path));
+        }
         var id = new OffsetAndEpoch(0, epoch);
         var partial = path[..^Suffix.Length] + PartialSuffix;
         long size;

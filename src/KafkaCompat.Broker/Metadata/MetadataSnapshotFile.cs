@@ -49,10 +49,26 @@ public static class MetadataSnapshotFile
         return true;
     }
 
-    /// <summary>Writes the snapshot durably under its final name; returns its size in bytes.</summary>
-    public static long Write(IFileSystem fileSystem, string directory, OffsetAndEpoch id, long lastContainedLogTimestamp, long now, IEnumerable<IKafkaMessage> records)
+    /// <summary>
+    /// Writes the snapshot durably under its final name; returns its size in bytes. <paramref name="kraftControlRecords"/>
+    /// (KIP-853's KRaftVersion and KRaftVoters) go in the header's control batch, where Kafka's snapshot writer puts them.
+    /// </summary>
+    public static long Write(IFileSystem fileSystem, string directory, OffsetAndEpoch id, long lastContainedLogTimestamp, long now, IEnumerable<IKafkaMessage> records,
+        IReadOnlyList<(ControlRecordType Type, IKafkaMessage Record)>? kraftControlRecords = null) =>
+        WriteFile(fileSystem, Path.Combine(directory, FileName(id)), id.Epoch, lastContainedLogTimestamp, now, records, kraftControlRecords);
+
+    /// <summary>
+    /// The same, under any name ending in <see cref="Suffix"/>: Kafka's <c>bootstrap.checkpoint</c>, which
+    /// <c>kafka-storage format</c> writes in the snapshot format, is one.
+    /// </summary>
+    public static long WriteFile(IFileSystem fileSystem, string path, int epoch, long lastContainedLogTimestamp, long now, IEnumerable<IKafkaMessage> records,
+        IReadOnlyList<(ControlRecordType Type, IKafkaMessage Record)>? kraftControlRecords = null)
     {
-        var path = Path.Combine(directory, FileName(id));
+        if (!path.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"A snapshot file's name ends in {Suffix}: {path}", nameof(path));
+        }
+        var id = new OffsetAndEpoch(0, epoch);
         var partial = path[..^Suffix.Length] + PartialSuffix;
         long size;
         using (var file = fileSystem.Open(partial, create: true))
@@ -60,7 +76,8 @@ public static class MetadataSnapshotFile
             file.Truncate(0);
             long offset = 0;
             var header = new SnapshotHeaderRecord { Version = 0, LastContainedLogTimestamp = lastContainedLogTimestamp };
-            offset = AppendControl(file, offset, id.Epoch, now, ControlRecordType.SnapshotHeader, Serialize(header));
+            IReadOnlyList<(ControlRecordType Type, IKafkaMessage Record)> headerBatch = [(ControlRecordType.SnapshotHeader, header), .. kraftControlRecords ?? []];
+            offset = AppendControl(file, offset, id.Epoch, now, headerBatch);
             var batch = NewBatch(offset, id.Epoch);
             try
             {
@@ -89,7 +106,7 @@ public static class MetadataSnapshotFile
             {
                 batch.Dispose();
             }
-            AppendControl(file, offset, id.Epoch, now, ControlRecordType.SnapshotFooter, Serialize(new SnapshotFooterRecord { Version = 0 }));
+            AppendControl(file, offset, id.Epoch, now, [(ControlRecordType.SnapshotFooter, new SnapshotFooterRecord { Version = 0 })]);
             file.Flush();
             size = file.Length;
         }
@@ -139,6 +156,8 @@ public static class MetadataSnapshotFile
         var batches = new RecordBatchEnumerator(content);
         var records = new List<IKafkaMessage>();
         SnapshotHeaderRecord? header = null;
+        KRaftVersionRecord? kraftVersion = null;
+        VotersRecord? voters = null;
         var footer = false;
         while (batches.MoveNext())
         {
@@ -173,6 +192,14 @@ public static class MetadataSnapshotFile
                 {
                     footer = true;
                 }
+                else if (type == ControlRecordType.KRaftVersion)
+                {
+                    kraftVersion = ReadControl<KRaftVersionRecord>(record.Value);
+                }
+                else if (type == ControlRecordType.KRaftVoters)
+                {
+                    voters = ReadControl<VotersRecord>(record.Value);
+                }
             }
         }
         if (batches.HasTrailingPartialBatch)
@@ -186,17 +213,29 @@ public static class MetadataSnapshotFile
             return null;
         }
         problem = null;
-        return new MetadataSnapshot(header.LastContainedLogTimestamp, records, content.Length);
+        return new MetadataSnapshot(header.LastContainedLogTimestamp, records, content.Length) { KRaftVersion = kraftVersion, Voters = voters };
+    }
+
+    private static T ReadControl<T>(ReadOnlyMemory<byte>? value)
+        where T : IKafkaMessage, new()
+    {
+        var message = new T();
+        var reader = new KafkaReader(value ?? throw new InvalidRecordException($"a {typeof(T).Name} control record has a null value"));
+        message.Read(ref reader, 0);
+        return message;
     }
 
     private static RecordBatchBuilder NewBatch(long baseOffset, int epoch) => new() { BaseOffset = baseOffset, PartitionLeaderEpoch = epoch };
 
-    private static long AppendControl(ILogFile file, long offset, int epoch, long now, ControlRecordType type, byte[] value)
+    private static long AppendControl(ILogFile file, long offset, int epoch, long now, IReadOnlyList<(ControlRecordType Type, IKafkaMessage Record)> records)
     {
         using var builder = new RecordBatchBuilder { BaseOffset = offset, PartitionLeaderEpoch = epoch, IsControl = true };
-        builder.Append(now, ControlRecord.CreateKey(type), value);
+        foreach (var (type, record) in records)
+        {
+            builder.Append(now, ControlRecord.CreateKey(type), Serialize(record));
+        }
         file.Append(builder.ToArray());
-        return offset + 1;
+        return offset + records.Count;
     }
 
     private static byte[] Serialize(IKafkaMessage message)

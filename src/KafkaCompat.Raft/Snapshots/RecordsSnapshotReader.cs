@@ -20,7 +20,7 @@ public static class RecordsSnapshotReader
         {
             return Parse(reader.SnapshotId, reader.Records(), maxDecompressedBytes, out problem);
         }
-        catch (Exception e) when (e is RecordsException or IOException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is RecordsException or MalformedMessageException or IOException or InvalidOperationException or ArgumentException)
         {
             problem = e.Message;
             return null;
@@ -58,7 +58,7 @@ public static class RecordsSnapshotReader
             }
             return null;
         }
-        catch (Exception e) when (e is RecordsException or IOException or ArgumentException)
+        catch (Exception e) when (e is RecordsException or MalformedMessageException or IOException or ArgumentException)
         {
             return null;
         }

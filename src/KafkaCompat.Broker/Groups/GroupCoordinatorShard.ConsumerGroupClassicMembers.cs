@@ -33,12 +33,14 @@ public sealed partial class GroupCoordinatorShard
 
     private JoinGroupResponseData JoinClassicMemberOrThrow(ConsumerGroup group, JoinGroupParams join)
     {
+        var isUnknownMember = join.MemberId.Length == 0;
+        var memberId = isUnknownMember ? Uuid.NewRandom().ToString() : join.MemberId;
+        // Kafka's order: the size limit first (a new member's id is one the group cannot hold yet), then the protocols.
+        ThrowIfConsumerGroupIsFull(group, memberId);
         if (!SupportsClassicProtocols(group, join.ProtocolType, join.Protocols))
         {
             throw new ConsumerGroupException(ErrorCode.InconsistentGroupProtocol, "The member's protocols are not supported by the group.");
         }
-        var isUnknownMember = join.MemberId.Length == 0;
-        var memberId = isUnknownMember ? Uuid.NewRandom().ToString() : join.MemberId;
         if (isUnknownMember && join.GroupInstanceId is null && join.RequireKnownMemberId)
         {
             // KIP-394: the id comes first; the consumer group keeps no trace of it until the member joins with it.

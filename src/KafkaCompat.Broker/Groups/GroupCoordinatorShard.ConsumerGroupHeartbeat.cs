@@ -94,6 +94,7 @@ public sealed partial class GroupCoordinatorShard
         var records = new List<CoordinatorRecord>();
         // A join may upgrade a classic group (KIP-848 online migration): the conversion's records go first.
         var group = ConsumerGroupOrThrow(request.GroupId, joining, records);
+        ThrowIfConsumerGroupIsFull(group, request.MemberId);
         var memberId = request.MemberId.Length == 0 ? Uuid.NewRandom().ToString() : request.MemberId;
         var owned = request.TopicPartitions is null ? null : PartitionAssignment.From(request.TopicPartitions, t => t.TopicId, t => t.Partitions);
         var member = request.InstanceId is null
@@ -162,7 +163,10 @@ public sealed partial class GroupCoordinatorShard
         var regexUpdate = MaybeUpdateRegularExpressions(group, member, updated, records, image);
         // As in Kafka, a member joining bumps the epoch through its subscription (names new to it, or a
         // regular expression already resolved); one subscribed to a regex not resolved yet waits for it.
-        var bumpEpoch = group.GroupEpoch == 0 || !member.SameSubscription(updated) || regexUpdate == RegexUpdate.UpdatedAndResolved;
+        // The assignor it asks for is no subscription: changing it alone does not bump the epoch.
+        var namesChanged = !member.SameSubscription(updated);
+        var subscriptionChanged = namesChanged || regexUpdate != RegexUpdate.NoChange;
+        var bumpEpoch = group.GroupEpoch == 0 || namesChanged || regexUpdate == RegexUpdate.UpdatedAndResolved;
         var groupEpoch = group.GroupEpoch;
         var members = group.Members.Values.Where(m => m.MemberId != updated.MemberId && m.MemberId != previousId).Append(updated).ToList();
         var current = CurrentImage(image);
@@ -192,8 +196,11 @@ public sealed partial class GroupCoordinatorShard
             target = assignment.GetValueOrDefault(updated.MemberId) ?? PartitionAssignment.Empty;
         }
 
-        // 3. Reconciliation.
-        var reconciled = CurrentAssignmentBuilder.Reconcile(updated, targetEpoch, target, p => PartitionEpochExcept(group, p, previousId), owned);
+        // 3. Reconciliation. A changed subscription takes the partitions of the topics it left at once,
+        // whatever the target (an unresolved regular expression subscribes to nothing yet).
+        var subscribedTopics = group.TopicsOf(updated).Select(current.Topic).OfType<TopicImage>().Select(t => t.Id).ToHashSet();
+        var reconciled = CurrentAssignmentBuilder.Reconcile(updated, targetEpoch, target, p => PartitionEpochExcept(group, p, previousId), owned,
+            subscribedTopics, subscriptionChanged);
         if (existing is null || !reconciled.SameAssignment(existing))
         {
             records.Add(new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, reconciled.MemberId, CurrentAssignmentValue(reconciled)));

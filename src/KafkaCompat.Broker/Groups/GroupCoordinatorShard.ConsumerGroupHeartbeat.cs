@@ -27,35 +27,29 @@ public sealed partial class GroupCoordinatorShard
         }
     }
 
-    /// <summary>Kafka's request checks, all INVALID_REQUEST but an unknown assignor (UNSUPPORTED_ASSIGNOR).</summary>
+    /// <summary>Kafka's request checks, all INVALID_REQUEST but an unknown assignor (UNSUPPORTED_ASSIGNOR); an id of blanks counts as empty, as Kafka's trim() makes it.</summary>
     private static void ValidateHeartbeat(ConsumerGroupHeartbeatRequestData request, short version)
     {
         static void Invalid(string message) => throw new ConsumerGroupException(ErrorCode.InvalidRequest, message);
-        if (string.IsNullOrEmpty(request.GroupId))
-        {
-            Invalid("GroupId can't be empty.");
-        }
-        if (request.InstanceId is "")
-        {
-            Invalid("InstanceId can't be empty.");
-        }
-        if (request.RackId is "")
-        {
-            Invalid("RackId can't be empty.");
-        }
+        static bool Blank(string? value) => value is not null && value.All(c => c <= ' ');
         // Version 1 (KIP-1082): the client generates its member id, so it is never empty.
-        if (version >= 1 && request.MemberId.Length == 0)
+        if ((version >= 1 || request.MemberEpoch > 0 || request.MemberEpoch == ConsumerGroup.LeaveGroupMemberEpoch) && Blank(request.MemberId))
         {
             Invalid("MemberId can't be empty.");
         }
-        if (request.MemberEpoch > 0 || request.MemberEpoch == ConsumerGroup.LeaveGroupMemberEpoch)
+        if (request.GroupId is null || Blank(request.GroupId))
         {
-            if (request.MemberId.Length == 0)
-            {
-                Invalid("MemberId can't be empty.");
-            }
+            Invalid("GroupId can't be empty.");
         }
-        else if (request.MemberEpoch == 0)
+        if (Blank(request.InstanceId))
+        {
+            Invalid("InstanceId can't be empty.");
+        }
+        if (Blank(request.RackId))
+        {
+            Invalid("RackId can't be empty.");
+        }
+        if (request.MemberEpoch == 0)
         {
             if (request.RebalanceTimeoutMs == -1)
             {
@@ -65,9 +59,10 @@ public sealed partial class GroupCoordinatorShard
             {
                 Invalid("TopicPartitions must be empty when (re-)joining.");
             }
+            // An empty list of names or an empty regex joins without subscribing to anything, as in Kafka.
             if (request.SubscribedTopicNames is null && request.SubscribedTopicRegex is null)
             {
-                Invalid("SubscribedTopicNames or SubscribedTopicRegex must be set in first request.");
+                Invalid("Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.");
             }
         }
         else if (request.MemberEpoch == ConsumerGroup.LeaveGroupStaticMemberEpoch)
@@ -77,9 +72,9 @@ public sealed partial class GroupCoordinatorShard
                 Invalid("InstanceId can't be null.");
             }
         }
-        else
+        else if (request.MemberEpoch < ConsumerGroup.LeaveGroupStaticMemberEpoch)
         {
-            Invalid($"MemberEpoch is invalid: {request.MemberEpoch}.");
+            Invalid("MemberEpoch is invalid.");
         }
         if (request.ServerAssignor is { } assignor && Assignors.All(a => a.Name != assignor))
         {
@@ -122,7 +117,10 @@ public sealed partial class GroupCoordinatorShard
         }
         var live = _consumerGroups[group.GroupId];
         ScheduleSessionTimeout(live, reconciled.MemberId);
-        MaybeScheduleRebalanceTimeout(live, reconciled);
+        if (!reconciled.SameAssignment(member))
+        {
+            OnAssignmentChanged(live, reconciled);
+        }
         ScheduleConvertedMembersSessionTimeouts(live);
 
         var response = new ConsumerGroupHeartbeatResponseData
@@ -306,7 +304,13 @@ public sealed partial class GroupCoordinatorShard
         ErrorCode error;
         if (request.MemberEpoch == ConsumerGroup.LeaveGroupStaticMemberEpoch)
         {
-            var left = member with { MemberEpoch = ConsumerGroup.LeaveGroupStaticMemberEpoch, PreviousMemberEpoch = member.MemberEpoch };
+            // As Kafka, it gives up the partitions it was revoking: the other members need not wait for its session to end.
+            var left = member with
+            {
+                MemberEpoch = ConsumerGroup.LeaveGroupStaticMemberEpoch,
+                PreviousMemberEpoch = member.MemberEpoch,
+                PartitionsPendingRevocation = PartitionAssignment.Empty,
+            };
             error = WriteConsumerGroupRecords([new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, member.MemberId, CurrentAssignmentValue(left))]);
             CancelRebalanceTimeout(group, member.MemberId);
             // The leave is its last heartbeat: the instance may come back within a session from now.

@@ -19,10 +19,9 @@ public class ConsumerGroupSubscriptionChangeTests
     private static IEnumerable<TopicIdPartition> Assigned(Protocol.Messages.ConsumerGroupHeartbeatResponseData response) =>
         response.Assignment!.TopicPartitions.SelectMany(t => t.Partitions.Select(p => new TopicIdPartition(t.TopicId, p)));
 
-    [Test]
-    public async Task AMemberStillRevokingThatDropsATopicLosesItsPartitionsInTheSameAnswer()
+    /// <summary>A member of "six" and "other" that holds on to three partitions of "six" a second member (of "six" only) is to get.</summary>
+    private static async Task<(ConsumerGroupMemberClient First, ConsumerGroupMemberClient Second)> FirstRevokingAsync(GroupHarness h)
     {
-        await using var h = new GroupHarness();
         await h.Metadata.CreateTopic("six", 6, new Dictionary<string, string>());
         var first = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), "six,other") { HoldRevocations = true };
         await first.JoinAsync();
@@ -31,6 +30,14 @@ public class ConsumerGroupSubscriptionChangeTests
         await second.JoinAsync();
         await first.HeartbeatAsync();
         Assert.That(Group(h).Members[first.MemberId].State, Is.EqualTo(MemberState.UnrevokedPartitions), "it holds partitions the second member is to get");
+        return (first, second);
+    }
+
+    [Test]
+    public async Task AMemberStillRevokingThatDropsATopicLosesItsPartitionsInTheSameAnswer()
+    {
+        await using var h = new GroupHarness();
+        var (first, _) = await FirstRevokingAsync(h);
 
         // Still holding them, it drops "other" from its subscription.
         var answer = await first.ResubscribeAsync(topics: "six");
@@ -41,6 +48,23 @@ public class ConsumerGroupSubscriptionChangeTests
         Assert.That(member.State, Is.EqualTo(MemberState.UnrevokedPartitions));
         Assert.That(Topics(h, member.PartitionsPendingRevocation), Is.EqualTo(new[] { "other", "six" }), "to be revoked with the others");
         Assert.That(Topics(h, member.AssignedPartitions), Is.EqualTo(new[] { "six" }));
+    }
+
+    [Test]
+    public async Task MoreToRevokeStartsTheRebalanceTimeoutAgain()
+    {
+        await using var h = new GroupHarness();
+        var (first, second) = await FirstRevokingAsync(h);
+        // Its rebalance timeout (30 s) runs from here.
+
+        await h.AdvanceAsync(20_000);
+        await first.ResubscribeAsync(topics: "six");
+        await second.HeartbeatAsync();
+        await h.AdvanceAsync(15_000);
+        Assert.That(Group(h).Members.Keys, Does.Contain(first.MemberId), "35 s after it began revoking, but 15 s after it was given more to revoke");
+
+        await h.AdvanceAsync(16_000);
+        Assert.That(Group(h).Members.Keys, Does.Not.Contain(first.MemberId), "30 s after its assignment last changed, still holding what it must revoke");
     }
 
     [Test]

@@ -226,8 +226,10 @@ public sealed partial class GroupCoordinatorShard
 
     /// <summary>
     /// A static member (KIP-345 carried into KIP-848): joining with an instance id another live member
-    /// holds is UNRELEASED_INSTANCE_ID; joining with one whose holder left with epoch -2 takes over its
-    /// assignment and epoch under the new member id (the old member's records are tombstoned).
+    /// of the consumer protocol holds is UNRELEASED_INSTANCE_ID; joining with one whose holder left with
+    /// epoch -2, or whose holder speaks the classic protocol (which never releases it: a rolling upgrade
+    /// of static members, as Kafka allows), takes over its assignment under the new member id (the old
+    /// member's records are tombstoned).
     /// </summary>
     private static ConsumerGroupMember StaticMember(ConsumerGroup group, string memberId, int memberEpoch, string instanceId,
         IReadOnlySet<TopicIdPartition>? owned, List<CoordinatorRecord> records)
@@ -239,7 +241,7 @@ public sealed partial class GroupCoordinatorShard
             {
                 return new ConsumerGroupMember(memberId) { InstanceId = instanceId };
             }
-            if (holder.MemberEpoch != ConsumerGroup.LeaveGroupStaticMemberEpoch)
+            if (holder.MemberEpoch != ConsumerGroup.LeaveGroupStaticMemberEpoch && !holder.UsesClassicProtocol)
             {
                 throw new ConsumerGroupException(ErrorCode.UnreleasedInstanceId,
                     $"Static member {holder.MemberId} with instance id {instanceId} is not released yet.");
@@ -250,7 +252,11 @@ public sealed partial class GroupCoordinatorShard
             }
             records.AddRange(MemberTombstones(group.GroupId, holder.MemberId));
             records.Add(new CoordinatorRecord.ConsumerGroupTargetAssignmentMember(group.GroupId, memberId, TargetValue(group.TargetOf(holder.MemberId))));
-            return holder with { MemberId = memberId, MemberEpoch = holder.PreviousMemberEpoch };
+            return holder with
+            {
+                MemberId = memberId,
+                MemberEpoch = holder.UsesClassicProtocol ? holder.MemberEpoch : holder.PreviousMemberEpoch,
+            };
         }
         if (holder is null)
         {

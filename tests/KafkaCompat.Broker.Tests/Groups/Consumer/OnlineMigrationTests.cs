@@ -248,6 +248,31 @@ public class OnlineMigrationTests
         Assert.That(h.GroupState()!.Members.Keys, Does.Contain(first));
     }
 
+    /// <summary>
+    /// A rolling upgrade of static members: the consumer restarted with <c>group.protocol=consumer</c>
+    /// and the same <c>group.instance.id</c> takes over from the classic member at once (Kafka checks
+    /// the release of an instance id only between members of the consumer protocol).
+    /// </summary>
+    [Test]
+    public async Task AConsumerProtocolMemberTakesOverTheInstanceIdOfAStaticClassicMemberAtOnce()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var consumer = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await consumer.JoinAsync();
+        var classic = await h.JoinAsync(instanceId: "pod-1", metadata: Subscription());
+        Assert.That((ErrorCode)classic.ErrorCode, Is.EqualTo(ErrorCode.None));
+        Assert.That(Group(h)!.StaticMember("pod-1")!.UsesClassicProtocol, Is.True);
+
+        var upgraded = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "pod-1");
+        var joined = await upgraded.JoinAsync();
+
+        Assert.That((ErrorCode)joined.ErrorCode, Is.EqualTo(ErrorCode.None), joined.ErrorMessage);
+        Assert.That(Group(h)!.Members.Keys, Is.EquivalentTo(new[] { consumer.MemberId, upgraded.MemberId }));
+        Assert.That(Group(h)!.StaticMember("pod-1")!.UsesClassicProtocol, Is.False);
+        await h.RestartAsync();
+        Assert.That(Group(h)!.Members.Keys, Is.EquivalentTo(new[] { consumer.MemberId, upgraded.MemberId }), "the replacement is in the log");
+    }
+
     [Test]
     public async Task WhenTheLastConsumerMemberLeavesTheGroupIsClassicAgainAndRebalances()
     {

@@ -102,11 +102,12 @@ public sealed partial class GroupCoordinatorShard
             }
             records.AddRange(MemberTombstones(group.GroupId, holder.MemberId));
             records.Add(new CoordinatorRecord.ConsumerGroupTargetAssignmentMember(group.GroupId, memberId, TargetValue(group.TargetOf(holder.MemberId))));
-            // A consumer-protocol holder that left meaning to come back (epoch -2) hands over the epoch it had.
+            // As in Kafka, the replacement starts at epoch 0 with the holder's assignment and reconciles to the target's epoch.
             return holder with
             {
                 MemberId = memberId,
-                MemberEpoch = holder.MemberEpoch == ConsumerGroup.LeaveGroupStaticMemberEpoch ? holder.PreviousMemberEpoch : holder.MemberEpoch,
+                MemberEpoch = 0,
+                PreviousMemberEpoch = 0,
             };
         }
         if (holder is null)

@@ -248,14 +248,15 @@ public sealed partial class GroupCoordinatorShard
             }
             if (holder.MemberId == memberId)
             {
-                return holder with { MemberEpoch = holder.PreviousMemberEpoch };
+                return holder with { MemberEpoch = 0, PreviousMemberEpoch = 0 };
             }
             records.AddRange(MemberTombstones(group.GroupId, holder.MemberId));
             records.Add(new CoordinatorRecord.ConsumerGroupTargetAssignmentMember(group.GroupId, memberId, TargetValue(group.TargetOf(holder.MemberId))));
             return holder with
             {
                 MemberId = memberId,
-                MemberEpoch = holder.UsesClassicProtocol ? holder.MemberEpoch : holder.PreviousMemberEpoch,
+                MemberEpoch = 0,
+                PreviousMemberEpoch = 0,
             };
         }
         if (holder is null)
@@ -314,7 +315,6 @@ public sealed partial class GroupCoordinatorShard
             var left = member with
             {
                 MemberEpoch = ConsumerGroup.LeaveGroupStaticMemberEpoch,
-                PreviousMemberEpoch = member.MemberEpoch,
                 PartitionsPendingRevocation = PartitionAssignment.Empty,
             };
             error = WriteConsumerGroupRecords([new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, member.MemberId, CurrentAssignmentValue(left))]);

@@ -212,6 +212,31 @@ public class ConsumerGroupHeartbeatTests
         Assert.That(Group(h).Members.Keys, Is.EquivalentTo(new[] { rival.MemberId }));
     }
 
+    /// <summary>The epochs Kafka writes: a leave with -2 keeps the previous epoch as it was; the member taking the instance over starts from 0 and reconciles to the target's epoch.</summary>
+    [Test]
+    public async Task AStaticMembersEpochsAcrossALeaveAndATakeOverAreKafkas()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var original = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "instance-a");
+        await original.JoinAsync();
+        var other = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await other.JoinAsync();
+        await SettleMembersAsync(h, original, other);
+        var before = Group(h).Members[original.MemberId];
+        Assert.That((before.MemberEpoch, before.PreviousMemberEpoch), Is.EqualTo((2, 1)));
+
+        await original.LeaveAsync(ConsumerGroup.LeaveGroupStaticMemberEpoch);
+        var left = Group(h).Members[original.MemberId];
+        Assert.That((left.MemberEpoch, left.PreviousMemberEpoch), Is.EqualTo((-2, 1)));
+
+        var replacement = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "instance-a");
+        var joined = await replacement.JoinAsync();
+        Assert.That(joined.MemberEpoch, Is.EqualTo(2));
+        var taken = Group(h).Members[replacement.MemberId];
+        Assert.That((taken.MemberEpoch, taken.PreviousMemberEpoch), Is.EqualTo((2, 0)));
+        Assert.That(taken.AssignedPartitions, Is.EquivalentTo(before.AssignedPartitions));
+    }
+
     [Test]
     public async Task AStaticMemberLeavingForAWhileReleasesThePartitionsItWasRevoking()
     {

@@ -192,6 +192,8 @@ public sealed class BrokerConfig
 
     public int GroupShareMaxSize => GetInt("group.share.max.size");
 
+    public int GroupConsumerMaxSize => GetInt("group.consumer.max.size");
+
     public int GroupShareInitializeRetryIntervalMs => GetInt("group.share.initialize.retry.interval.ms");
 
     public Groups.Consumer.ConsumerGroupMigrationPolicy GroupConsumerMigrationPolicy => Groups.Consumer.ConsumerGroupMigrationPolicies.Parse(GetString("group.consumer.migration.policy")!);

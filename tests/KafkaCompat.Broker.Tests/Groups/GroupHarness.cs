@@ -200,9 +200,11 @@ internal sealed class GroupHarness : IAsyncDisposable
         return (leader, follower.MemberId);
     }
 
-    public Task<IReadOnlyList<ErrorCode>> CommitAsync(long offset, int generation = -1, string memberId = "", string topic = "t", int partition = 0, string group = Group, string? instanceId = null) =>
+    /// <summary>An OffsetCommit, at v9 unless <paramref name="version"/> says otherwise.</summary>
+    public Task<IReadOnlyList<ErrorCode>> CommitAsync(long offset, int generation = -1, string memberId = "", string topic = "t", int partition = 0, string group = Group, string? instanceId = null,
+        short version = 9) =>
         Coordinator.CommitOffsetsAsync(new OffsetCommitParams(group, generation, memberId, instanceId,
-            [new OffsetCommitEntry(topic, partition, offset, 0, "meta", Time.NowMs, null)]));
+            [new OffsetCommitEntry(topic, partition, offset, 0, "meta", Time.NowMs, null)], version));
 
     public async Task<long> CommittedAsync(string topic = "t", int partition = 0, string group = Group)
     {

@@ -225,7 +225,7 @@ internal sealed class NodeConnection(int nodeId, NodeAddress address, InterNodeC
         }
         if (broken is not null)
         {
-            client.Logger.LogInformation("Disconnecting from node {NodeId} ({Address}) after a request timed out", NodeId, _address);
+            client.Logger.LogInformation("Disconnecting from node {NodeId} ({Address}) after a request timed out", NodeId, Address);
             Fail(failed, $"the connection to node {NodeId} was closed after a request timed out");
             broken.Close();
         }
@@ -397,7 +397,7 @@ internal sealed class NodeConnection(int nodeId, NodeAddress address, InterNodeC
             }
             failed = Disconnect(session);
         }
-        client.Logger.LogInformation("Connection to node {NodeId} ({Address}) lost: {Reason}", NodeId, _address, reason);
+        client.Logger.LogInformation("Connection to node {NodeId} ({Address}) lost: {Reason}", NodeId, Address, reason);
         Fail(failed, $"connection to node {NodeId} lost: {reason}");
         session.Close();
     }

@@ -124,8 +124,11 @@ start_broker() {
   return 1
 }
 # Main broker: 2 MiB records (scenario 5), auto-created topics with 3 partitions (kcat's scenario 2),
-# no 3 s wait before a new group's first rebalance (scenario 7; Kafka's own test setups do the same).
-start_broker main message.max.bytes=2097152 num.partitions=3 group.initial.rebalance.delay.ms=0 || die "the main broker did not start"
+# no 3 s wait before a new group's first rebalance (scenario 7; Kafka's own test setups do the same),
+# KIP-848 sessions of 6 s with heartbeats every 0.5 s (a killed member's partitions move within a case).
+start_broker main message.max.bytes=2097152 num.partitions=3 group.initial.rebalance.delay.ms=0 \
+  group.consumer.min.session.timeout.ms=6000 group.consumer.session.timeout.ms=6000 \
+  group.consumer.min.heartbeat.interval.ms=500 group.consumer.heartbeat.interval.ms=500 || die "the main broker did not start"
 main_bootstrap=$bootstrap
 start_broker strict auto.create.topics.enable=false || die "the strict broker did not start"
 strict_bootstrap=$bootstrap

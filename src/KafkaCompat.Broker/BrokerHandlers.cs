@@ -6,6 +6,7 @@ using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share.Coordinator;
 using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Transactions;
+using KafkaCompat.Raft;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaCompat.Broker;
@@ -13,13 +14,16 @@ namespace KafkaCompat.Broker;
 /// <summary>
 /// The one list of the APIs this broker serves, each handler over the services it needs: the
 /// server composes its table here, and so do the handler tests, which check that every handler
-/// class of this assembly is in it.
+/// class of this assembly is in it. A node that runs the KRaft quorum passes its Raft client's
+/// <see cref="IRaftRequestHandler"/>: the Raft RPCs are then served on its controller listeners;
+/// without one they are served nowhere and ApiVersions does not list them.
 /// </summary>
 public static class BrokerHandlers
 {
     public static (HandlerTable Table, ApiVersionsHandler ApiVersions) Compose(
         MetadataController controller, BrokerState broker, ReplicaManager replicas, GroupCoordinator groups, TransactionCoordinator transactions,
-        ShareCoordinator shares, SharePartitionManager sharePartitions, TimeProvider time, ILoggerFactory loggerFactory)
+        ShareCoordinator shares, SharePartitionManager sharePartitions, TimeProvider time, ILoggerFactory loggerFactory,
+        IRaftRequestHandler? raft = null)
     {
         var configAdmin = new ConfigAdmin(controller, broker, loggerFactory.CreateLogger<ConfigAdmin>());
         HandlerTable? table = null;
@@ -77,6 +81,21 @@ public static class BrokerHandlers
             new ShareFetchHandler(sharePartitions, replicas, controller, broker, time),
             new ShareAcknowledgeHandler(sharePartitions, controller),
         ]);
+        if (raft is not null)
+        {
+            table = new HandlerTable(table.Handlers, RaftRpcHandlers(raft, time), broker.Config.ControllerListenerNames);
+        }
         return (table, apiVersions);
     }
+
+    /// <summary>The KRaft RPCs, as Kafka's ControllerApis hands them to its Raft manager.</summary>
+    private static IApiHandler[] RaftRpcHandlers(IRaftRequestHandler raft, TimeProvider time) =>
+    [
+        new VoteHandler(raft, time),
+        new BeginQuorumEpochHandler(raft, time),
+        new EndQuorumEpochHandler(raft, time),
+        new DescribeQuorumHandler(raft, time),
+        new FetchSnapshotHandler(raft, time),
+        new RaftFetchHandler(raft, time),
+    ];
 }

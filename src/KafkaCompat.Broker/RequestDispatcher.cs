@@ -22,7 +22,7 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         if (handler is null)
         {
             // ApiVersions at a version we do not serve: the v0 layout every client can read.
-            return Encode(context, new ApiResponse(apiVersions.Supported(ErrorCode.UnsupportedVersion)), 0);
+            return Encode(context, new ApiResponse(apiVersions.Supported(ErrorCode.UnsupportedVersion, context.ListenerName)), 0);
         }
         ApiResponse? response;
         try
@@ -67,7 +67,7 @@ public sealed class RequestDispatcher(HandlerTable table, ApiVersionsHandler api
         }
         var apiKey = BinaryPrimitives.ReadInt16BigEndian(bytes.Span);
         var version = BinaryPrimitives.ReadInt16BigEndian(bytes.Span[2..]);
-        var handler = table.Find(apiKey) ?? throw new CloseConnectionException($"unknown or unserved api key {apiKey} (version {version})");
+        var handler = table.Find(apiKey, frame.Connection.ListenerName) ?? throw new CloseConnectionException($"unknown or unserved api key {apiKey} (version {version}) on listener {frame.Connection.ListenerName}");
         var reader = new KafkaReader(bytes);
         var header = new RequestHeaderData();
         try

@@ -1,3 +1,5 @@
+using KafkaCompat.Protocol.Messages;
+
 namespace KafkaCompat.Raft;
 
 /// <summary>
@@ -7,5 +9,13 @@ namespace KafkaCompat.Raft;
 /// </summary>
 public sealed record RaftBatch(long BaseOffset, long LastOffset, int Epoch, long AppendTimestamp, int SizeInBytes, IReadOnlyList<ReadOnlyMemory<byte>> Records);
 
-/// <summary>A snapshot a listener loads: its id, the append time of the last record it contains, and its records' values in order.</summary>
-public sealed record RaftSnapshot(OffsetAndEpoch SnapshotId, long LastContainedLogTimestamp, IReadOnlyList<ReadOnlyMemory<byte>> Records);
+/// <summary>
+/// A snapshot a listener loads: its id, the append time of the last record it contains, and its
+/// records' values in order; and KIP-853's kraft.version and voter set when it holds them.
+/// </summary>
+public sealed record RaftSnapshot(OffsetAndEpoch SnapshotId, long LastContainedLogTimestamp, IReadOnlyList<ReadOnlyMemory<byte>> Records)
+{
+    public KRaftVersionRecord? KRaftVersion { get; init; }
+
+    public VotersRecord? Voters { get; init; }
+}

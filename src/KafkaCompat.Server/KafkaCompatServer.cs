@@ -11,6 +11,7 @@ using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Network;
 using KafkaCompat.Protocol;
+using KafkaCompat.Server.Storage;
 using KafkaCompat.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -61,16 +62,17 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     /// <param name="time">The clock (the system's when null).</param>
     /// <param name="cancellationToken">Stops the start-up.</param>
     /// <exception cref="ConfigException">The configuration asks for something this broker does not serve.</exception>
+    /// <exception cref="InvalidOperationException">The storage is not formatted for this node (process.roles given), or belongs to another node or cluster.</exception>
     public static async Task<KafkaCompatServer> StartAsync(BrokerConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null,
         CancellationToken cancellationToken = default)
     {
         // Before the log directories are touched: a refused configuration leaves nothing behind.
         ServedSecurityProtocols.EnsureServed(config);
+        ServedQuorum.EnsureServed(config);
         time ??= TimeProvider.System;
         var logger = loggerFactory.CreateLogger("KafkaCompat");
         var fileSystem = new DiskFileSystem();
-        var clusterId = config.LogDirs.Select(dir => MetaProperties.Read(fileSystem, dir)?.ClusterId).FirstOrDefault(id => id is not null)
-            ?? Uuid.NewRandom().ToString();
+        var clusterId = NodeStorage.Prepare(fileSystem, config, logger);
         var logs = LogManager.Start(fileSystem, new LogManagerConfig
         {
             LogDirs = config.LogDirs,

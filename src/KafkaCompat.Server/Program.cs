@@ -1,8 +1,15 @@
 using System.Runtime.InteropServices;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Server;
+using KafkaCompat.Server.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+
+// kafkacompat storage {random-uuid,format,info} ...: Kafka's kafka-storage.sh.
+if (args is ["storage", ..])
+{
+    return StorageTool.Run(args[1..], Console.Out, Console.Error);
+}
 
 // kafkacompat [server.properties] [--override key=value]...
 // With no arguments: node 1 on localhost:9092, data in ./data.

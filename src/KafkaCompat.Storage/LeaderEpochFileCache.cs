@@ -162,6 +162,9 @@ internal sealed class LeaderEpochFileCache
         }
     }
 
+    /// <summary>The log was emptied (Kafka's clearAndFlush): no epoch is known any more.</summary>
+    public void Clear() => Update([], durable: true);
+
     /// <summary>
     /// The log start moved to <paramref name="logStartOffset"/> (retention, DeleteRecords): epochs
     /// wholly before it are forgotten and the one it falls in now starts there, as Kafka's truncateFromStart.

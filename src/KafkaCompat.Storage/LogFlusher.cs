@@ -45,6 +45,15 @@ internal sealed class LogFlusher(LogSegments segments, TimeProvider time, long r
     public bool IsDue(long nowMs, long logEndOffset, LogConfig config) =>
         config.FlushMs != long.MaxValue && logEndOffset > RecoveryPoint && nowMs - Volatile.Read(ref _lastFlushMs) >= config.FlushMs;
 
+    /// <summary>The log was emptied and starts again at <paramref name="offset"/>: nothing below it is left to flush.</summary>
+    public void ResetTo(long offset)
+    {
+        lock (_lock)
+        {
+            Volatile.Write(ref _recoveryPoint, offset);
+        }
+    }
+
     /// <summary>The log was truncated to <paramref name="logEndOffset"/>: nothing beyond it is on disk any more.</summary>
     public void TruncateTo(long logEndOffset)
     {

@@ -424,6 +424,50 @@ public sealed class PartitionLog : IDisposable
     }
 
     /// <summary>
+    /// Empties the log and starts it again at <paramref name="offset"/>, which may lie beyond the old
+    /// log end (Kafka's truncateFullyAndStartAt): what a Raft follower does when it takes a snapshot
+    /// from the leader that its log does not reach (KIP-630). The log start offset is checkpointed
+    /// first, so a crash in between reopens the log empty at the new offset at worst (the loader
+    /// starts an empty log at a checkpointed start beyond the segments); the leader epochs, producer
+    /// state and its snapshots go with the records. The high watermark and recovery point follow
+    /// the new start. An I/O error takes the log offline.
+    /// </summary>
+    public void TruncateFullyAndStartAt(long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_segments.IsClosed, this);
+            if (_offline)
+            {
+                throw new IOException($"The log of {TopicPartition} failed an earlier write and cannot be truncated.");
+            }
+
+            try
+            {
+                _retention.ResetTo(offset);
+                _segments.TruncateFullyAndStartAt(offset, Config, NowMs());
+                foreach ((long _, string path) in ProducerSnapshotFile.List(_fileSystem, Directory))
+                {
+                    _fileSystem.DeleteFile(path);
+                }
+
+                _epochs.Clear();
+                Volatile.Write(ref _logEndOffset, offset);
+                Volatile.Write(ref _highWatermark, offset);
+                _flusher.ResetTo(offset);
+                (_producers, _) = ProducerStateManager.Load(_fileSystem, Directory, _segments.All, offset);
+                Volatile.Write(ref _lastStableOffset, ComputeLastStableOffset());
+            }
+            catch (IOException)
+            {
+                _offline = true;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
     /// ListOffsets for one partition: -2 (earliest) and -4 (earliest local: nothing is tiered) the log
     /// start offset, -1 (latest) <paramref name="maxOffsetExclusive"/> (the high watermark, or the
     /// last stable offset for read_committed), -3 the record with the largest timestamp, a timestamp

@@ -19,7 +19,8 @@ public class LogManagerTests
         Assert.That(content, Does.Contain("version=1\n"));
         Assert.That(content, Does.Contain("node.id=1\n"));
         Assert.That(content, Does.Contain("cluster.id=MkU3OEVBNTcwNTJENDM2Qk\n"));
-        Assert.That(MetaProperties.Read(_fileSystem, LogDir), Is.EqualTo(new MetaProperties(1, "MkU3OEVBNTcwNTJENDM2Qk")));
+        Assert.That(content, Does.Match("directory.id=[A-Za-z0-9_-]{22}\n"), "KIP-858: each log dir gets its own directory id");
+        Assert.That(MetaProperties.Read(_fileSystem, LogDir)! with { DirectoryId = null }, Is.EqualTo(new MetaProperties(1, "MkU3OEVBNTcwNTJENDM2Qk")));
     }
 
     [Test]

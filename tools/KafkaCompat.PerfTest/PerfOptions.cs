@@ -27,12 +27,18 @@ public sealed class PerfOptions
     /// <summary>rebalance, classic protocol: librdkafka's partition.assignment.strategy.</summary>
     public string AssignmentStrategy { get; private init; } = "cooperative-sticky";
     public int Members { get; private init; } = 3;
-    public int Partitions { get; private init; } = 100;
+    /// <summary>The topic's partitions when --partitions is given: produce creates the topic with that many.</summary>
+    public int? TopicPartitions { get; private init; }
+    public int Partitions => TopicPartitions ?? 100;
     public int Rounds { get; private init; } = 5;
+    /// <summary>share: the members of the share group.</summary>
+    public int Consumers { get; private init; } = 1;
+    /// <summary>share: librdkafka's max.poll.records, the most records one poll hands out.</summary>
+    public int MaxPollRecords { get; private init; } = 500;
 
     public static PerfOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("produce" or "consume" or "rebalance"))
+        if (args.Length == 0 || args[0] is not ("produce" or "consume" or "rebalance" or "share"))
         {
             throw new ArgumentException(Usage);
         }
@@ -65,19 +71,22 @@ public sealed class PerfOptions
             GroupProtocol = Get("group-protocol", "consumer"),
             AssignmentStrategy = Get("assignment-strategy", "cooperative-sticky"),
             Members = int.Parse(Get("members", "3"), CultureInfo.InvariantCulture),
-            Partitions = int.Parse(Get("partitions", "100"), CultureInfo.InvariantCulture),
+            TopicPartitions = values.Remove("partitions", out var partitions) ? int.Parse(partitions, CultureInfo.InvariantCulture) : null,
             Rounds = int.Parse(Get("rounds", "5"), CultureInfo.InvariantCulture),
+            Consumers = int.Parse(Get("consumers", "1"), CultureInfo.InvariantCulture),
+            MaxPollRecords = int.Parse(Get("max-poll-records", "500"), CultureInfo.InvariantCulture),
         };
         return values.Count == 0 ? options : throw new ArgumentException($"unknown option --{values.Keys.First()}\n{Usage}");
     }
 
     public const string Usage = """
-        usage: kafkacompat-perf produce|consume|rebalance [--bootstrap-server host:port] [--topic perf]
+        usage: kafkacompat-perf produce|consume|rebalance|share [--bootstrap-server host:port] [--topic perf]
                [--num-records 1000000] [--record-size 1024] [--throughput -1 (records/s)]
                [--acks 1] [--linger-ms 5] [--batch-size 1000000] [--compression none|gzip|snappy|lz4|zstd]
                [--librdkafka .deps/librdkafka/librdkafka.so.1]
-               produce: [--transactional-id ID [--transaction-records 100]]   consume: [--isolation-level read_committed|read_uncommitted]
+               produce: [--partitions N (create the topic so)] [--transactional-id ID [--transaction-records 100]]   consume: [--isolation-level read_committed|read_uncommitted]
                rebalance: [--group-protocol consumer|classic] [--assignment-strategy cooperative-sticky|range]
                           [--members 3] [--partitions 100] [--rounds 5]   (a member joins, then one leaves, per round)
+               share: [--consumers 1] [--partitions 100 (the topic's)] [--max-poll-records 500]   (--num-records: what the topic holds)
         """;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
+using KafkaCompat.IntegrationTests.Share;
 using KafkaCompat.PerfTest;
 
 PerfOptions options;
@@ -18,19 +19,27 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 var librdkafka = Path.GetFullPath(options.Librdkafka);
 NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, _, _) =>
     name.Contains("librdkafka", StringComparison.Ordinal) ? NativeLibrary.Load(librdkafka) : IntPtr.Zero);
+LibrdkafkaShareConsumer.LibraryPath = librdkafka;
 Console.WriteLine(options.Mode == "rebalance"
     ? $"librdkafka {Library.VersionString}; rebalance of a group on topic {options.Topic} at {options.BootstrapServers}"
+    : options.Mode == "share"
+    ? $"librdkafka {Library.VersionString}; share group of {options.Consumers} consumer(s) on topic {options.Topic} ({options.Records} records of {options.RecordSize} bytes) at {options.BootstrapServers}"
     : $"librdkafka {Library.VersionString}; {options.Mode} {options.Records} records of {options.RecordSize} bytes, topic {options.Topic} at {options.BootstrapServers}");
 
 return options.Mode switch
 {
     "produce" => Produce(options),
     "rebalance" => RebalanceBench.Run(options),
+    "share" => ShareBench.Run(options),
     _ => Consume(options),
 };
 
 static int Produce(PerfOptions o)
 {
+    if (o.TopicPartitions is not null)
+    {
+        TopicSetup.EnsureTopic(o);
+    }
     var config = new ProducerConfig
     {
         BootstrapServers = o.BootstrapServers,

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 
 namespace KafkaCompat.PerfTest;
 
@@ -16,7 +15,7 @@ internal static class RebalanceBench
 {
     public static int Run(PerfOptions o)
     {
-        EnsureTopic(o);
+        TopicSetup.EnsureTopic(o);
         var group = $"rebalance-{o.GroupProtocol}-{o.AssignmentStrategy}-{Guid.NewGuid():N}";
         var members = new List<GroupMemberLoop>();
         for (var i = 0; i < o.Members; i++)
@@ -103,23 +102,6 @@ internal static class RebalanceBench
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static void EnsureTopic(PerfOptions o)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = o.BootstrapServers }).Build();
-        try
-        {
-            admin.CreateTopicsAsync([new TopicSpecification { Name = o.Topic, NumPartitions = o.Partitions, ReplicationFactor = 1 }]).GetAwaiter().GetResult();
-        }
-        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code == ErrorCode.TopicAlreadyExists))
-        {
-        }
-        var existing = admin.GetMetadata(o.Topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count;
-        if (existing != o.Partitions)
-        {
-            throw new ArgumentException($"topic {o.Topic} has {existing} partitions, not {o.Partitions}");
-        }
     }
 }
 

@@ -7,6 +7,7 @@ import confluent_kafka
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+import group_members
 import harness
 from harness import Mismatch, Record, Unsupported
 
@@ -176,6 +177,12 @@ def consumer_group(ctx, case):
     return harness.check_group(case, sent, first, second) + f" ({group_description(case)})"
 
 
+def three_members(ctx, case):
+    if confluent_kafka.libversion()[1] < 0x020C0000:
+        raise Unsupported(f"librdkafka {confluent_kafka.libversion()[0]} has no group.protocol=consumer (KIP-848 is GA from librdkafka 2.12)")
+    return group_members.three_members(ctx, case, produce, create, harness.recipe)
+
+
 def transactions(ctx, case):
     """Scenario 10: init_transactions, then commit, abort, commit; read back at both isolation levels."""
     topic = ctx.topic(case)
@@ -283,6 +290,6 @@ if __name__ == "__main__":
     harness.run(f"confluent-kafka-python {confluent_kafka.version()[0]} / librdkafka {confluent_kafka.libversion()[0]}", {
         "metadata": metadata, "createTopic": create_topic, "produceConsume": produce_consume,
         "largeRecord": large_record, "unknownTopic": unknown_topic, "messageTooLarge": message_too_large,
-        "deleteTopic": delete_topic, "consumerGroup": consumer_group, "transactions": transactions,
+        "deleteTopic": delete_topic, "consumerGroup": consumer_group, "transactions": transactions, "groupMembers": three_members,
         "exactlyOnce": exactly_once,
     })

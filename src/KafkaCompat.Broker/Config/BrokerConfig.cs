@@ -17,10 +17,12 @@ public sealed class BrokerConfig
 
     private BrokerConfig(
         ImmutableDictionary<string, string> staticConfigs,
+        ImmutableHashSet<string> givenConfigNames,
         ImmutableDictionary<string, string> dynamicDefaultConfigs,
         ImmutableDictionary<string, string> dynamicBrokerConfigs)
     {
         StaticConfigs = staticConfigs;
+        GivenConfigNames = givenConfigNames;
         DynamicDefaultConfigs = dynamicDefaultConfigs;
         DynamicBrokerConfigs = dynamicBrokerConfigs;
 
@@ -35,7 +37,16 @@ public sealed class BrokerConfig
             .Select(n => n.ToUpperInvariant()).ToArray();
         ListenerSecurityProtocolMap = ResolveProtocolMap();
         Listeners = Endpoint.ParseList(D.Listeners, GetString(D.Listeners) ?? "", ListenerSecurityProtocolMap);
-        AdvertisedListeners = ResolveAdvertisedListeners();
+        var configuredAdvertised = GetString(D.AdvertisedListeners) is { } advertised
+            ? Endpoint.ParseList(D.AdvertisedListeners, advertised, ListenerSecurityProtocolMap)
+            : null;
+        QuorumVoters = ResolveQuorumVoters();
+        AdvertisedControllerListeners = ResolveAdvertisedControllerListeners(configuredAdvertised);
+        if (ProcessRolesConfigured)
+        {
+            KRaftConfigValidator.Validate(this, configuredAdvertised);
+        }
+        AdvertisedListeners = ResolveAdvertisedListeners(configuredAdvertised);
         InterBrokerListenerName = ResolveInterBrokerListenerName();
         LogDirs = ConfigDefinition.ParseList(GetString(D.LogDirs) ?? GetString(D.LogDir) ?? "");
         if (LogDirs.Count == 0)
@@ -50,6 +61,31 @@ public sealed class BrokerConfig
     /// <summary>What was given at startup (file, environment, overrides) over KafkaCompat's embedded defaults.</summary>
     public ImmutableDictionary<string, string> StaticConfigs { get; }
 
+    /// <summary>
+    /// The names given at startup (file, environment, overrides), without KafkaCompat's embedded
+    /// defaults: what Kafka would call the originals.
+    /// </summary>
+    public ImmutableHashSet<string> GivenConfigNames { get; }
+
+    /// <summary>
+    /// process.roles was given, not taken from the embedded default: the node runs as Kafka runs a KRaft
+    /// node, with Kafka's checks of the KRaft configs and storage formatted by <c>kafkacompat storage format</c>.
+    /// Without it the node is the embedded single node, which formats its own storage.
+    /// </summary>
+    public bool ProcessRolesConfigured => GivenConfigNames.Contains(D.ProcessRoles);
+
+    /// <summary>controller.quorum.voters by node id (a static quorum, kraft.version 0); empty when unset.</summary>
+    public IReadOnlyDictionary<int, Raft.RaftEndpoint> QuorumVoters { get; }
+
+    /// <summary>controller.quorum.bootstrap.servers (a dynamic quorum, kraft.version 1); empty when unset.</summary>
+    public IReadOnlyList<string> QuorumBootstrapServers => GetList("controller.quorum.bootstrap.servers");
+
+    /// <summary>
+    /// The controller listeners as other nodes reach them: each name of controller.listener.names from
+    /// advertised.listeners, else from listeners (Kafka's effectiveAdvertisedControllerListeners).
+    /// </summary>
+    public IReadOnlyList<Endpoint> AdvertisedControllerListeners { get; }
+
     /// <summary>Dynamic configs of the cluster-default resource (BROKER with an empty name).</summary>
     public ImmutableDictionary<string, string> DynamicDefaultConfigs { get; }
 
@@ -62,7 +98,7 @@ public sealed class BrokerConfig
 
     public IReadOnlyList<Endpoint> Listeners { get; }
 
-    /// <summary>What Metadata returns: advertised.listeners, or the non-controller listeners when unset.</summary>
+    /// <summary>What Metadata returns: advertised.listeners, or listeners when unset, without the controller listeners.</summary>
     public IReadOnlyList<Endpoint> AdvertisedListeners { get; }
 
     public IReadOnlyDictionary<string, SecurityProtocol> ListenerSecurityProtocolMap { get; }
@@ -72,6 +108,9 @@ public sealed class BrokerConfig
     public IReadOnlyList<string> ControllerListenerNames { get; }
 
     public IReadOnlyList<string> LogDirs { get; }
+
+    /// <summary>Where the storage tool formats the metadata log (Kafka's metadataLogDir): metadata.log.dir, else the first of log.dirs.</summary>
+    public string MetadataLogDir => GetString("metadata.log.dir") ?? LogDirs[0];
 
     public int NumPartitions => GetInt("num.partitions");
 
@@ -153,6 +192,8 @@ public sealed class BrokerConfig
 
     public int GroupShareMaxSize => GetInt("group.share.max.size");
 
+    public int GroupConsumerMaxSize => GetInt("group.consumer.max.size");
+
     public int GroupShareInitializeRetryIntervalMs => GetInt("group.share.initialize.retry.interval.ms");
 
     public Groups.Consumer.ConsumerGroupMigrationPolicy GroupConsumerMigrationPolicy => Groups.Consumer.ConsumerGroupMigrationPolicies.Parse(GetString("group.consumer.migration.policy")!);
@@ -203,6 +244,7 @@ public sealed class BrokerConfig
         }
         return new BrokerConfig(
             merged.ToImmutable(),
+            staticConfigs.Keys.ToImmutableHashSet(StringComparer.Ordinal),
             ToImmutable(dynamicDefaultConfigs),
             ToImmutable(dynamicBrokerConfigs));
     }
@@ -210,7 +252,7 @@ public sealed class BrokerConfig
     /// <summary>A snapshot with other dynamic layers and the same static one (after an alter, or on metadata replay).</summary>
     /// <exception cref="ConfigException">The result is invalid.</exception>
     public BrokerConfig WithDynamicConfigs(IReadOnlyDictionary<string, string> dynamicDefaultConfigs, IReadOnlyDictionary<string, string> dynamicBrokerConfigs) =>
-        new(StaticConfigs, ToImmutable(dynamicDefaultConfigs), ToImmutable(dynamicBrokerConfigs));
+        new(StaticConfigs, GivenConfigNames, ToImmutable(dynamicDefaultConfigs), ToImmutable(dynamicBrokerConfigs));
 
     /// <summary>
     /// The raw effective value of a config: dynamic layers count only for configs Kafka lets you
@@ -295,12 +337,31 @@ public sealed class BrokerConfig
         return map;
     }
 
-    private IReadOnlyList<Endpoint> ResolveAdvertisedListeners()
+    private IReadOnlyDictionary<int, Raft.RaftEndpoint> ResolveQuorumVoters()
+    {
+        var value = string.Join(",", GetList("controller.quorum.voters"));
+        try
+        {
+            return Raft.QuorumConfig.ParseVoters(value);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException("controller.quorum.voters", value, e.Message);
+        }
+    }
+
+    private IReadOnlyList<Endpoint> ResolveAdvertisedControllerListeners(IReadOnlyList<Endpoint>? configuredAdvertised) =>
+        ControllerListenerNames
+            .Select(name => configuredAdvertised?.FirstOrDefault(e => e.ListenerName == name) ?? Listeners.FirstOrDefault(e => e.ListenerName == name))
+            .OfType<Endpoint>()
+            .ToList();
+
+    private IReadOnlyList<Endpoint> ResolveAdvertisedListeners(IReadOnlyList<Endpoint>? configuredAdvertised)
     {
         var configured = GetString(D.AdvertisedListeners);
-        var advertised = configured is null
-            ? Listeners.Where(l => !ControllerListenerNames.Contains(l.ListenerName)).ToList()
-            : Endpoint.ParseList(D.AdvertisedListeners, configured, ListenerSecurityProtocolMap).ToList();
+        // Since KIP-853 advertised.listeners may name the controller listener too (how other
+        // controllers reach this one); clients are only ever given the broker listeners.
+        var advertised = (configuredAdvertised ?? Listeners).Where(l => !ControllerListenerNames.Contains(l.ListenerName)).ToList();
         if (advertised.Any(e => e.Host == "0.0.0.0"))
         {
             throw new ConfigException(D.AdvertisedListeners, configured ?? GetString(D.Listeners),

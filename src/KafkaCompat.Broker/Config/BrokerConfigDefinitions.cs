@@ -193,6 +193,8 @@ public static class BrokerConfigDefinitions
         // KIP-848 consumer groups: the session timeout and heartbeat interval the coordinator gives their members.
         Def("group.consumer.session.timeout.ms", ConfigType.Int, "45000", validator: AtLeast(1)),
         Def("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", validator: AtLeast(1)),
+        // The most members a consumer group may have (classic groups have group.max.size).
+        Def("group.consumer.max.size", ConfigType.Int, IntMax, validator: AtLeast(1)),
         // Kafka's internal config: how old a consumer group's regular-expression resolution may get before a heartbeat resolves it again.
         Def("group.consumer.regex.refresh.interval.ms", ConfigType.Int, "600000", validator: AtLeast(10_000)),
         // KIP-932 share groups: the session timeout and heartbeat interval of their members, their size

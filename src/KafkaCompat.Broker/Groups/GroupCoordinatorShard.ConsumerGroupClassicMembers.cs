@@ -33,12 +33,14 @@ public sealed partial class GroupCoordinatorShard
 
     private JoinGroupResponseData JoinClassicMemberOrThrow(ConsumerGroup group, JoinGroupParams join)
     {
+        var isUnknownMember = join.MemberId.Length == 0;
+        var memberId = isUnknownMember ? Uuid.NewRandom().ToString() : join.MemberId;
+        // Kafka's order: the size limit first (a new member's id is one the group cannot hold yet), then the protocols.
+        ThrowIfConsumerGroupIsFull(group, memberId);
         if (!SupportsClassicProtocols(group, join.ProtocolType, join.Protocols))
         {
             throw new ConsumerGroupException(ErrorCode.InconsistentGroupProtocol, "The member's protocols are not supported by the group.");
         }
-        var isUnknownMember = join.MemberId.Length == 0;
-        var memberId = isUnknownMember ? Uuid.NewRandom().ToString() : join.MemberId;
         if (isUnknownMember && join.GroupInstanceId is null && join.RequireKnownMemberId)
         {
             // KIP-394: the id comes first; the consumer group keeps no trace of it until the member joins with it.
@@ -100,11 +102,12 @@ public sealed partial class GroupCoordinatorShard
             }
             records.AddRange(MemberTombstones(group.GroupId, holder.MemberId));
             records.Add(new CoordinatorRecord.ConsumerGroupTargetAssignmentMember(group.GroupId, memberId, TargetValue(group.TargetOf(holder.MemberId))));
-            // A consumer-protocol holder that left meaning to come back (epoch -2) hands over the epoch it had.
+            // As in Kafka, the replacement starts at epoch 0 with the holder's assignment and reconciles to the target's epoch.
             return holder with
             {
                 MemberId = memberId,
-                MemberEpoch = holder.MemberEpoch == ConsumerGroup.LeaveGroupStaticMemberEpoch ? holder.PreviousMemberEpoch : holder.MemberEpoch,
+                MemberEpoch = 0,
+                PreviousMemberEpoch = 0,
             };
         }
         if (holder is null)

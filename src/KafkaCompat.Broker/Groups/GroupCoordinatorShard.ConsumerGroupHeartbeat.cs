@@ -27,35 +27,29 @@ public sealed partial class GroupCoordinatorShard
         }
     }
 
-    /// <summary>Kafka's request checks, all INVALID_REQUEST but an unknown assignor (UNSUPPORTED_ASSIGNOR).</summary>
+    /// <summary>Kafka's request checks, all INVALID_REQUEST but an unknown assignor (UNSUPPORTED_ASSIGNOR); an id of blanks counts as empty, as Kafka's trim() makes it.</summary>
     private static void ValidateHeartbeat(ConsumerGroupHeartbeatRequestData request, short version)
     {
         static void Invalid(string message) => throw new ConsumerGroupException(ErrorCode.InvalidRequest, message);
-        if (string.IsNullOrEmpty(request.GroupId))
-        {
-            Invalid("GroupId can't be empty.");
-        }
-        if (request.InstanceId is "")
-        {
-            Invalid("InstanceId can't be empty.");
-        }
-        if (request.RackId is "")
-        {
-            Invalid("RackId can't be empty.");
-        }
+        static bool Blank(string? value) => value is not null && value.All(c => c <= ' ');
         // Version 1 (KIP-1082): the client generates its member id, so it is never empty.
-        if (version >= 1 && request.MemberId.Length == 0)
+        if ((version >= 1 || request.MemberEpoch > 0 || request.MemberEpoch == ConsumerGroup.LeaveGroupMemberEpoch) && Blank(request.MemberId))
         {
             Invalid("MemberId can't be empty.");
         }
-        if (request.MemberEpoch > 0 || request.MemberEpoch == ConsumerGroup.LeaveGroupMemberEpoch)
+        if (request.GroupId is null || Blank(request.GroupId))
         {
-            if (request.MemberId.Length == 0)
-            {
-                Invalid("MemberId can't be empty.");
-            }
+            Invalid("GroupId can't be empty.");
         }
-        else if (request.MemberEpoch == 0)
+        if (Blank(request.InstanceId))
+        {
+            Invalid("InstanceId can't be empty.");
+        }
+        if (Blank(request.RackId))
+        {
+            Invalid("RackId can't be empty.");
+        }
+        if (request.MemberEpoch == 0)
         {
             if (request.RebalanceTimeoutMs == -1)
             {
@@ -65,9 +59,10 @@ public sealed partial class GroupCoordinatorShard
             {
                 Invalid("TopicPartitions must be empty when (re-)joining.");
             }
+            // An empty list of names or an empty regex joins without subscribing to anything, as in Kafka.
             if (request.SubscribedTopicNames is null && request.SubscribedTopicRegex is null)
             {
-                Invalid("SubscribedTopicNames or SubscribedTopicRegex must be set in first request.");
+                Invalid("Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.");
             }
         }
         else if (request.MemberEpoch == ConsumerGroup.LeaveGroupStaticMemberEpoch)
@@ -77,9 +72,9 @@ public sealed partial class GroupCoordinatorShard
                 Invalid("InstanceId can't be null.");
             }
         }
-        else
+        else if (request.MemberEpoch < ConsumerGroup.LeaveGroupStaticMemberEpoch)
         {
-            Invalid($"MemberEpoch is invalid: {request.MemberEpoch}.");
+            Invalid("MemberEpoch is invalid.");
         }
         if (request.ServerAssignor is { } assignor && Assignors.All(a => a.Name != assignor))
         {
@@ -94,6 +89,7 @@ public sealed partial class GroupCoordinatorShard
         var records = new List<CoordinatorRecord>();
         // A join may upgrade a classic group (KIP-848 online migration): the conversion's records go first.
         var group = ConsumerGroupOrThrow(request.GroupId, joining, records);
+        ThrowIfConsumerGroupIsFull(group, request.MemberId);
         var memberId = request.MemberId.Length == 0 ? Uuid.NewRandom().ToString() : request.MemberId;
         var owned = request.TopicPartitions is null ? null : PartitionAssignment.From(request.TopicPartitions, t => t.TopicId, t => t.Partitions);
         var member = request.InstanceId is null
@@ -121,7 +117,10 @@ public sealed partial class GroupCoordinatorShard
         }
         var live = _consumerGroups[group.GroupId];
         ScheduleSessionTimeout(live, reconciled.MemberId);
-        MaybeScheduleRebalanceTimeout(live, reconciled);
+        if (!reconciled.SameAssignment(member))
+        {
+            OnAssignmentChanged(live, reconciled);
+        }
         ScheduleConvertedMembersSessionTimeouts(live);
 
         var response = new ConsumerGroupHeartbeatResponseData
@@ -162,7 +161,10 @@ public sealed partial class GroupCoordinatorShard
         var regexUpdate = MaybeUpdateRegularExpressions(group, member, updated, records, image);
         // As in Kafka, a member joining bumps the epoch through its subscription (names new to it, or a
         // regular expression already resolved); one subscribed to a regex not resolved yet waits for it.
-        var bumpEpoch = group.GroupEpoch == 0 || !member.SameSubscription(updated) || regexUpdate == RegexUpdate.UpdatedAndResolved;
+        // The assignor it asks for is no subscription: changing it alone does not bump the epoch.
+        var namesChanged = !member.SameSubscription(updated);
+        var subscriptionChanged = namesChanged || regexUpdate != RegexUpdate.NoChange;
+        var bumpEpoch = group.GroupEpoch == 0 || namesChanged || regexUpdate == RegexUpdate.UpdatedAndResolved;
         var groupEpoch = group.GroupEpoch;
         var members = group.Members.Values.Where(m => m.MemberId != updated.MemberId && m.MemberId != previousId).Append(updated).ToList();
         var current = CurrentImage(image);
@@ -192,8 +194,11 @@ public sealed partial class GroupCoordinatorShard
             target = assignment.GetValueOrDefault(updated.MemberId) ?? PartitionAssignment.Empty;
         }
 
-        // 3. Reconciliation.
-        var reconciled = CurrentAssignmentBuilder.Reconcile(updated, targetEpoch, target, p => PartitionEpochExcept(group, p, previousId), owned);
+        // 3. Reconciliation. A changed subscription takes the partitions of the topics it left at once,
+        // whatever the target (an unresolved regular expression subscribes to nothing yet).
+        var subscribedTopics = group.TopicsOf(updated).Select(current.Topic).OfType<TopicImage>().Select(t => t.Id).ToHashSet();
+        var reconciled = CurrentAssignmentBuilder.Reconcile(updated, targetEpoch, target, p => PartitionEpochExcept(group, p, previousId), owned,
+            subscribedTopics, subscriptionChanged);
         if (existing is null || !reconciled.SameAssignment(existing))
         {
             records.Add(new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, reconciled.MemberId, CurrentAssignmentValue(reconciled)));
@@ -221,8 +226,10 @@ public sealed partial class GroupCoordinatorShard
 
     /// <summary>
     /// A static member (KIP-345 carried into KIP-848): joining with an instance id another live member
-    /// holds is UNRELEASED_INSTANCE_ID; joining with one whose holder left with epoch -2 takes over its
-    /// assignment and epoch under the new member id (the old member's records are tombstoned).
+    /// of the consumer protocol holds is UNRELEASED_INSTANCE_ID; joining with one whose holder left with
+    /// epoch -2, or whose holder speaks the classic protocol (which never releases it: a rolling upgrade
+    /// of static members, as Kafka allows), takes over its assignment under the new member id (the old
+    /// member's records are tombstoned).
     /// </summary>
     private static ConsumerGroupMember StaticMember(ConsumerGroup group, string memberId, int memberEpoch, string instanceId,
         IReadOnlySet<TopicIdPartition>? owned, List<CoordinatorRecord> records)
@@ -234,18 +241,23 @@ public sealed partial class GroupCoordinatorShard
             {
                 return new ConsumerGroupMember(memberId) { InstanceId = instanceId };
             }
-            if (holder.MemberEpoch != ConsumerGroup.LeaveGroupStaticMemberEpoch)
+            if (holder.MemberEpoch != ConsumerGroup.LeaveGroupStaticMemberEpoch && !holder.UsesClassicProtocol)
             {
                 throw new ConsumerGroupException(ErrorCode.UnreleasedInstanceId,
                     $"Static member {holder.MemberId} with instance id {instanceId} is not released yet.");
             }
             if (holder.MemberId == memberId)
             {
-                return holder with { MemberEpoch = holder.PreviousMemberEpoch };
+                return holder with { MemberEpoch = 0, PreviousMemberEpoch = 0 };
             }
             records.AddRange(MemberTombstones(group.GroupId, holder.MemberId));
             records.Add(new CoordinatorRecord.ConsumerGroupTargetAssignmentMember(group.GroupId, memberId, TargetValue(group.TargetOf(holder.MemberId))));
-            return holder with { MemberId = memberId, MemberEpoch = holder.PreviousMemberEpoch };
+            return holder with
+            {
+                MemberId = memberId,
+                MemberEpoch = 0,
+                PreviousMemberEpoch = 0,
+            };
         }
         if (holder is null)
         {
@@ -299,7 +311,12 @@ public sealed partial class GroupCoordinatorShard
         ErrorCode error;
         if (request.MemberEpoch == ConsumerGroup.LeaveGroupStaticMemberEpoch)
         {
-            var left = member with { MemberEpoch = ConsumerGroup.LeaveGroupStaticMemberEpoch, PreviousMemberEpoch = member.MemberEpoch };
+            // As Kafka, it gives up the partitions it was revoking: the other members need not wait for its session to end.
+            var left = member with
+            {
+                MemberEpoch = ConsumerGroup.LeaveGroupStaticMemberEpoch,
+                PartitionsPendingRevocation = PartitionAssignment.Empty,
+            };
             error = WriteConsumerGroupRecords([new CoordinatorRecord.ConsumerGroupCurrentMemberAssignment(group.GroupId, member.MemberId, CurrentAssignmentValue(left))]);
             CancelRebalanceTimeout(group, member.MemberId);
             // The leave is its last heartbeat: the instance may come back within a session from now.

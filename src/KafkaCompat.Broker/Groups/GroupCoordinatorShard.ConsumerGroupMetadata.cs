@@ -113,6 +113,11 @@ public sealed partial class GroupCoordinatorShard
                     result = RegexUpdate.UpdatedAndResolved;
                 }
             }
+            else if (oldRegex is not null)
+            {
+                // Dropping a regular expression needs no resolution: the epoch is bumped at once, as in Kafka.
+                result = RegexUpdate.UpdatedAndResolved;
+            }
         }
 
         var subscribed = group.SubscribedRegularExpressions();

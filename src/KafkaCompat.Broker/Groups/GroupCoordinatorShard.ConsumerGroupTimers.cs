@@ -32,18 +32,26 @@ public sealed partial class GroupCoordinatorShard
         }
     }
 
-    /// <summary>A member that must revoke partitions has its rebalance timeout to do so, or it is fenced (Kafka's rebalance timeout of KIP-848).</summary>
-    private void MaybeScheduleRebalanceTimeout(ConsumerGroup group, ConsumerGroupMember member)
+    /// <summary>
+    /// A member that must revoke partitions has its rebalance timeout to do so, or it is fenced (KIP-848).
+    /// As in Kafka, the timeout starts again whenever the member's assignment changes while it revokes
+    /// (more to revoke, at the same epoch), and ends when it no longer revokes.
+    /// </summary>
+    private void OnAssignmentChanged(ConsumerGroup group, ConsumerGroupMember member)
     {
-        if (member.State != MemberState.UnrevokedPartitions)
+        if (member.State == MemberState.UnrevokedPartitions)
+        {
+            ScheduleRebalanceTimeout(group, member);
+        }
+        else
         {
             CancelRebalanceTimeout(group, member.MemberId);
-            return;
         }
-        if (group.RebalanceTimers.ContainsKey(member.MemberId))
-        {
-            return;
-        }
+    }
+
+    private void ScheduleRebalanceTimeout(ConsumerGroup group, ConsumerGroupMember member)
+    {
+        CancelRebalanceTimeout(group, member.MemberId);
         var epoch = member.MemberEpoch;
         group.RebalanceTimers[member.MemberId] = Schedule(Math.Max(0, member.RebalanceTimeoutMs), () =>
         {
@@ -94,7 +102,10 @@ public sealed partial class GroupCoordinatorShard
             foreach (var member in group.Members.Values)
             {
                 ScheduleSessionTimeout(group, member.MemberId);
-                MaybeScheduleRebalanceTimeout(group, member);
+                if (member.State == MemberState.UnrevokedPartitions)
+                {
+                    ScheduleRebalanceTimeout(group, member);
+                }
             }
         }
     }

@@ -56,6 +56,20 @@ public sealed partial class GroupCoordinatorShard
         return new ConsumerGroup(groupId);
     }
 
+    /// <summary>
+    /// Kafka's throwIfConsumerGroupIsFull: at <c>group.consumer.max.size</c> members, only a member id
+    /// the group already holds gets in (GROUP_MAX_SIZE_REACHED otherwise), whatever the epoch: a
+    /// member rejoining under its id is let in, a static member coming back under a new id is not.
+    /// </summary>
+    private void ThrowIfConsumerGroupIsFull(ConsumerGroup group, string memberId)
+    {
+        var maxSize = Config.GroupConsumerMaxSize;
+        if (group.Members.Count >= maxSize && (memberId.Length == 0 || !group.Members.ContainsKey(memberId)))
+        {
+            throw new ConsumerGroupException(ErrorCode.GroupMaxSizeReached, $"The consumer group has reached its maximum capacity of {maxSize} members.");
+        }
+    }
+
     private ErrorCode FenceMember(ConsumerGroup group, ConsumerGroupMember member) => FenceMembers(group, [member]);
 
     /// <summary>
@@ -103,15 +117,25 @@ public sealed partial class GroupCoordinatorShard
     private ErrorCode WriteConsumerGroupRecords(IReadOnlyList<CoordinatorRecord> records) =>
         Write(records.Select(CoordinatorRecordSerde.ConsumerGroupRecord).ToList());
 
+    /// <summary>The first OffsetCommit version that carries a member epoch (KIP-848).</summary>
+    private const short FirstMemberEpochCommitVersion = 9;
+
     /// <summary>
-    /// OffsetCommit to a consumer group (v9+ carries the member epoch where the generation was):
-    /// without members, a commit with no epoch is an admin's and always accepted; otherwise the member
-    /// must exist (UNKNOWN_MEMBER_ID) at exactly its epoch: a later epoch is FENCED_MEMBER_EPOCH, an
-    /// earlier one STALE_MEMBER_EPOCH (the client refreshes its epoch and retries), as in Kafka.
+    /// Kafka's ConsumerGroup.validateOffsetCommit (up to 4.2), for OffsetCommit (<paramref name="apiVersion"/>)
+    /// and TxnOffsetCommit (null): a commit without epoch to a group without members is an admin's or a
+    /// simple consumer's, and a TxnOffsetCommit naming no member (v0-2, or a producer given no group
+    /// metadata) is not checked; otherwise the member must exist (UNKNOWN_MEMBER_ID); a member of the
+    /// consumer protocol must commit with OffsetCommit v9+ (UNSUPPORTED_VERSION); the epoch must be the
+    /// member's exactly: STALE_MEMBER_EPOCH either way (the client refreshes its epoch by heartbeat), or
+    /// ILLEGAL_GENERATION for a member still speaking the classic protocol (its generation is its epoch).
     /// </summary>
-    private static ErrorCode ValidateConsumerGroupCommit(ConsumerGroup group, string memberId, int memberEpoch)
+    private static ErrorCode ValidateConsumerGroupCommit(ConsumerGroup group, string memberId, string? instanceId, int memberEpoch, short? apiVersion)
     {
         if (memberEpoch < 0 && group.Members.Count == 0)
+        {
+            return ErrorCode.None;
+        }
+        if (apiVersion is null && memberEpoch == -1 && memberId.Length == 0 && instanceId is null)
         {
             return ErrorCode.None;
         }
@@ -119,14 +143,11 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.UnknownMemberId;
         }
-        if (member.UsesClassicProtocol)
+        if (apiVersion < FirstMemberEpochCommitVersion && !member.UsesClassicProtocol)
         {
-            // A classic member commits with its generation, which is its member epoch (KIP-848 online migration).
-            return memberEpoch != member.MemberEpoch ? ErrorCode.IllegalGeneration : ErrorCode.None;
+            return ErrorCode.UnsupportedVersion;
         }
-        return memberEpoch > member.MemberEpoch ? ErrorCode.FencedMemberEpoch
-            : memberEpoch < member.MemberEpoch ? ErrorCode.StaleMemberEpoch
-            : ErrorCode.None;
+        return MemberEpochError(member, memberEpoch);
     }
 
     /// <summary>OffsetFetch by a consumer-group member (v9+): an admin (no member id, no epoch) is not checked; a member must exist at its current epoch (STALE_MEMBER_EPOCH otherwise).</summary>
@@ -140,9 +161,12 @@ public sealed partial class GroupCoordinatorShard
         {
             return ErrorCode.UnknownMemberId;
         }
-        // A classic member (KIP-848 online migration) gives its generation, which must be its member epoch exactly.
-        return memberEpoch == member.MemberEpoch ? ErrorCode.None
+        return MemberEpochError(member, memberEpoch);
+    }
+
+    /// <summary>Kafka's validateMemberEpoch: exactly the member's epoch, or STALE_MEMBER_EPOCH; a classic member (KIP-848 online migration) gives its generation, ILLEGAL_GENERATION when it is not the epoch.</summary>
+    private static ErrorCode MemberEpochError(ConsumerGroupMember member, int memberEpoch) =>
+        memberEpoch == member.MemberEpoch ? ErrorCode.None
             : member.UsesClassicProtocol ? ErrorCode.IllegalGeneration
             : ErrorCode.StaleMemberEpoch;
-    }
 }

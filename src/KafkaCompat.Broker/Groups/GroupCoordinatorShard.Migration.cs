@@ -40,6 +40,11 @@ public sealed partial class GroupCoordinatorShard
             throw new ConsumerGroupException(ErrorCode.GroupIdNotFound,
                 $"Cannot upgrade classic group {groupId} to consumer group because the group does not use the consumer embedded protocol.");
         }
+        if (classic.Members.Count > Config.GroupConsumerMaxSize)
+        {
+            throw new ConsumerGroupException(ErrorCode.GroupIdNotFound,
+                $"Cannot upgrade classic group {groupId} to consumer group because the group size exceeds the consumer group maximum size.");
+        }
         var image = Image;
         var converted = new ConsumerGroup(groupId) { GroupEpoch = classic.GenerationId, AssignmentEpoch = classic.GenerationId };
         foreach (var member in classic.Members.Values)

@@ -36,12 +36,15 @@ public sealed partial class GroupCoordinatorShard
         {
             // The offsets of a consumer group live beside it, in the simple group of the same id.
             group = _groups.GetValueOrDefault(commit.GroupId);
-            return ValidateConsumerGroupCommit(consumerGroup, commit.MemberId, commit.GenerationId);
+            return ValidateConsumerGroupCommit(consumerGroup, commit.MemberId, commit.GroupInstanceId, commit.GenerationId, commit.ApiVersion);
         }
         if (!_groups.TryGetValue(commit.GroupId, out group))
         {
-            // No group: fine for a simple commit; a generation means a member of a group that no longer exists.
-            return commit.GenerationId < 0 ? ErrorCode.None : ErrorCode.IllegalGeneration;
+            // No group: fine for a simple commit; a generation means a member of a group that no longer
+            // exists: GROUP_ID_NOT_FOUND from v9 (either protocol's clients know it), as Kafka answers.
+            return commit.GenerationId < 0 ? ErrorCode.None
+                : commit.ApiVersion >= FirstMemberEpochCommitVersion ? ErrorCode.GroupIdNotFound
+                : ErrorCode.IllegalGeneration;
         }
         if (group.IsStaticMemberFenced(commit.GroupInstanceId, commit.MemberId))
         {
@@ -90,6 +93,13 @@ public sealed partial class GroupCoordinatorShard
 
     private ErrorCode ValidateTransactionalCommit(TxnOffsetCommitParams commit)
     {
+        if (_consumerGroups.TryGetValue(commit.GroupId, out var consumerGroup))
+        {
+            // A consumer group's member commits with its member epoch (KIP-848); Kafka answers a
+            // transactional producer ILLEGAL_GENERATION where a consumer would get STALE_MEMBER_EPOCH.
+            var error = ValidateConsumerGroupCommit(consumerGroup, commit.MemberId, commit.GroupInstanceId, commit.GenerationId, apiVersion: null);
+            return error == ErrorCode.StaleMemberEpoch ? ErrorCode.IllegalGeneration : error;
+        }
         if (!_groups.TryGetValue(commit.GroupId, out var group))
         {
             // Replaying the first record creates the simple group; a generation means a member of a group that is gone.

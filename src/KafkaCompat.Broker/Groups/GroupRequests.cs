@@ -35,7 +35,8 @@ public sealed record LeaveGroupResult(Protocol.ErrorCode Error, IReadOnlyList<(M
 /// <summary>One partition of an OffsetCommit.</summary>
 public sealed record OffsetCommitEntry(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata, long CommitTimestampMs, long? ExpireTimestampMs);
 
-public sealed record OffsetCommitParams(string GroupId, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets);
+/// <summary>An OffsetCommit; <paramref name="ApiVersion"/> decides errors Kafka answers by version (v9+: the member epoch of KIP-848).</summary>
+public sealed record OffsetCommitParams(string GroupId, int GenerationId, string MemberId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets, short ApiVersion);
 
 /// <summary>
 /// A TxnOffsetCommit: the offsets of the producer's transaction (v3+ adds the member, generation and instance id, KIP-447; older versions send -1, "" and null).

@@ -32,18 +32,21 @@ public sealed partial class ApiVersionsHandler(Func<HandlerTable> table) : ApiHa
             // The connection's later requests, logs and (later) quotas know the client by this.
             context.Connection.Client = new ClientInformation(request.ClientSoftwareName, request.ClientSoftwareVersion);
         }
-        return ValueTask.FromResult<ApiVersionsResponseData?>(Supported(ErrorCode.None));
+        return ValueTask.FromResult<ApiVersionsResponseData?>(Supported(ErrorCode.None, context.ListenerName));
     }
 
     /// <summary>Kafka lists the APIs only with UNSUPPORTED_VERSION (so the client can retry at a version it has); any other error answers the code alone.</summary>
     protected override ApiVersionsResponseData ErrorResponse(ApiVersionsRequestData request, short version, ErrorCode error, string message) =>
         error == ErrorCode.UnsupportedVersion ? Supported(error) : new ApiVersionsResponseData { ErrorCode = (short)error };
 
-    /// <summary>The answer listing every served API; also used for the UNSUPPORTED_VERSION fallback.</summary>
-    public ApiVersionsResponseData Supported(ErrorCode error)
+    /// <summary>
+    /// The answer listing every API served on <paramref name="listenerName"/> (a broker listener's
+    /// when null); also used for the UNSUPPORTED_VERSION fallback.
+    /// </summary>
+    public ApiVersionsResponseData Supported(ErrorCode error, string? listenerName = null)
     {
         var response = new ApiVersionsResponseData { ErrorCode = (short)error };
-        foreach (var handler in table().Handlers)
+        foreach (var handler in table().HandlersOn(listenerName ?? ""))
         {
             response.ApiKeys.Add(new ApiVersionsResponseData.ApiVersion
             {

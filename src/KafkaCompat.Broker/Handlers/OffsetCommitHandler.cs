@@ -12,7 +12,9 @@ namespace KafkaCompat.Broker.Handlers;
 /// group completes a rebalance); generation -1 on an empty or unknown group is a simple commit (admin
 /// tools resetting offsets, group-less consumers). v0 has no generation or member; v1 carries a
 /// commit timestamp per partition; v2-4 a retention time (kept as the offset's expire timestamp);
-/// v6+ the leader epoch (KIP-320); v7+ group.instance.id (KIP-345); v10 names topics by id (KIP-848
+/// v6+ the leader epoch (KIP-320); v7+ group.instance.id (KIP-345); v9+ carries a consumer-group
+/// member's epoch (KIP-848): such a member committing below v9 is UNSUPPORTED_VERSION, and a commit with a
+/// generation to a group that does not exist is GROUP_ID_NOT_FOUND (ILLEGAL_GENERATION below v9); v10 names topics by id (KIP-848
 /// follow-up, Kafka 4.2): an id this cluster does not know is UNKNOWN_TOPIC_ID for its partitions, and
 /// the answer names topics by id too. Offsets are still kept by topic name, as Kafka keeps them.
 /// </summary>
@@ -42,7 +44,7 @@ public sealed class OffsetCommitHandler(GroupCoordinator coordinator, MetadataCo
             }
         }
         var generation = version == 0 ? -1 : request.GenerationIdOrMemberEpoch;
-        var errors = await coordinator.CommitOffsetsAsync(new OffsetCommitParams(request.GroupId, generation, request.MemberId, request.GroupInstanceId, entries));
+        var errors = await coordinator.CommitOffsetsAsync(new OffsetCommitParams(request.GroupId, generation, request.MemberId, request.GroupInstanceId, entries, version));
         var response = new OffsetCommitResponseData();
         var i = 0;
         foreach (var (topic, name) in request.Topics.Zip(names))

@@ -17,7 +17,8 @@ namespace KafkaCompat.Broker.Handlers;
 /// carried on at its next epoch and closed at -1 (<see cref="ShareSessionCache"/>). Piggybacked
 /// acknowledgements are applied first (none allowed at epoch 0); then, unless the session closes,
 /// each of the session's partitions acquires records for the member (<see cref="SharePartitionManager.Acquire"/>)
-/// within MaxRecords and MaxBytes (capped by fetch.max.bytes). With fewer than MinBytes acquired the
+/// within MaxRecords and MaxBytes (capped by fetch.max.bytes), in AcquiredRecords ranges of about
+/// BatchSize records (cut between log batches). With fewer than MinBytes acquired the
 /// request waits up to MaxWaitMs as a <see cref="DelayedFetch"/> registered on the partitions and on
 /// their share-partitions before their first read, so an append, a release or an expired lock wakes
 /// it. The answer carries the acquired records' log batches uncopied and their AcquiredRecords ranges.
@@ -192,7 +193,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
         }
         foreach (var fetch in fetches)
         {
-            Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes, request.ShareAcquireMode == RecordLimit);
+            Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes, request.ShareAcquireMode == RecordLimit, request.BatchSize);
         }
         while (delayed is not null && fetches.Sum(f => f.Bytes) < request.MinBytes && fetches.All(f => f.Error == ErrorCode.None))
         {
@@ -205,14 +206,14 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
             {
                 if (byPartition.TryGetValue(changed, out var fetch) && fetch.Acquisition is null)
                 {
-                    Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes, request.ShareAcquireMode == RecordLimit);
+                    Acquire(fetch, fetches, memberId, request.MaxRecords, maxBytes, request.ShareAcquireMode == RecordLimit, request.BatchSize);
                 }
             }
         }
     }
 
     /// <summary>Acquires for one partition what the request's other partitions leave of MaxRecords and MaxBytes; the first data of the answer may exceed MaxBytes by one batch (KIP-74).</summary>
-    private void Acquire(PartitionFetch fetch, List<PartitionFetch> fetches, string memberId, int maxRecords, int maxBytes, bool recordLimit)
+    private void Acquire(PartitionFetch fetch, List<PartitionFetch> fetches, string memberId, int maxRecords, int maxBytes, bool recordLimit, int batchSize)
     {
         if (fetch.Share is null || fetch.Acquisition is not null)
         {
@@ -220,7 +221,7 @@ public sealed class ShareFetchHandler(SharePartitionManager shares, ReplicaManag
         }
         var otherBytes = fetches.Sum(f => f.Bytes);
         var records = maxRecords - fetches.Sum(f => f.Records);
-        var acquisition = shares.Acquire(fetch.Share, memberId, records, Math.Max(0, maxBytes - otherBytes), minOneBatch: otherBytes == 0, recordLimit);
+        var acquisition = shares.Acquire(fetch.Share, memberId, records, Math.Max(0, maxBytes - otherBytes), minOneBatch: otherBytes == 0, recordLimit, batchSize);
         if (acquisition.Error != ErrorCode.None)
         {
             fetch.Error = acquisition.Error;

@@ -175,7 +175,7 @@ public sealed class LogMetadataJournal : IMetadataJournal, IDisposable
     {
         foreach (var path in _fileSystem.ListFiles(_log.Directory))
         {
-            if (path.EndsWith(MetadataSnapshotFile.PartialSuffix, StringComparison.Ordinal) || path.EndsWith(MetadataSnapshotFile.DeletedSuffix, StringComparison.Ordinal))
+            if (KafkaCompat.Raft.Snapshots.TryParse(path, out var leftover) && (leftover.Partial || leftover.Deleted))
             {
                 _fileSystem.DeleteFile(path);
             }
@@ -376,11 +376,9 @@ public sealed class LogMetadataJournal : IMetadataJournal, IDisposable
                     return;
                 }
                 _snapshots.Remove(oldest.Key);
-                var path = Path.Combine(_log.Directory, MetadataSnapshotFile.FileName(oldest.Key));
-                var deletedPath = path[..^MetadataSnapshotFile.Suffix.Length] + MetadataSnapshotFile.DeletedSuffix;
                 // Renamed first, as Kafka does, so a crash between the two steps leaves a file start-up removes.
-                _fileSystem.Rename(path, deletedPath);
-                _fileSystem.DeleteFile(deletedPath);
+                KafkaCompat.Raft.Snapshots.MarkForDelete(_fileSystem, _log.Directory, oldest.Key);
+                KafkaCompat.Raft.Snapshots.DeleteIfExists(_fileSystem, _log.Directory, oldest.Key);
                 _logger.LogInformation("Deleted metadata snapshot {Snapshot}; the metadata log now starts at {Offset}", MetadataSnapshotFile.FileName(oldest.Key), _log.LogStartOffset);
             }
         }

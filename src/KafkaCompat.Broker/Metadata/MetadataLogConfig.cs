@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Config;
+using KafkaCompat.Raft;
 using KafkaCompat.Storage;
 
 namespace KafkaCompat.Broker.Metadata;
@@ -14,7 +15,7 @@ namespace KafkaCompat.Broker.Metadata;
 public sealed record MetadataLogConfig
 {
     /// <summary>Kafka's limit on one metadata batch (KafkaRaftClient's maximum batch size).</summary>
-    public const int MaxBatchSizeBytes = 8 * 1024 * 1024;
+    public const int MaxBatchSizeBytes = RaftLogConfig.MaxBatchSizeBytes;
 
     public int SegmentBytes { get; init; } = 1024 * 1024 * 1024;
 
@@ -42,13 +43,14 @@ public sealed record MetadataLogConfig
     /// The log's own settings: its segments are deleted only below the oldest kept snapshot, never by
     /// the broker's log.retention.* (which would drop records no snapshot holds yet).
     /// </summary>
-    public LogConfig ToLogConfig() => new()
+    public LogConfig ToLogConfig() => ToRaftLogConfig().ToLogConfig();
+
+    /// <summary>The settings the Raft layer's file-backed log takes.</summary>
+    public RaftLogConfig ToRaftLogConfig() => new()
     {
         SegmentBytes = SegmentBytes,
         SegmentMs = SegmentMs,
-        RetentionMs = -1,
-        RetentionBytes = -1,
-        MaxMessageBytes = MaxBatchSizeBytes,
-        CleanupPolicy = ["delete"],
+        RetentionMs = RetentionMs,
+        RetentionBytes = RetentionBytes,
     };
 }

@@ -70,11 +70,11 @@ public sealed class SharePartitionManager : IDisposable
 
     /// <summary>
     /// Reads from the first acquirable offset and acquires for the member what it read (whole
-    /// batches, about <paramref name="maxRecords"/> records); the answer carries the batches holding
-    /// acquired records as a slice of the read, uncopied. <paramref name="recordLimit"/>: exactly
-    /// <paramref name="maxRecords"/> at most (ShareFetch v2's record_limit mode).
+    /// batches, about <paramref name="maxRecords"/> records, in ranges of about <paramref name="batchSize"/>);
+    /// the answer carries the batches holding acquired records as a slice of the read, uncopied.
+    /// <paramref name="recordLimit"/>: exactly <paramref name="maxRecords"/> at most (ShareFetch v2's record_limit mode).
     /// </summary>
-    public ShareAcquisition Acquire(SharePartition share, string memberId, int maxRecords, int maxBytes, bool minOneBatch, bool recordLimit = false)
+    public ShareAcquisition Acquire(SharePartition share, string memberId, int maxRecords, int maxBytes, bool minOneBatch, bool recordLimit = false, int batchSize = 0)
     {
         var log = share.Log;
         share.MaybeMoveStartOffset(log.LogStartOffset);
@@ -83,7 +83,15 @@ public sealed class SharePartitionManager : IDisposable
             return ShareAcquisition.Nothing;
         }
         var fetchOffset = share.NextFetchOffset();
-        var read = log.Read(fetchOffset, maxBytes, Isolation(share.Settings), minOneBatch);
+        var isolation = Isolation(share.Settings);
+        var budget = ReadBudget(share, fetchOffset, maxRecords, maxBytes);
+        var read = log.Read(fetchOffset, budget, isolation, minOneBatch);
+        if (read.Error == ErrorCode.None && read.Records.IsEmpty && budget < maxBytes)
+        {
+            // The first batch is larger than the estimate: it is still acquired whole when MaxBytes allows.
+            read.Dispose();
+            read = log.Read(fetchOffset, maxBytes, isolation, minOneBatch);
+        }
         if (read.Error != ErrorCode.None)
         {
             read.Dispose();
@@ -101,7 +109,7 @@ public sealed class SharePartitionManager : IDisposable
                 (aborted ??= []).Add(batch.BaseOffset);
             }
         }
-        var ranges = share.Acquire(memberId, batches.Select(b => (b.BaseOffset, b.LastOffset)), maxRecords, aborted, recordLimit);
+        var ranges = share.Acquire(memberId, batches.Select(b => (b.BaseOffset, b.LastOffset)), maxRecords, aborted, recordLimit, batchSize);
         if (ranges.Count == 0)
         {
             read.Dispose();
@@ -244,6 +252,28 @@ public sealed class SharePartitionManager : IDisposable
             }
         }
         _partitions.Clear();
+    }
+
+    /// <summary>
+    /// How many bytes a share fetch reads: the offsets from <paramref name="fetchOffset"/> to the end of
+    /// the in-flight window plus <paramref name="maxRecords"/> new ones, at the log's average bytes per
+    /// offset, twice over for batches larger than the average; never more than <paramref name="maxBytes"/>.
+    /// Kafka's leader reads a lazy slice of the log file, so reading MaxBytes to acquire a few hundred
+    /// records costs it nothing; this log read copies what it reads, and librdkafka asks for 50 MiB
+    /// with MaxRecords 500, so reading MaxBytes copied about 70 times the bytes answered (docs/performance.md).
+    /// Too small an estimate only acquires fewer records this time; MaxRecords is a soft limit.
+    /// </summary>
+    private static int ReadBudget(SharePartition share, long fetchOffset, int maxRecords, int maxBytes)
+    {
+        var log = share.Log;
+        var offsets = log.LogEndOffset - log.LogStartOffset;
+        if (offsets <= 0)
+        {
+            return maxBytes;
+        }
+        var bytesPerOffset = (double)log.Size / offsets;
+        var span = Math.Max(0, share.EndOffset - fetchOffset) + maxRecords;
+        return (int)Math.Clamp(2 * span * bytesPerOffset, 1, maxBytes);
     }
 
     /// <summary>A transactional batch is aborted when its producer's aborted transaction spans it: from its first offset to its ABORT marker.</summary>

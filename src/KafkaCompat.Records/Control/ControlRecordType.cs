@@ -11,4 +11,10 @@ public enum ControlRecordType : short
     LeaderChange = 2,
     SnapshotHeader = 3,
     SnapshotFooter = 4,
+
+    /// <summary>KIP-853: the kraft.version of the metadata log from this point on.</summary>
+    KRaftVersion = 5,
+
+    /// <summary>KIP-853: the voter set of the metadata log from this point on.</summary>
+    KRaftVoters = 6,
 }

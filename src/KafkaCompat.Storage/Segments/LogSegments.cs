@@ -294,6 +294,31 @@ internal sealed class LogSegments : IDisposable
         return active.NextOffset;
     }
 
+    /// <summary>
+    /// Deletes every segment and starts an empty one at <paramref name="offset"/>, which may lie
+    /// beyond the old log end (Kafka's truncateFullyAndStartAt), with readers held off.
+    /// </summary>
+    public void TruncateFullyAndStartAt(long offset, LogConfig config, long nowMs)
+    {
+        LogSegment[] segments = _segments;
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (LogSegment segment in segments)
+            {
+                segment.Delete();
+            }
+
+            Volatile.Write(ref _segments, [LogSegment.Create(_fileSystem, _directory, offset, config, nowMs)]);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        Active.Flush();
+    }
+
     /// <summary>Makes the segments holding offsets at or after <paramref name="from"/> durable, and the active one always.</summary>
     public void FlushFrom(long from)
     {

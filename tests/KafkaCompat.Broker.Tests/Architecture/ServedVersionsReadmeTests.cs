@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Tests.Groups;
+using KafkaCompat.Broker.Tests.Handlers;
 
 namespace KafkaCompat.Broker.Tests.Architecture;
 
@@ -13,16 +14,37 @@ public class ServedVersionsReadmeTests
     [Test]
     public async Task TheReadmeTableListsExactlyTheServedVersions()
     {
-        await using var harness = new GroupHarness();
+        // A node that runs the KRaft quorum serves the most: its controller listener's APIs too.
+        await using var harness = new GroupHarness(raft: new TestRaftRequestHandler());
         var served = harness.Handlers.Handlers
             .Select(h => $"{h.ApiKey} | {(short)h.ApiKey} | {h.Versions.Lowest}-{h.Versions.Highest}");
 
         // Equivalence rather than equality: NUnit then names the rows missing and the rows extra.
-        Assert.That(ReadmeRows(), Is.EquivalentTo(served));
+        Assert.That(ReadmeRows().Select(r => r.Row), Is.EquivalentTo(served));
     }
 
-    /// <summary>The first three cells of each data row of the table under <see cref="Heading"/>.</summary>
-    private static IEnumerable<string> ReadmeRows()
+    [Test]
+    public async Task TheRowsOfControllerListenerApisSaySo()
+    {
+        await using var harness = new GroupHarness(raft: new TestRaftRequestHandler());
+        var onBrokerListeners = harness.Handlers.HandlersOn(HandlerRequest.Listener)
+            .Select(h => $"{h.ApiKey} | {(short)h.ApiKey} | {h.Versions.Lowest}-{h.Versions.Highest}")
+            .ToHashSet();
+
+        var rows = ReadmeRows().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows.Where(r => !onBrokerListeners.Contains(r.Row) && !r.Notes.StartsWith(ControllerListenerNote, StringComparison.Ordinal)).Select(r => r.Row),
+                Is.Empty, "rows served only on the controller listener without the note");
+            Assert.That(rows.Where(r => onBrokerListeners.Contains(r.Row) && r.Notes.StartsWith(ControllerListenerNote, StringComparison.Ordinal)).Select(r => r.Row),
+                Is.Empty, "rows served on broker listeners with the controller listener's note");
+        });
+    }
+
+    private const string ControllerListenerNote = "Controller listener";
+
+    /// <summary>The first three cells of each data row of the table under <see cref="Heading"/>, and its note.</summary>
+    private static IEnumerable<(string Row, string Notes)> ReadmeRows()
     {
         var lines = File.ReadAllLines(Path.Combine(ProjectGraph.FindRoot(), "README.md"));
         var start = Array.IndexOf(lines, Heading);
@@ -34,7 +56,7 @@ public class ServedVersionsReadmeTests
         foreach (var row in table)
         {
             var cells = row.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
-            yield return $"{cells[0]} | {cells[1]} | {cells[2]}";
+            yield return ($"{cells[0]} | {cells[1]} | {cells[2]}", cells.Length > 3 ? cells[3] : "");
         }
     }
 }

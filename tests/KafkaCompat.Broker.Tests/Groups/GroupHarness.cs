@@ -13,6 +13,7 @@ using KafkaCompat.Broker.Tests.Share;
 using KafkaCompat.Broker.Transactions;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
+using KafkaCompat.Raft;
 using KafkaCompat.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,6 +28,7 @@ internal sealed class GroupHarness : IAsyncDisposable
     public const string Group = "orders-app";
     public const int SessionTimeoutMs = 10_000;
     public const int RebalanceTimeoutMs = 30_000;
+    public const string ControllerListener = "CONTROLLER";
 
     private readonly MemoryFileSystem _files = new();
     private readonly Dictionary<string, string> _configs;
@@ -34,18 +36,28 @@ internal sealed class GroupHarness : IAsyncDisposable
     private MetadataNode _metadata = null!;
 
     private readonly IShareStatePersister? _sharePersister;
+    private readonly IRaftRequestHandler? _raft;
 
     /// <param name="configs">Broker configs over the harness's own.</param>
     /// <param name="sharePersister">The share coordinator's stand-in for share groups (none: the harness's own share coordinator, as in the server).</param>
-    public GroupHarness(Dictionary<string, string>? configs = null, IShareStatePersister? sharePersister = null)
+    /// <param name="raft">
+    /// The Raft client's request handler of a node that runs the KRaft quorum: its RPCs are then
+    /// served on the controller listener <see cref="ControllerListener"/> (none: a node without the quorum, as the server is today).
+    /// </param>
+    public GroupHarness(Dictionary<string, string>? configs = null, IShareStatePersister? sharePersister = null, IRaftRequestHandler? raft = null)
     {
         _sharePersister = sharePersister;
+        _raft = raft;
         _configs = new Dictionary<string, string>
         {
             ["offsets.topic.num.partitions"] = "3",
             ["group.initial.rebalance.delay.ms"] = "0",
             ["log.dirs"] = "/data",
         };
+        if (raft is not null)
+        {
+            _configs["controller.listener.names"] = ControllerListener;
+        }
         foreach (var (k, v) in configs ?? [])
         {
             _configs[k] = v;
@@ -108,12 +120,12 @@ internal sealed class GroupHarness : IAsyncDisposable
         Transactions.Start();
         SharePartitions = new SharePartitionManager(SharePersister, _ => ShareGroupSettings.FromBroker(broker.Config), broker.Config.GetInt("group.share.max.share.sessions"),
             Time, NullLogger.Instance);
-        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, SharePartitions, Time, NullLoggerFactory.Instance).Table;
+        Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, SharePartitions, Time, NullLoggerFactory.Instance, _raft).Table;
     }
 
     /// <summary>Sends a request to its handler at that version, both ways through the wire format (<see cref="HandlerRequest"/>).</summary>
-    public Task<TResponse> SendAsync<TResponse>(short version, IApiMessage request) where TResponse : class, IApiMessage, new() =>
-        HandlerRequest.SendAsync<TResponse>(Handlers, version, request);
+    public Task<TResponse> SendAsync<TResponse>(short version, IApiMessage request, string listener = HandlerRequest.Listener) where TResponse : class, IApiMessage, new() =>
+        HandlerRequest.SendAsync<TResponse>(Handlers, version, request, listener);
 
     /// <summary>Stops the broker cleanly and starts it again on the same data (optionally with loading held).</summary>
     public async Task RestartAsync(ManualResetEventSlim? hold = null)
@@ -200,9 +212,11 @@ internal sealed class GroupHarness : IAsyncDisposable
         return (leader, follower.MemberId);
     }
 
-    public Task<IReadOnlyList<ErrorCode>> CommitAsync(long offset, int generation = -1, string memberId = "", string topic = "t", int partition = 0, string group = Group, string? instanceId = null) =>
+    /// <summary>An OffsetCommit, at v9 unless <paramref name="version"/> says otherwise.</summary>
+    public Task<IReadOnlyList<ErrorCode>> CommitAsync(long offset, int generation = -1, string memberId = "", string topic = "t", int partition = 0, string group = Group, string? instanceId = null,
+        short version = 9) =>
         Coordinator.CommitOffsetsAsync(new OffsetCommitParams(group, generation, memberId, instanceId,
-            [new OffsetCommitEntry(topic, partition, offset, 0, "meta", Time.NowMs, null)]));
+            [new OffsetCommitEntry(topic, partition, offset, 0, "meta", Time.NowMs, null)], version));
 
     public async Task<long> CommittedAsync(string topic = "t", int partition = 0, string group = Group)
     {

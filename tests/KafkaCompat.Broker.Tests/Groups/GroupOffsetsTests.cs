@@ -28,7 +28,9 @@ public class GroupOffsetsTests
     [Test]
     public async Task CommitsAreCheckedAgainstTheMemberAndGeneration()
     {
-        Assert.That((await _h.CommitAsync(1, generation: 3, memberId: "m", group: "nobody")).Single(), Is.EqualTo(ErrorCode.IllegalGeneration));
+        // A generation for a group that does not exist: ILLEGAL_GENERATION before v9, GROUP_ID_NOT_FOUND from v9 (Kafka's OffsetMetadataManager).
+        Assert.That((await _h.CommitAsync(1, generation: 3, memberId: "m", group: "nobody", version: 8)).Single(), Is.EqualTo(ErrorCode.IllegalGeneration));
+        Assert.That((await _h.CommitAsync(1, generation: 3, memberId: "m", group: "nobody", version: 9)).Single(), Is.EqualTo(ErrorCode.GroupIdNotFound));
         var a = await _h.StableSingleMemberAsync();
         Assert.Multiple(async () =>
         {
@@ -51,7 +53,7 @@ public class GroupOffsetsTests
     public async Task OffsetMetadataLargerThanTheLimitIsRefused()
     {
         var result = await _h.Coordinator.CommitOffsetsAsync(new OffsetCommitParams(GroupHarness.Group, -1, "", null,
-            [new OffsetCommitEntry("t", 0, 1, -1, new string('x', 4097), 0, null)]));
+            [new OffsetCommitEntry("t", 0, 1, -1, new string('x', 4097), 0, null)], 9));
         Assert.That(result.Single(), Is.EqualTo(ErrorCode.OffsetMetadataTooLarge));
     }
 

@@ -68,6 +68,27 @@ public class GroupOffsetsHandlerTests
         Assert.That(await harness.CommittedAsync("t", 0), Is.EqualTo(6L));
     }
 
+    /// <summary>The handler passes its version on: a consumer-group (KIP-848) member must use v9+, and v9+ names a missing group GROUP_ID_NOT_FOUND.</summary>
+    [Test]
+    public async Task OffsetCommitAnswersByVersionAsKafkaDoes()
+    {
+        await using var harness = new GroupHarness();
+        var member = new Groups.Consumer.ConsumerGroupMemberClient(harness, Groups.Consumer.ConsumerGroupMemberClient.NewId(), "t");
+        await member.JoinAsync();
+        async Task<ErrorCode> CommitAsync(short version, int epoch, string memberId, string group = Group)
+        {
+            var request = CommitRequest(version, epoch, memberId, ("t", 0, 5));
+            request.GroupId = group;
+            var response = await harness.SendAsync<OffsetCommitResponseData>(version, request);
+            return (ErrorCode)response.Topics.Single().Partitions.Single().ErrorCode;
+        }
+
+        Assert.That(await CommitAsync(8, member.Epoch, member.MemberId), Is.EqualTo(ErrorCode.UnsupportedVersion));
+        Assert.That(await CommitAsync(9, member.Epoch, member.MemberId), Is.EqualTo(ErrorCode.None));
+        Assert.That(await CommitAsync(8, 3, "m", group: "nobody"), Is.EqualTo(ErrorCode.IllegalGeneration));
+        Assert.That(await CommitAsync(9, 3, "m", group: "nobody"), Is.EqualTo(ErrorCode.GroupIdNotFound));
+    }
+
     [TestCase((short)0)]
     [TestCase((short)9)]
     [HandlerVersionTest(ApiKey.OffsetFetch, 0)]

@@ -92,6 +92,22 @@ public class ShareFetchHandlerTests
     }
 
     [Test]
+    public async Task AcquiredRecordsComeInRangesOfAboutTheRequestsBatchSize()
+    {
+        await using var h = new GroupHarness();
+        await StartAtEarliestAsync(h);
+        Produce(h, 0, "a", "b");
+        Produce(h, 0, "c", "d");
+        Produce(h, 0, "e");
+        var request = Fetch(h, "m1", 0);
+        request.BatchSize = 2;
+
+        var answer = await FetchAsync(h, request);
+
+        Assert.That(Acquired(answer), Is.EqualTo(new[] { (0L, 1L, (short)1), (2L, 3L, (short)1), (4L, 4L, (short)1) }));
+    }
+
+    [Test]
     public async Task APiggybackedReleaseIsAcquiredAgainByTheNextFetchAndAcceptsAreFinal()
     {
         await using var h = new GroupHarness();

@@ -129,6 +129,47 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task AFetchReadsAboutWhatItMayAcquireNotAllThatMaxBytesAllows()
+    {
+        var value = new string('v', 100);
+        for (var i = 0; i < 200; i++)
+        {
+            Produce([.. Enumerable.Repeat(value, 10)]);
+        }
+        var batchBytes = ReplicaHarness.Batch(_time.NowMs, [.. Enumerable.Repeat(value, 10)]).Length;
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+
+        // librdkafka's ShareFetch: MaxRecords 500, MaxBytes 50 MiB; here 20 records of a 2,000-record log.
+        var acquisition = manager.Acquire(share, "m1", maxRecords: 20, maxBytes: 50 << 20, minOneBatch: true);
+        using var read = acquisition.Read;
+
+        Assert.That(acquisition.Ranges, Is.EqualTo(new[] { new AcquiredRange(0, 19, 1) }));
+        Assert.That(read!.Records.Length, Is.LessThanOrEqualTo(5 * batchBytes),
+            "the log read copies what it reads: two batches' worth of records to acquire, not the 200 batches MaxBytes covers");
+    }
+
+    [Test]
+    public async Task ABatchLargerThanTheAverageIsStillAcquiredWholeWhenOtherPartitionsFilledPartOfTheAnswer()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            Produce("s");
+        }
+        var big = new string('b', 1000);
+        Produce([.. Enumerable.Repeat(big, 50)]);
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", maxRecords: 100, 1 << 20, true).Read?.Dispose();
+
+        // Not the first partition of the answer (no minimum of one batch): the 50 KB batch fits MaxBytes, so it goes whole.
+        var acquisition = manager.Acquire(share, "m2", maxRecords: 5, maxBytes: 1 << 20, minOneBatch: false);
+        using var read = acquisition.Read;
+
+        Assert.That(acquisition.Ranges, Is.EqualTo(new[] { new AcquiredRange(100, 149, 1) }));
+    }
+
+    [Test]
     public async Task AcknowledgementsArePersistedAndANewLeaderResumesFromThem()
     {
         Produce("a", "b", "c", "d", "e");

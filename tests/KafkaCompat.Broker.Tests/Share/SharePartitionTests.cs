@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Share.Partitions;
 using KafkaCompat.Broker.Tests.Groups;
@@ -160,6 +161,45 @@ public sealed class SharePartitionTests
     }
 
     [Test]
+    public void AcquiredRangesEndAtTheFirstLogBatchBoundaryAtOrPastTheBatchSize()
+    {
+        using var share = NewPartition();
+        (long, long)[] batches = [(0, 3), (4, 7), (8, 11), (12, 15), (16, 16)];
+
+        // KIP-932's BatchSize: ranges of about that many, cut between log batches only (4 + 4 reaches 6, so 8 starts a range).
+        Assert.That(share.Acquire("m1", batches, maxRecords: 100, batchSize: 6),
+            Is.EqualTo(new[] { new AcquiredRange(0, 7, 1), new AcquiredRange(8, 15, 1), new AcquiredRange(16, 16, 1) }));
+        Assert.That(share.Acknowledge("m1", [Ack(0, 7, AcknowledgeType.Accept), Ack(8, 15, AcknowledgeType.Accept)]).Error, Is.EqualTo(ErrorCode.None),
+            "each range is acknowledged as one batch");
+    }
+
+    [Test]
+    public void ALogBatchLargerThanTheBatchSizeStaysOneRange()
+    {
+        using var share = NewPartition();
+
+        Assert.That(share.Acquire("m1", [(0, 9), (10, 11)], maxRecords: 100, batchSize: 3),
+            Is.EqualTo(new[] { new AcquiredRange(0, 9, 1), new AcquiredRange(10, 11, 1) }));
+    }
+
+    [Test]
+    public void AnAcceptThatMakesRoomUnderTheInFlightLimitWakesAWaitingFetch()
+    {
+        using var share = NewPartition(Defaults with { PartitionMaxRecordLocks = 4 });
+        share.Acquire("m1", [(0, 3)], 100);
+        var waiting = new CountingWatcher();
+        share.Watch(waiting);
+        Assert.That(share.CanAcquire(), Is.False, "another member's fetch waits for room");
+
+        share.Acknowledge("m1", [Ack(1, 1, AcknowledgeType.Accept)]);
+        Assert.That(waiting.Count, Is.Zero, "an accept behind an acquired record frees no room");
+        share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept)]);
+
+        Assert.That(waiting.Count, Is.EqualTo(1), "the start offset moved past 0 and 1: the waiting fetch may acquire two new records");
+        Assert.That(share.CanAcquire(), Is.True);
+    }
+
+    [Test]
     public void AcknowledgementsAreAllOrNoneAndOnlyByTheHolder()
     {
         using var share = NewPartition();
@@ -229,5 +269,12 @@ public sealed class SharePartitionTests
 
         Assert.That(share.StartOffset, Is.EqualTo(3));
         Assert.That(share.StateOf(3).State, Is.EqualTo(RecordState.Acquired));
+    }
+
+    private sealed class CountingWatcher : IPartitionWatcher
+    {
+        public int Count;
+
+        public void OnPartitionChanged(Partition partition) => Count++;
     }
 }

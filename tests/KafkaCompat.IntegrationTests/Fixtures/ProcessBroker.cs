@@ -16,11 +16,15 @@ internal sealed class ProcessBroker : IAsyncDisposable
     private string[] _overrides;
     private Process? _process;
 
-    private ProcessBroker(string[] overrides)
+    private ProcessBroker(string[] overrides, string? configFile = null, int? port = null)
     {
         _overrides = overrides;
-        Port = FreePort.Pick();
+        ConfigFile = configFile;
+        Port = port ?? FreePort.Pick();
     }
+
+    /// <summary>The server.properties the process is started with alone, as a user would start it; null for overrides.</summary>
+    public string? ConfigFile { get; }
 
     public BrokerLog Log { get; } = new();
 
@@ -34,9 +38,16 @@ internal sealed class ProcessBroker : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
-    public static async Task<ProcessBroker> StartAsync(params string[] overrides)
+    public static Task<ProcessBroker> StartAsync(params string[] overrides) => StartedAsync(new ProcessBroker(overrides));
+
+    /// <summary>
+    /// Starts <c>kafkacompat <paramref name="configFile"/></c> with nothing else on the command line;
+    /// <paramref name="port"/> is the loopback port of the file's client listener, waited on.
+    /// </summary>
+    public static Task<ProcessBroker> StartWithConfigFileAsync(string configFile, int port) => StartedAsync(new ProcessBroker([], configFile, port));
+
+    private static async Task<ProcessBroker> StartedAsync(ProcessBroker broker)
     {
-        var broker = new ProcessBroker(overrides);
         try
         {
             await broker.StartProcessAsync();
@@ -103,7 +114,11 @@ internal sealed class ProcessBroker : IAsyncDisposable
             WorkingDirectory = _data.Path,
         };
         start.ArgumentList.Add(dll);
-        foreach (var config in (string[])[$"listeners=PLAINTEXT://127.0.0.1:{Port}", $"log.dirs={_data.Path}", .. _overrides])
+        if (ConfigFile is not null)
+        {
+            start.ArgumentList.Add(ConfigFile);
+        }
+        foreach (var config in ConfigFile is not null ? _overrides : [$"listeners=PLAINTEXT://127.0.0.1:{Port}", $"log.dirs={_data.Path}", .. _overrides])
         {
             start.ArgumentList.Add("--override");
             start.ArgumentList.Add(config);

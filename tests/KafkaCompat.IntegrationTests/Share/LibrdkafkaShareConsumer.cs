@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using KafkaCompat.IntegrationTests.Fixtures;
 
 namespace KafkaCompat.IntegrationTests.Share;
 
@@ -8,8 +7,9 @@ namespace KafkaCompat.IntegrationTests.Share;
 /// librdkafka 2.15.1's share consumer (KIP-932, a preview of its C API only: Confluent.Kafka has no
 /// wrapper) bound through P/Invoke: create with a configuration, subscribe, poll batches,
 /// acknowledge each record with a type, commit the acknowledgements, close. The functions are looked
-/// up in the same librdkafka 2.15.1 file Confluent.Kafka is mapped to. Not thread-safe, as the C
-/// handle is not: one thread drives one consumer.
+/// up in the file <see cref="LibraryPath"/> names, the librdkafka 2.15.1 Confluent.Kafka is mapped to.
+/// Not thread-safe, as the C handle is not: one thread drives one consumer. tools/KafkaCompat.PerfTest
+/// compiles this same file (a link, not a copy), so it depends on nothing of the test project.
 /// </summary>
 internal sealed class LibrdkafkaShareConsumer : IDisposable
 {
@@ -26,6 +26,9 @@ internal sealed class LibrdkafkaShareConsumer : IDisposable
 
     private IntPtr _handle;
     private IntPtr _batch;
+
+    /// <summary>The librdkafka 2.15.1 shared library; set once, before the first consumer is created.</summary>
+    public static string? LibraryPath { get; set; }
 
     /// <param name="bootstrapServers">The broker.</param>
     /// <param name="groupId">The share group.</param>
@@ -77,9 +80,10 @@ internal sealed class LibrdkafkaShareConsumer : IDisposable
     /// <summary>
     /// Polls one batch (empty when <paramref name="timeoutMs"/> passes without records). The records of
     /// the previous batch may be acknowledged only until this call, which releases them (in librdkafka's
-    /// implicit mode, this call accepts them).
+    /// implicit mode, this call accepts them). Without <paramref name="copyPayloads"/> each record's key
+    /// and value stay null, so a benchmark measures the broker rather than copies into .NET arrays.
     /// </summary>
-    public IReadOnlyList<Record> Poll(int timeoutMs)
+    public IReadOnlyList<Record> Poll(int timeoutMs, bool copyPayloads = true)
     {
         ReleaseBatch();
         var error = Native.SharePoll(_handle, timeoutMs, out _batch);
@@ -98,8 +102,8 @@ internal sealed class LibrdkafkaShareConsumer : IDisposable
                 m.Rkt == IntPtr.Zero ? "" : Marshal.PtrToStringUTF8(Native.TopicName(m.Rkt)) ?? "",
                 m.Partition,
                 m.Offset,
-                Copy(m.Key, m.KeyLen),
-                Copy(m.Payload, m.Len),
+                copyPayloads ? Copy(m.Key, m.KeyLen) : null,
+                copyPayloads ? Copy(m.Payload, m.Len) : null,
                 Native.MessageDeliveryCount(message),
                 m.Err,
                 message));
@@ -243,8 +247,8 @@ internal sealed class LibrdkafkaShareConsumer : IDisposable
     }
 
     /// <summary>
-    /// The C functions, from the librdkafka 2.15.1 file Confluent.Kafka is mapped to (IntegrationSetup
-    /// checks its version): the name below resolves to that file, as Librdkafka.cs maps Confluent.Kafka's.
+    /// The C functions, from <see cref="LibraryPath"/> (the integration tests' IntegrationSetup and the
+    /// perf tool's Program set it to the file they map Confluent.Kafka to): the name below resolves to that file.
     /// </summary>
     private static class Native
     {
@@ -252,9 +256,9 @@ internal sealed class LibrdkafkaShareConsumer : IDisposable
 
         static Native()
         {
-            Librdkafka.EnsureMapped();
+            var path = LibraryPath ?? throw new InvalidOperationException("LibrdkafkaShareConsumer.LibraryPath is not set");
             NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, (name, _, _) =>
-                name == Lib ? NativeLibrary.Load(RepoPaths.Librdkafka) : IntPtr.Zero);
+                name == Lib ? NativeLibrary.Load(path) : IntPtr.Zero);
         }
 
         [DllImport(Lib, EntryPoint = "rd_kafka_conf_new")]

@@ -50,10 +50,9 @@ public sealed record ConsumerGroupMember(string MemberId)
         && SubscribedTopicNames.SequenceEqual(other.SubscribedTopicNames) && SubscribedTopicRegex == other.SubscribedTopicRegex
         && RebalanceTimeoutMs == other.RebalanceTimeoutMs && ServerAssignor == other.ServerAssignor && Equals(ClassicMetadata, other.ClassicMetadata);
 
-    /// <summary>Whether the subscribed names and the assignor are the same; a changed regular expression bumps the epoch only once resolved (see the heartbeat).</summary>
+    /// <summary>Whether the subscribed names are the same (Kafka's subscription change; the assignor is not part of it); a changed regular expression bumps the epoch only once resolved (see the heartbeat).</summary>
     public bool SameSubscription(ConsumerGroupMember other) =>
-        SubscribedTopicNames.Order(StringComparer.Ordinal).SequenceEqual(other.SubscribedTopicNames.Order(StringComparer.Ordinal))
-        && ServerAssignor == other.ServerAssignor;
+        SubscribedTopicNames.ToHashSet(StringComparer.Ordinal).SetEquals(other.SubscribedTopicNames);
 
     /// <summary>Whether what ConsumerGroupCurrentMemberAssignment holds differs.</summary>
     public bool SameAssignment(ConsumerGroupMember other) =>

@@ -130,10 +130,13 @@ public sealed class SharePartition : IDisposable
     /// The batches of <paramref name="abortedBatches"/> (by base offset: read_committed, records of
     /// aborted transactions) are archived instead, never delivered, as Kafka's leader does. With
     /// <paramref name="recordLimit"/> (ShareFetch v2's record_limit acquire mode, KIP-1206) acquisition
-    /// stops at exactly <paramref name="maxRecords"/>, within a batch if need be.
+    /// stops at exactly <paramref name="maxRecords"/>, within a batch if need be. A range holding
+    /// <paramref name="batchSize"/> records or more (ShareFetch's BatchSize, KIP-932: the size of the
+    /// batches records are acquired and acknowledged in) ends at the next log batch, so a member
+    /// acknowledges the records of one fetch in ranges of about that many; 0 never cuts.
     /// </summary>
     public List<AcquiredRange> Acquire(string memberId, IEnumerable<(long BaseOffset, long LastOffset)> batches, int maxRecords,
-        IReadOnlySet<long>? abortedBatches = null, bool recordLimit = false)
+        IReadOnlySet<long>? abortedBatches = null, bool recordLimit = false, int batchSize = 0)
     {
         var ranges = new List<AcquiredRange>();
         lock (_lock)
@@ -154,6 +157,8 @@ public sealed class SharePartition : IDisposable
                     break;
                 }
                 var aborted = abortedBatches?.Contains(baseOffset) == true;
+                // Cut only between log batches, as Kafka's leader does: a log batch is never split over two ranges by size.
+                var cut = batchSize > 0 && ranges.Count > 0 && ranges[^1].Count >= batchSize;
                 for (var offset = Math.Max(baseOffset, _startOffset); offset <= lastOffset && !(recordLimit && acquired >= maxRecords); offset++)
                 {
                     // Offsets the log has no record for (compacted away) are finished at once.
@@ -179,13 +184,14 @@ public sealed class SharePartition : IDisposable
                     var deliveryCount = (short)(record.DeliveryCount + 1);
                     _records[index] = new InFlightRecord(RecordState.Acquired, deliveryCount, memberId, lockExpiry);
                     acquired++;
-                    if (ranges.Count > 0 && ranges[^1] is var last && last.LastOffset == offset - 1 && last.DeliveryCount == deliveryCount)
+                    if (!cut && ranges.Count > 0 && ranges[^1] is var last && last.LastOffset == offset - 1 && last.DeliveryCount == deliveryCount)
                     {
                         ranges[^1] = last with { LastOffset = offset };
                     }
                     else
                     {
                         ranges.Add(new AcquiredRange(offset, offset, deliveryCount));
+                        cut = false;
                     }
                 }
             }
@@ -203,7 +209,10 @@ public sealed class SharePartition : IDisposable
     /// holds acquired, else INVALID_RECORD_STATE and nothing changes. Accept acknowledges; reject and
     /// gap archive; release makes the record available again, or archives it once it was delivered
     /// group.share.delivery.count.limit times; renew (KIP-1222) keeps it acquired under a new lock of
-    /// the full duration. The SPSO then moves past finished records.
+    /// the full duration. The SPSO then moves past finished records. A fetch waiting on this partition
+    /// is woken when records were released or the SPSO moved (the in-flight limit has room again), as
+    /// Kafka's leader completes delayed share fetches once acknowledgements are applied: else a member
+    /// waiting for the limit would sleep its whole MaxWaitMs while the acknowledging member takes the room.
     /// </summary>
     public (ErrorCode Error, string? Message) Acknowledge(string memberId, IReadOnlyList<AcknowledgementBatch> batches)
     {
@@ -251,7 +260,10 @@ public sealed class SharePartition : IDisposable
                     _records[index] = new InFlightRecord(state, record.DeliveryCount, null, 0);
                 }
             }
+            var before = _startOffset;
             AdvanceStartOffset();
+            // Room under the in-flight limit wakes a waiting fetch as a release does.
+            released |= _startOffset != before;
         }
         if (released)
         {

@@ -212,10 +212,58 @@ public class ConsumerGroupHeartbeatTests
         Assert.That(Group(h).Members.Keys, Is.EquivalentTo(new[] { rival.MemberId }));
     }
 
+    /// <summary>The epochs Kafka writes: a leave with -2 keeps the previous epoch as it was; the member taking the instance over starts from 0 and reconciles to the target's epoch.</summary>
+    [Test]
+    public async Task AStaticMembersEpochsAcrossALeaveAndATakeOverAreKafkas()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var original = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "instance-a");
+        await original.JoinAsync();
+        var other = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await other.JoinAsync();
+        await SettleMembersAsync(h, original, other);
+        var before = Group(h).Members[original.MemberId];
+        Assert.That((before.MemberEpoch, before.PreviousMemberEpoch), Is.EqualTo((2, 1)));
+
+        await original.LeaveAsync(ConsumerGroup.LeaveGroupStaticMemberEpoch);
+        var left = Group(h).Members[original.MemberId];
+        Assert.That((left.MemberEpoch, left.PreviousMemberEpoch), Is.EqualTo((-2, 1)));
+
+        var replacement = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "instance-a");
+        var joined = await replacement.JoinAsync();
+        Assert.That(joined.MemberEpoch, Is.EqualTo(2));
+        var taken = Group(h).Members[replacement.MemberId];
+        Assert.That((taken.MemberEpoch, taken.PreviousMemberEpoch), Is.EqualTo((2, 0)));
+        Assert.That(taken.AssignedPartitions, Is.EquivalentTo(before.AssignedPartitions));
+    }
+
+    [Test]
+    public async Task AStaticMemberLeavingForAWhileReleasesThePartitionsItWasRevoking()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var first = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "instance-a") { HoldRevocations = true };
+        await first.JoinAsync();
+        var second = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await second.JoinAsync();
+        await first.HeartbeatAsync();
+        var revoking = Group(h).Members[first.MemberId].PartitionsPendingRevocation;
+        Assert.That(revoking, Has.Count.EqualTo(3));
+        await second.HeartbeatAsync();
+        Assert.That(second.Owned, Is.Empty, "still the first member's");
+
+        await first.LeaveAsync(ConsumerGroup.LeaveGroupStaticMemberEpoch);
+        Assert.That(Group(h).Members[first.MemberId].PartitionsPendingRevocation, Is.Empty);
+        await second.HeartbeatAsync();
+        Assert.That(second.Owned, Is.EquivalentTo(revoking), "no need to wait for the static member's session to end");
+        Assert.That(Group(h).Members[first.MemberId].AssignedPartitions, Has.Count.EqualTo(3), "it keeps the rest for when it comes back");
+    }
+
     [TestCase(1, "", 0, "MemberId can't be empty.")]
     [TestCase(0, "", 3, "MemberId can't be empty.")]
-    [TestCase(1, "m", -3, "MemberEpoch is invalid: -3.")]
+    [TestCase(1, "m", -3, "MemberEpoch is invalid.")]
     [TestCase(1, "m", -2, "InstanceId can't be null.")]
+    [TestCase(1, "  ", 1, "MemberId can't be empty.")]
+    [TestCase(0, " ", -1, "MemberId can't be empty.")]
     public async Task RequestsKafkaRefusesAreInvalid(short version, string memberId, int epoch, string message)
     {
         await using var h = await WithSixPartitionsAsync();
@@ -225,6 +273,34 @@ public class ConsumerGroupHeartbeatTests
         }, version, "client", "/127.0.0.1");
         Assert.That((ErrorCode)response.ErrorCode, Is.EqualTo(ErrorCode.InvalidRequest));
         Assert.That(response.ErrorMessage, Is.EqualTo(message));
+    }
+
+    [Test]
+    public async Task BlankIdsAndAJoinWithoutSubscriptionAreInvalidWithKafkasMessages()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        async Task<string?> RefusalAsync(ConsumerGroupHeartbeatRequestData request)
+        {
+            var response = await h.Coordinator.ConsumerGroupHeartbeatAsync(request, 1, "client", "/127.0.0.1");
+            Assert.That((ErrorCode)response.ErrorCode, Is.EqualTo(ErrorCode.InvalidRequest));
+            return response.ErrorMessage;
+        }
+        ConsumerGroupHeartbeatRequestData Join() => new()
+        {
+            GroupId = GroupHarness.Group, MemberId = ConsumerGroupMemberClient.NewId(), MemberEpoch = 0, RebalanceTimeoutMs = 1000, SubscribedTopicNames = [Topic], TopicPartitions = [],
+        };
+        var noSubscription = Join();
+        noSubscription.SubscribedTopicNames = null;
+        Assert.That(await RefusalAsync(noSubscription), Is.EqualTo("Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining."));
+        var blankGroup = Join();
+        blankGroup.GroupId = "   ";
+        Assert.That(await RefusalAsync(blankGroup), Is.EqualTo("GroupId can't be empty."));
+        var blankInstance = Join();
+        blankInstance.InstanceId = "\t";
+        Assert.That(await RefusalAsync(blankInstance), Is.EqualTo("InstanceId can't be empty."));
+        var blankRack = Join();
+        blankRack.RackId = " ";
+        Assert.That(await RefusalAsync(blankRack), Is.EqualTo("RackId can't be empty."));
     }
 
     [Test]
@@ -279,7 +355,7 @@ public class ConsumerGroupHeartbeatTests
         Task<IReadOnlyList<ErrorCode>> Commit(string memberId, int epoch) => h.CommitAsync(42, generation: epoch, memberId: memberId, topic: Topic);
 
         Assert.That(await Commit(member.MemberId, 1), Is.EqualTo(new[] { ErrorCode.None }));
-        Assert.That(await Commit(member.MemberId, 2), Is.EqualTo(new[] { ErrorCode.FencedMemberEpoch }));
+        Assert.That(await Commit(member.MemberId, 2), Is.EqualTo(new[] { ErrorCode.StaleMemberEpoch }), "an epoch ahead is stale too, as Kafka answers a commit");
         Assert.That(await Commit("nobody", 1), Is.EqualTo(new[] { ErrorCode.UnknownMemberId }));
         Assert.That(await Commit("", -1), Is.EqualTo(new[] { ErrorCode.UnknownMemberId }), "an admin's commit only to a group without members");
         var second = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);

@@ -43,9 +43,23 @@ internal sealed class ConsumerGroupMemberClient(GroupHarness harness, string mem
         MemberId = MemberId,
         MemberEpoch = Epoch,
         InstanceId = instanceId,
-        TopicPartitions = Owned.GroupBy(p => p.TopicId)
-            .Select(g => new ConsumerGroupHeartbeatRequestData.TopicPartitionsData { TopicId = g.Key, Partitions = g.Select(p => p.Partition).ToList() }).ToList(),
+        TopicPartitions = OwnedPartitions(),
     });
+
+    /// <summary>A heartbeat that changes the subscription, as a client sends after subscribe(): to <paramref name="topics"/> (comma-separated), or to <paramref name="newRegex"/>.</summary>
+    public Task<ConsumerGroupHeartbeatResponseData> ResubscribeAsync(string? topics = null, string? newRegex = null) => SendAsync(new ConsumerGroupHeartbeatRequestData
+    {
+        GroupId = GroupHarness.Group,
+        MemberId = MemberId,
+        MemberEpoch = Epoch,
+        InstanceId = instanceId,
+        SubscribedTopicNames = topics is null ? null : [.. topics.Split(',')],
+        SubscribedTopicRegex = newRegex,
+        TopicPartitions = OwnedPartitions(),
+    });
+
+    private List<ConsumerGroupHeartbeatRequestData.TopicPartitionsData> OwnedPartitions() => Owned.GroupBy(p => p.TopicId)
+        .Select(g => new ConsumerGroupHeartbeatRequestData.TopicPartitionsData { TopicId = g.Key, Partitions = g.Select(p => p.Partition).ToList() }).ToList();
 
     public Task<ConsumerGroupHeartbeatResponseData> LeaveAsync(int epoch = ConsumerGroup.LeaveGroupMemberEpoch) => SendAsync(new ConsumerGroupHeartbeatRequestData
     {

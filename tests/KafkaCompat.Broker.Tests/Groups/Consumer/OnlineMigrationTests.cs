@@ -16,9 +16,18 @@ public class OnlineMigrationTests
 {
     private const string Topic = "six";
 
-    private static async Task<GroupHarness> WithSixPartitionsAsync(string? policy = null)
+    private static async Task<GroupHarness> WithSixPartitionsAsync(string? policy = null, int? consumerMaxSize = null)
     {
-        var h = new GroupHarness(policy is null ? null : new() { ["group.consumer.migration.policy"] = policy });
+        var configs = new Dictionary<string, string>();
+        if (policy is not null)
+        {
+            configs["group.consumer.migration.policy"] = policy;
+        }
+        if (consumerMaxSize is { } maxSize)
+        {
+            configs["group.consumer.max.size"] = maxSize.ToString();
+        }
+        var h = new GroupHarness(configs);
         await h.Metadata.CreateTopic(Topic, 6, new Dictionary<string, string>());
         return h;
     }
@@ -217,6 +226,53 @@ public class OnlineMigrationTests
         Assert.That(await h.HeartbeatAsync(first, 2), Is.EqualTo(ErrorCode.None), "the classic group goes on");
     }
 
+    /// <summary>
+    /// Kafka's validateOnlineUpgrade: a classic group with more members than <c>group.consumer.max.size</c>
+    /// is not upgraded (GROUP_ID_NOT_FOUND); one with exactly that many would be, but is then full, so
+    /// the joining member is turned away (GROUP_MAX_SIZE_REACHED) and nothing is written.
+    /// </summary>
+    [TestCase(1, ErrorCode.GroupIdNotFound)]
+    [TestCase(2, ErrorCode.GroupMaxSizeReached)]
+    public async Task AClassicGroupIsNotUpgradedPastTheConsumerGroupSizeLimit(int consumerMaxSize, ErrorCode expected)
+    {
+        await using var h = await WithSixPartitionsAsync(consumerMaxSize: consumerMaxSize);
+        var (first, _) = await StableClassicGroupAsync(h);
+        var member = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+
+        var refused = await member.JoinAsync();
+
+        Assert.That((ErrorCode)refused.ErrorCode, Is.EqualTo(expected), refused.ErrorMessage);
+        Assert.That(Group(h), Is.Null);
+        await h.RestartAsync();
+        Assert.That(Group(h), Is.Null, "no conversion was written");
+        Assert.That(h.GroupState()!.Members.Keys, Does.Contain(first));
+    }
+
+    /// <summary>
+    /// A rolling upgrade of static members: the consumer restarted with <c>group.protocol=consumer</c>
+    /// and the same <c>group.instance.id</c> takes over from the classic member at once (Kafka checks
+    /// the release of an instance id only between members of the consumer protocol).
+    /// </summary>
+    [Test]
+    public async Task AConsumerProtocolMemberTakesOverTheInstanceIdOfAStaticClassicMemberAtOnce()
+    {
+        await using var h = await WithSixPartitionsAsync();
+        var consumer = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic);
+        await consumer.JoinAsync();
+        var classic = await h.JoinAsync(instanceId: "pod-1", metadata: Subscription());
+        Assert.That((ErrorCode)classic.ErrorCode, Is.EqualTo(ErrorCode.None));
+        Assert.That(Group(h)!.StaticMember("pod-1")!.UsesClassicProtocol, Is.True);
+
+        var upgraded = new ConsumerGroupMemberClient(h, ConsumerGroupMemberClient.NewId(), Topic, instanceId: "pod-1");
+        var joined = await upgraded.JoinAsync();
+
+        Assert.That((ErrorCode)joined.ErrorCode, Is.EqualTo(ErrorCode.None), joined.ErrorMessage);
+        Assert.That(Group(h)!.Members.Keys, Is.EquivalentTo(new[] { consumer.MemberId, upgraded.MemberId }));
+        Assert.That(Group(h)!.StaticMember("pod-1")!.UsesClassicProtocol, Is.False);
+        await h.RestartAsync();
+        Assert.That(Group(h)!.Members.Keys, Is.EquivalentTo(new[] { consumer.MemberId, upgraded.MemberId }), "the replacement is in the log");
+    }
+
     [Test]
     public async Task WhenTheLastConsumerMemberLeavesTheGroupIsClassicAgainAndRebalances()
     {
@@ -290,7 +346,10 @@ public class OnlineMigrationTests
         Assert.That(second.Generation, Is.EqualTo(2));
         Assert.That(second.Partitions.Concat(PartitionsOf(consumer.Owned)), Is.EquivalentTo(Enumerable.Range(0, 6)));
 
-        Assert.That(await h.CommitAsync(7, generation: 2, memberId: memberId, topic: Topic), Is.EqualTo(new[] { ErrorCode.None }));
+        Assert.That(await h.CommitAsync(7, generation: 2, memberId: memberId, topic: Topic, version: 8), Is.EqualTo(new[] { ErrorCode.None }),
+            "a classic member may commit below v9");
+        Assert.That(await h.CommitAsync(7, generation: consumer.Epoch, memberId: consumer.MemberId, topic: Topic, version: 8), Is.EqualTo(new[] { ErrorCode.UnsupportedVersion }),
+            "a member of the consumer protocol may not");
         Assert.That(await h.CommitAsync(7, generation: 1, memberId: memberId, topic: Topic), Is.EqualTo(new[] { ErrorCode.IllegalGeneration }), "a classic member commits at its generation exactly");
         Assert.That((await h.Coordinator.FetchOffsetsAsync(GroupHarness.Group, [(Topic, [0])], memberId: memberId, memberEpoch: 2)).Offsets.Single().Offset, Is.EqualTo(7));
         Assert.That((await h.Coordinator.FetchOffsetsAsync(GroupHarness.Group, [(Topic, [0])], memberId: memberId, memberEpoch: 1)).Error, Is.EqualTo(ErrorCode.IllegalGeneration),

@@ -153,4 +153,34 @@ public class RaftClientQuorumTests
         Assert.That(context.Channel.DrainSent<EndQuorumEpochRequestData>(), Has.Count.EqualTo(2));
         Assert.That(context.Client.LeaderAndEpoch, Is.EqualTo(new LeaderAndEpoch(1, 1)), "resigned in its epoch, until another is elected");
     }
+
+    [Test]
+    public void AResignedLeaderWaitsOutItsEpochThenStandsInTheNext()
+    {
+        using var context = new RaftTestContext(1, [1, 2, 3]);
+        context.Initialize();
+        context.ElectLeader();
+        context.Client.Resign(1);
+        context.Poll();
+        context.Channel.DrainSent();
+
+        context.AdvanceAndPoll(2 * RaftTestContext.ElectionTimeoutMs);
+
+        Assert.That(context.Client.LeaderAndEpoch, Is.EqualTo(new LeaderAndEpoch(null, 2)), "no longer naming itself leader");
+        var preVotes = context.Channel.DrainSent<VoteRequestData>();
+        Assert.That(preVotes.Select(v => (v.Data.Topics[0].Partitions[0].PreVote, v.Data.Topics[0].Partitions[0].CandidateEpoch)), Has.All.EqualTo((true, 3)));
+    }
+
+    [Test]
+    public void AVoterWithoutALeaderWaitsForItsShutdownInsteadOfSpinning()
+    {
+        using var context = new RaftTestContext(1, [1, 2, 3]);
+        context.Initialize();
+
+        context.Client.BeginShutdown(5000);
+        context.Client.Poll();
+        var timeoutMs = context.Client.Poll();
+
+        Assert.That(timeoutMs, Is.EqualTo(5000));
+    }
 }

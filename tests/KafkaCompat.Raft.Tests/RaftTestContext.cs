@@ -14,10 +14,12 @@ internal sealed class RaftTestContext : IDisposable
 
     private readonly TempDirectory _directory;
     private readonly bool _ownsDirectory;
+    private readonly int _seed;
 
-    public RaftTestContext(int nodeId, int[] voters, MemoryRaftLog? log = null, TempDirectory? directory = null, FakeTimeProvider? time = null)
+    public RaftTestContext(int nodeId, int[] voters, MemoryRaftLog? log = null, TempDirectory? directory = null, FakeTimeProvider? time = null, int? seed = null)
     {
         NodeId = nodeId;
+        _seed = seed ?? nodeId;
         _ownsDirectory = directory is null;
         _directory = directory ?? new TempDirectory();
         Voters = voters.ToDictionary(id => id, id => new RaftEndpoint("localhost", 9990 + id));
@@ -127,5 +129,5 @@ internal sealed class RaftTestContext : IDisposable
     }
 
     private RaftClient NewClient() =>
-        new(NodeId, ClusterId, Config, Log, new FileQuorumStateStore(StatePath, Voters.Keys), Channel, Time, new Random(NodeId));
+        new(NodeId, ClusterId, Config, Log, new FileQuorumStateStore(StatePath, Voters.Keys), Channel, Time, new Random(_seed));
 }

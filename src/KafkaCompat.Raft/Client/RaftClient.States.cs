@@ -165,9 +165,10 @@ public sealed partial class RaftClient
     {
         if (_quorum.IsVoter)
         {
-            if (_shutdown is not null)
+            if (_shutdown is { } shutdown)
             {
-                return 0;
+                // Stays until the shutdown ends or a new epoch moves it.
+                return shutdown.DeadlineMs - nowMs;
             }
             if (unattached.HasElectionTimeoutExpired(nowMs))
             {
@@ -190,14 +191,10 @@ public sealed partial class RaftClient
         }
         else if (resigned.HasElectionTimeoutExpired(nowMs))
         {
-            if (_quorum.IsVoter)
-            {
-                TransitionToProspective(nowMs);
-            }
-            else
-            {
-                TransitionToUnattached(_quorum.Epoch + 1, null, nowMs);
-            }
+            // Its own epoch is over: it waits out the next one as Unattached (whose timer, carried
+            // over, has run out, so a voter asks for pre-votes at once). It cannot stand from here:
+            // it still names itself leader of its epoch.
+            TransitionToUnattached(_quorum.Epoch + 1, null, nowMs);
             stateTimeoutMs = 0;
         }
         else

@@ -184,7 +184,9 @@ internal sealed class QuorumState(int localId, IReadOnlyDictionary<int, RaftEndp
             throw new InvalidOperationException($"Cannot transition to Prospective from {current}.");
         }
         var retries = current is CandidateState candidate ? candidate.Retries + 1 : 1;
-        MemoryTransitionTo(new ProspectiveState(LocalId, current.Epoch, LeaderId, current.LeaderEndpoint, VotedKey, Voters.Keys, retries, nowMs, RandomElectionTimeoutMs()));
+        // A restarted leader (Resigned) that stands again no longer leads: it must not fall back to following itself.
+        var leaderId = LeaderId == LocalId ? null : LeaderId;
+        MemoryTransitionTo(new ProspectiveState(LocalId, current.Epoch, leaderId, current.LeaderEndpoint, VotedKey, Voters.Keys, retries, nowMs, RandomElectionTimeoutMs()));
     }
 
     /// <summary>Stands in the next epoch, voting for itself (persisted before any Vote is sent). Only a Prospective that won its pre-vote does.</summary>

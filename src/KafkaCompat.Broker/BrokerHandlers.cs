@@ -89,7 +89,7 @@ public static class BrokerHandlers
     }
 
     /// <summary>The KRaft RPCs, as Kafka's ControllerApis hands them to its Raft manager.</summary>
-    private static IApiHandler[] RaftRpcHandlers(IRaftRequestHandler raft, TimeProvider time) =>
+    internal static IApiHandler[] RaftRpcHandlers(IRaftRequestHandler raft, TimeProvider time) =>
     [
         new VoteHandler(raft, time),
         new BeginQuorumEpochHandler(raft, time),

@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Groups.Consumer;
 using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Tests.Groups.Consumer;
+using KafkaCompat.Broker.Tests.Share;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 

@@ -124,8 +124,8 @@ public sealed class SharePartitionManager : IDisposable
             return (ErrorCode.UnknownTopicOrPartition, $"No share-partition of group {groupId} is loaded for partition {partition} of topic {topicId}");
         }
         share.Settings = _settingsOf(groupId);
-        var (error, message) = share.Acknowledge(memberId, batches);
-        return error != ErrorCode.None ? (error, message) : await PersistAsync(share);
+        var (error, message, transition) = share.Acknowledge(memberId, batches);
+        return error != ErrorCode.None ? (error, message) : await PersistAsync(share, transition);
     }
 
     /// <summary>
@@ -148,23 +148,38 @@ public sealed class SharePartitionManager : IDisposable
         var releasing = new List<Task>();
         foreach (var key in partitions)
         {
-            if (Loaded(groupId, key.TopicId, key.Partition) is { } share && share.ReleaseAcquiredRecords(memberId) > 0)
+            if (Loaded(groupId, key.TopicId, key.Partition) is { } share && share.ReleaseAcquiredRecords(memberId) is { Count: > 0 } released)
             {
-                releasing.Add(PersistAsync(share));
+                releasing.Add(PersistAsync(share, released));
             }
         }
         await Task.WhenAll(releasing);
     }
 
-    /// <summary>Writes the partition's state to the share coordinator, after any write already under way.</summary>
-    public async Task<(ErrorCode Error, string? Message)> PersistAsync(SharePartition share)
+    /// <summary>
+    /// Writes the partition's state with <paramref name="transition"/>'s changes to the share coordinator,
+    /// after any write already under way, then completes the transition: kept when stored, undone when
+    /// not (Kafka's leader rolls back an acknowledgement or release it could not persist, and answers
+    /// the error as its persister maps it).
+    /// </summary>
+    public async Task<(ErrorCode Error, string? Message)> PersistAsync(SharePartition share, StateTransition? transition = null)
+    {
+        var (error, message) = await WriteStateAsync(share, transition);
+        if (transition is not null)
+        {
+            share.Complete(transition, persisted: error == ErrorCode.None);
+        }
+        return error == ErrorCode.None ? (error, message) : (PersisterError(error), message);
+    }
+
+    private async Task<(ErrorCode Error, string? Message)> WriteStateAsync(SharePartition share, StateTransition? transition)
     {
         var gate = _writeGates.GetOrAdd(share, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
         try
         {
             // The snapshot is taken inside the gate: a later write always carries a later state.
-            var (stateEpoch, startOffset, batches) = share.Snapshot();
+            var (stateEpoch, startOffset, batches) = share.Snapshot(transition);
             var request = new WriteShareGroupStateRequestData
             {
                 GroupId = share.GroupId,
@@ -317,18 +332,18 @@ public sealed class SharePartitionManager : IDisposable
             if (error == ErrorCode.None)
             {
                 // Stored before any delivery: a later leader must start where this one did, not at a later "latest".
-                var (written, message) = await PersistAsync(share);
+                var (written, message) = await WriteStateAsync(share, null);
                 if (written != ErrorCode.None)
                 {
                     share.Dispose();
-                    return new LoadResult(null, LoadError(written), message);
+                    return new LoadResult(null, PersisterError(written), message);
                 }
             }
         }
         else
         {
             share.Dispose();
-            return new LoadResult(null, LoadError(error), result.ErrorMessage);
+            return new LoadResult(null, PersisterError(error), result.ErrorMessage);
         }
         share.LocksExpired = expired => _ = PersistAsync(expired);
         return new LoadResult(share, ErrorCode.None, null);
@@ -352,11 +367,18 @@ public sealed class SharePartitionManager : IDisposable
         return result is null ? ErrorCode.UnknownServerError : (ErrorCode)result.ErrorCode;
     }
 
-    /// <summary>Kafka's leader answers a coordinator it cannot reach as COORDINATOR_NOT_AVAILABLE, which the member retries; other errors pass through.</summary>
-    private static ErrorCode LoadError(ErrorCode error) => error switch
+    /// <summary>
+    /// What a member is told when the share coordinator refused a read or write, as Kafka's leader maps
+    /// its persister's errors: a coordinator it cannot reach is COORDINATOR_NOT_AVAILABLE (retried), a
+    /// newer leader epoch NOT_LEADER_OR_FOLLOWER (the member looks for the leader), a few pass through,
+    /// anything else is UNKNOWN_SERVER_ERROR.
+    /// </summary>
+    private static ErrorCode PersisterError(ErrorCode error) => error switch
     {
-        ErrorCode.NotCoordinator or ErrorCode.CoordinatorLoadInProgress => ErrorCode.CoordinatorNotAvailable,
-        _ => error,
+        ErrorCode.NotCoordinator or ErrorCode.CoordinatorNotAvailable or ErrorCode.CoordinatorLoadInProgress => ErrorCode.CoordinatorNotAvailable,
+        ErrorCode.FencedLeaderEpoch => ErrorCode.NotLeaderOrFollower,
+        ErrorCode.GroupIdNotFound or ErrorCode.UnknownTopicOrPartition or ErrorCode.FencedStateEpoch or ErrorCode.None => error,
+        _ => ErrorCode.UnknownServerError,
     };
 
     private long ResetOffset(ShareGroupSettings settings, Replication.Partition log)

@@ -180,6 +180,45 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task AnAcknowledgementWhoseWriteFailedIsUndoneAndCanBeSentAgain()
+    {
+        Produce("a", "b");
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", 100, 1 << 20, true).Read?.Dispose();
+        _persister.FailWrites = ErrorCode.CoordinatorLoadInProgress;
+
+        var failed = await manager.AcknowledgeAsync(Group, "m1", _topicId, 0, [Ack(0, 1, AcknowledgeType.Accept)]);
+
+        Assert.That(failed.Error, Is.EqualTo(ErrorCode.CoordinatorNotAvailable), "Kafka's leader maps a coordinator it cannot reach so");
+        Assert.That(share.StateOf(0), Is.EqualTo((RecordState.Acquired, (short)1, "m1")));
+        Assert.That(share.StartOffset, Is.EqualTo(0));
+        _persister.FailWrites = ErrorCode.None;
+        var retried = await manager.AcknowledgeAsync(Group, "m1", _topicId, 0, [Ack(0, 1, AcknowledgeType.Accept)]);
+        Assert.That(retried.Error, Is.EqualTo(ErrorCode.None));
+        Assert.That(share.StartOffset, Is.EqualTo(2));
+        Assert.That(_persister.StateOf(Group, _topicId, 0)?.StartOffset, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task ReleasedRecordsWhoseWriteFailedStayWithTheMemberUntilTheirLockRunsOut()
+    {
+        Produce("a");
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", 100, 1 << 20, true).Read?.Dispose();
+        _persister.FailWrites = ErrorCode.UnknownServerError;
+
+        await manager.ReleaseSessionAsync(Group, "m1", [new KafkaCompat.Broker.Share.Sessions.SharePartitionKey(_topicId, 0)]);
+
+        Assert.That(share.StateOf(0), Is.EqualTo((RecordState.Acquired, (short)1, "m1")));
+        Assert.That(manager.Acquire(share, "m2", 100, 1 << 20, true).Ranges, Is.Empty);
+        _persister.FailWrites = ErrorCode.None;
+        _time.Advance(TimeSpan.FromMilliseconds(30_000));
+        Assert.That(manager.Acquire(share, "m2", 100, 1 << 20, true).Ranges, Is.EqualTo(new[] { new AcquiredRange(0, 0, 2) }));
+    }
+
+    [Test]
     public async Task ReadCommittedStopsAtTheLastStableOffsetAndArchivesAbortedTransactions()
     {
         _settings = _settings with { ReadCommitted = true };

@@ -185,6 +185,38 @@ public sealed partial class GroupCoordinatorShard
         return error;
     }
 
+    /// <summary>
+    /// Topics the metadata image no longer holds leave every share group's share-partition state
+    /// metadata (Kafka's maybeCleanupShareGroupState): a new ShareGroupStatePartitionMetadata record for
+    /// each group that listed one as initialized or deleting, and no initialization of them is awaited
+    /// any more. The share coordinator forgets their state on its own, as Kafka's does.
+    /// </summary>
+    public void CleanupDeletedShareTopics(IReadOnlySet<Uuid> deletedTopicIds)
+    {
+        if (deletedTopicIds.Count == 0 || _runtime.Status != Coordinators.ShardStatus.Active)
+        {
+            return;
+        }
+        var records = new List<CoordinatorRecord>();
+        foreach (var group in _shareGroups.Values)
+        {
+            foreach (var partition in group.Initializing.Keys.Where(p => deletedTopicIds.Contains(p.TopicId)).ToList())
+            {
+                group.Initializing.Remove(partition);
+            }
+            if (group.InitializedTopics.Keys.Any(deletedTopicIds.Contains) || group.DeletingTopics.Keys.Any(deletedTopicIds.Contains))
+            {
+                records.Add(StatePartitionMetadataRecord(group,
+                    group.InitializedTopics.Values.Where(t => !deletedTopicIds.Contains(t.TopicId)),
+                    group.DeletingTopics.Where(d => !deletedTopicIds.Contains(d.Key))));
+            }
+        }
+        if (records.Count > 0 && WriteShareGroupRecords(records) is var error && error != ErrorCode.None)
+        {
+            Logger.LogWarning("Removing deleted topics from the share-partition state metadata of {Count} share groups failed: {Error}", records.Count, error);
+        }
+    }
+
     /// <summary>Applies a share-group record; false when the record is of another kind.</summary>
     private bool ReplayShareGroup(CoordinatorRecord? record)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share.Partitions;
 using KafkaCompat.Broker.Share.Sessions;
@@ -142,7 +143,14 @@ public sealed class SharePartitionManager : IDisposable
             }
         });
 
-    /// <summary>A share session closed (ShareFetch or ShareAcknowledge at epoch -1, or replaced by a new one at epoch 0): the member's records in its partitions are released.</summary>
+    /// <summary>
+    /// A share session closed (ShareFetch or ShareAcknowledge at epoch -1, its connection lost, or
+    /// replaced by a new one at epoch 0): the member's records in its partitions are released. When
+    /// that was the group's last session here, the group's share-partitions are dropped, as Kafka's
+    /// leader drops them when a share group becomes empty on it: an empty group is what
+    /// AlterShareGroupOffsets and DeleteShareGroupOffsets change, and its next member must start from
+    /// the state the share coordinator holds then, not from this leader's copy.
+    /// </summary>
     public async Task ReleaseSessionAsync(string groupId, string memberId, IEnumerable<SharePartitionKey> partitions)
     {
         var releasing = new List<Task>();
@@ -154,6 +162,29 @@ public sealed class SharePartitionManager : IDisposable
             }
         }
         await Task.WhenAll(releasing);
+        if (!Sessions.HasSessions(groupId))
+        {
+            Forget(key => key.GroupId == groupId);
+        }
+    }
+
+    /// <summary>
+    /// A new metadata image: the share-partitions of topics it no longer holds are dropped, as Kafka's
+    /// leader drops them when their partition is deleted (the share coordinator forgets their state
+    /// on its own), instead of being kept until a restart.
+    /// </summary>
+    public void OnMetadataImage(MetadataImage image) => Forget(key => image.Topic(key.TopicId) is null);
+
+    /// <summary>Drops the loaded share-partitions whose key <paramref name="matches"/>; the next fetch of one loads it again.</summary>
+    private void Forget(Func<(string GroupId, Uuid TopicId, int Partition), bool> matches)
+    {
+        foreach (var (key, lazy) in _partitions)
+        {
+            if (matches(key) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Partition is { } share)
+            {
+                Evict(share);
+            }
+        }
     }
 
     /// <summary>
@@ -245,6 +276,7 @@ public sealed class SharePartitionManager : IDisposable
         if (_partitions.TryGetValue(key, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Partition == share
             && _partitions.TryRemove(new KeyValuePair<(string, Uuid, int), Lazy<Task<LoadResult>>>(key, lazy)))
         {
+            _writeGates.TryRemove(share, out _);
             share.Dispose();
         }
     }

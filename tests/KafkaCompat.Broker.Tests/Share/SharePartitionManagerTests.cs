@@ -262,6 +262,59 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task WhenTheGroupsLastSessionEndsTheNextMemberStartsFromTheStateAnAlterSet()
+    {
+        Produce("a", "b", "c", "d", "e", "f");
+        using var manager = NewManager();
+        var key = new KafkaCompat.Broker.Share.Sessions.SharePartitionKey(_topicId, 0);
+        manager.Sessions.Open(Group, "m1", [key]);
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", 2, 1 << 20, minOneBatch: true, recordLimit: true).Read?.Dispose();
+        await manager.AcknowledgeAsync(Group, "m1", _topicId, 0, [Ack(0, 1, AcknowledgeType.Accept)]);
+        manager.Sessions.Remove(Group, "m1");
+        await manager.ReleaseSessionAsync(Group, "m1", [key]);
+
+        // AlterShareGroupOffsets of the now empty group, as the group coordinator sends it: a new state epoch and start offset.
+        await _persister.InitializeStateAsync(new() { GroupId = Group, Topics = [new() { TopicId = _topicId, Partitions = [new() { Partition = 0, StateEpoch = 5, StartOffset = 4 }] }] });
+        manager.Sessions.Open(Group, "m2", [key]);
+        var reloaded = await LoadAsync(manager);
+
+        Assert.That(reloaded, Is.Not.SameAs(share));
+        Assert.That(reloaded.StartOffset, Is.EqualTo(4));
+        Assert.That(reloaded.StateEpoch, Is.EqualTo(5));
+        Assert.That(manager.Acquire(reloaded, "m2", 100, 1 << 20, true).Ranges, Is.EqualTo(new[] { new AcquiredRange(4, 5, 1) }));
+    }
+
+    [Test]
+    public async Task WhileAnotherMemberHasASessionTheGroupsSharePartitionsStayLoaded()
+    {
+        Produce("a");
+        using var manager = NewManager();
+        var key = new KafkaCompat.Broker.Share.Sessions.SharePartitionKey(_topicId, 0);
+        manager.Sessions.Open(Group, "m1", [key]);
+        manager.Sessions.Open(Group, "m2", [key]);
+        var share = await LoadAsync(manager);
+
+        manager.Sessions.Remove(Group, "m1");
+        await manager.ReleaseSessionAsync(Group, "m1", [key]);
+
+        Assert.That(manager.Loaded(Group, _topicId, 0), Is.SameAs(share));
+    }
+
+    [Test]
+    public async Task ADeletedTopicsSharePartitionsAreDropped()
+    {
+        Produce("a");
+        using var manager = NewManager();
+        await LoadAsync(manager);
+
+        await _replicas.Metadata.DeleteTopic(ReplicaHarness.Topic, _topicId);
+        manager.OnMetadataImage(_replicas.Metadata.Image);
+
+        Assert.That(manager.Loaded(Group, _topicId, 0), Is.Null);
+    }
+
+    [Test]
     public async Task AcknowledgingAPartitionNoFetchLoadedIsUnknownTopicOrPartition()
     {
         using var manager = NewManager();

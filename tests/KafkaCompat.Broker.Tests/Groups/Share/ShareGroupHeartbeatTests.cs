@@ -72,6 +72,24 @@ public class ShareGroupHeartbeatTests
     }
 
     [Test]
+    public async Task ADeletedTopicLeavesTheShareGroupsStatePartitionMetadataAndStaysOutAfterARestart()
+    {
+        await using var h = await HarnessAsync();
+        var topicId = h.Metadata.Image.Topic(OnePartition)!.Id;
+        var sixId = h.Metadata.Image.Topic(SixPartitions)!.Id;
+        await JoinedAsync(h, OnePartition, 1);
+        await new ShareGroupMemberClient(h, SixPartitions).JoinAsync();
+        Assert.That(Group(h).InitializedTopics.Keys, Is.EquivalentTo(new[] { topicId, sixId }));
+
+        await h.Metadata.DeleteTopic(OnePartition, topicId);
+        await h.Coordinator.DrainAsync();
+
+        Assert.That(Group(h).InitializedTopics.Keys, Is.EqualTo(new[] { sixId }));
+        await h.RestartAsync();
+        Assert.That(Group(h).InitializedTopics.Keys, Is.EqualTo(new[] { sixId }), "written as a record, not only in memory");
+    }
+
+    [Test]
     public async Task ThreeMembersOnOnePartitionAllGetIt()
     {
         await using var h = await HarnessAsync();

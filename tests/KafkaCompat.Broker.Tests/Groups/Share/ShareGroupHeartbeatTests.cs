@@ -199,6 +199,28 @@ public class ShareGroupHeartbeatTests
         Assert.That(persister.Asked, Is.EqualTo(2), "group.share.initialize.retry.interval.ms (30000) passed");
     }
 
+    [Test]
+    public async Task AnUnansweredInitializationIsRecordedSoACoordinatorThatTakesOverWaitsOutTheRetryInterval()
+    {
+        var persister = new HangingPersister();
+        await using var h = new GroupHarness(sharePersister: persister);
+        await h.Metadata.CreateTopic(OnePartition, 1, new Dictionary<string, string>());
+        var member = new ShareGroupMemberClient(h, OnePartition);
+        await member.JoinAsync();
+        await h.AdvanceAsync(10_000);
+
+        await h.RestartAsync();
+        Assert.That(Group(h).Initializing.Keys, Is.EqualTo(new[] { new TopicIdPartition(h.Metadata.Image.Topic(OnePartition)!.Id, 0) }),
+            "Kafka 4.1's InitializingTopics");
+        await h.AdvanceAsync(19_999);
+        await member.HeartbeatAsync();
+        Assert.That(persister.Asked, Is.EqualTo(1));
+
+        await h.AdvanceAsync(1);
+        await member.HeartbeatAsync();
+        Assert.That(persister.Asked, Is.EqualTo(2), "group.share.initialize.retry.interval.ms (30000) passed since it was asked");
+    }
+
     /// <summary>A share coordinator that never answers InitializeState.</summary>
     private sealed class HangingPersister : IShareStatePersister
     {

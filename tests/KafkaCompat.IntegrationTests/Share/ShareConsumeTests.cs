@@ -212,26 +212,7 @@ public sealed class ShareConsumeTests
 
         await _broker.RestartAsync();
 
-        var after = new List<long>();
-        using (var consumer = new LibrdkafkaShareConsumer(_broker.BootstrapServers, group, settings))
-        {
-            consumer.Subscribe(topic);
-            var deadline = DateTime.UtcNow + Bounded;
-            while (after.Count < 10 && DateTime.UtcNow < deadline)
-            {
-                foreach (var record in consumer.Poll(100))
-                {
-                    after.Add(record.Offset);
-                    consumer.Acknowledge(record, AcknowledgeType.Accept);
-                }
-            }
-            for (var round = 0; round < 10; round++)
-            {
-                after.AddRange(consumer.Poll(100).Select(r => r.Offset));
-            }
-            Assert.That(consumer.CommitSync(10_000), Is.Empty);
-            consumer.Close();
-        }
+        var after = await ConsumeAllAsync(group, topic, settings, 10);
         Assert.That(after.Order(), Is.EqualTo(Enumerable.Range(10, 10).Select(o => (long)o)), "the accepted half is not delivered again");
     }
 
@@ -302,7 +283,7 @@ public sealed class ShareConsumeTests
             "the partition leader starts over from the altered start offset, not from its own copy of the group's state");
     }
 
-    /// <summary>One share consumer of <paramref name="group"/> accepts records until it has <paramref name="count"/>, polls a little more, and closes.</summary>
+    /// <summary>One share consumer of <paramref name="group"/> accepts records until it has <paramref name="count"/>, polls a second more, and closes.</summary>
     private Task<List<long>> ConsumeAllAsync(string group, string topic, Dictionary<string, string> settings, int count) => Task.Run(() =>
     {
         var offsets = new List<long>();
@@ -317,7 +298,8 @@ public sealed class ShareConsumeTests
                 consumer.Acknowledge(record, AcknowledgeType.Accept);
             }
         }
-        for (var round = 0; round < 5; round++)
+        // A second of polls more: a record delivered twice would show here.
+        for (var round = 0; round < 10; round++)
         {
             offsets.AddRange(consumer.Poll(100).Select(r => r.Offset));
         }

@@ -138,6 +138,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             groups.Start();
             var shareFetches = new SharePartitionManager(shares, groupId => ShareGroupSettings.Of(groups.Configs.For(groupId), broker.Config),
                 config.GetInt("group.share.max.share.sessions"), time, loggerFactory.CreateLogger<SharePartitionManager>());
+            loader.Install(shareFetches.OnMetadataImage);
             // Consumer groups follow topic changes (KIP-848): new partitions, topics created or deleted.
             loader.Install(groups);
             // Markers go to this node's partitions through the WriteTxnMarkers handler's own code.

@@ -100,6 +100,8 @@ public class UpstreamSpecTests
         ["coordinator/ShareSnapshotValue.json"] = "Kafka 4.0 made SnapshotEpoch an int32 and added CreateTimestamp and WriteTimestamp; 4.2 the tagged DeliveryCompleteCount (KIP-1226)",
         ["coordinator/ShareUpdateValue.json"] = "Kafka 4.0 made SnapshotEpoch an int32; 4.2 added the tagged DeliveryCompleteCount (KIP-1226)",
         ["message/ReadShareGroupStateSummaryResponse.json"] = "v0 was unstable in late 2024; Kafka 4.1 released it with LeaderEpoch",
+        ["coordinator/ShareGroupMetadataValue.json"] = "Kafka 4.1 added MetadataHash (KIP-1101) to version 0, untagged",
+        ["coordinator/ShareGroupStatePartitionMetadataValue.json"] = "Kafka 4.1 added InitializingTopics and each topic's CreateTimestamp to version 0",
     };
 
     [Test]

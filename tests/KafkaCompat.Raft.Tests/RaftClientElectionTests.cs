@@ -18,7 +18,7 @@ public class RaftClientElectionTests
         Assert.That(context.PersistedState, Is.EqualTo(ElectionState.WithElectedLeader(1, 1, ReplicaKey.Of(1))));
         var leaderChange = context.Log.Batches.Single();
         Assert.That((leaderChange.IsControl, leaderChange.BaseOffset, leaderChange.PartitionLeaderEpoch), Is.EqualTo((true, 0L, 1)));
-        Assert.That(context.Log.HighWatermark, Is.EqualTo(1));
+        Assert.That((context.Log.HighWatermark, context.Client.HighWatermark), Is.EqualTo((1L, 1L)));
         Assert.That(context.Listener.LeaderChanges, Is.EqualTo(new[] { new LeaderAndEpoch(1, 1) }));
         Assert.That(context.Listener.Commits, Is.Empty, "the LeaderChange control record is Raft's own");
     }

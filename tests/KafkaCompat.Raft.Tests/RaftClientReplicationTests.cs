@@ -94,6 +94,24 @@ public class RaftClientReplicationTests
     }
 
     [Test]
+    public void AHeldFetchIsAnsweredWhenTheHighWatermarkMoves()
+    {
+        using var context = new RaftTestContext(1, [1, 2, 3, 4, 5]);
+        context.Initialize();
+        context.ElectLeader();
+        context.Client.ScheduleAppend(1, TestRecords.Values("x"));
+        context.AdvanceAndPoll(context.Config.AppendLingerMs);
+
+        // Voter 2 has everything; with the leader that is two of five.
+        var held = context.Deliver(Fetch(2, 1, 2, 1, maxWaitMs: 500), 17);
+        Assert.That(held.IsCompleted, Is.False);
+        context.Answer<FetchResponseData>(Fetch(3, 1, 2, 1), 17);
+
+        Assert.That(held.IsCompleted, Is.True, "the third copy moved the high watermark, which voter 2 learns at once");
+        Assert.That(FetchPartition((FetchResponseData)held.Result).HighWatermark, Is.EqualTo(2));
+    }
+
+    [Test]
     public void AHeldFetchIsAnsweredEmptyWhenItsMaxWaitRunsOut()
     {
         using var context = new RaftTestContext(1, [1]);

@@ -3,7 +3,12 @@ using KafkaCompat.Protocol.Coordinator;
 
 namespace KafkaCompat.Broker.Groups;
 
-/// <summary>Kafka's key and value formats of the KIP-932 share-group records (key versions 9 to 15, values at version 0).</summary>
+/// <summary>
+/// Kafka's key and value formats of the KIP-932 share-group records (key versions 9 to 15, values at
+/// version 0). Kafka 4.1 changed two values within version 0 (share groups were early access in
+/// 4.0): ShareGroupMetadataValue gained MetadataHash and ShareGroupStatePartitionMetadataValue
+/// InitializingTopics and CreateTimestamp. They are written as 4.1 writes them and read in either form.
+/// </summary>
 public static partial class CoordinatorRecordSerde
 {
     public const short ShareGroupPartitionMetadataKeyVersion = 9;
@@ -53,7 +58,9 @@ public static partial class CoordinatorRecordSerde
             case ShareGroupMetadataKeyVersion:
             {
                 var k = ShareGroupMetadataKey.ReadNew(ref reader, keyVersion);
-                return new CoordinatorRecord.ShareGroupMetadata(k.GroupId, value is { } v ? ReadValue(v, ShareGroupMetadataValue.ReadNew) : null);
+                return new CoordinatorRecord.ShareGroupMetadata(k.GroupId, value is { } v
+                    ? ReadEitherForm(v, ShareGroupMetadataValue.ReadNew, ShareGroupMetadataValueKafka40.ReadNew, old => new ShareGroupMetadataValue { Epoch = old.Epoch })
+                    : null);
             }
             case ShareGroupTargetAssignmentMetadataKeyVersion:
             {
@@ -73,10 +80,45 @@ public static partial class CoordinatorRecordSerde
             case ShareGroupStatePartitionMetadataKeyVersion:
             {
                 var k = ShareGroupStatePartitionMetadataKey.ReadNew(ref reader, keyVersion);
-                return new CoordinatorRecord.ShareGroupStatePartitionMetadata(k.GroupId, value is { } v ? ReadValue(v, ShareGroupStatePartitionMetadataValue.ReadNew) : null);
+                return new CoordinatorRecord.ShareGroupStatePartitionMetadata(k.GroupId, value is { } v
+                    ? ReadEitherForm(v, ShareGroupStatePartitionMetadataValue.ReadNew, ShareGroupStatePartitionMetadataValueKafka40.ReadNew, FromKafka40)
+                    : null);
             }
             default:
                 return null;
         }
     }
+
+    /// <summary>
+    /// A value in Kafka 4.1's layout when that reads every byte of it, else in Kafka 4.0's: the same
+    /// version number, but 4.0's bytes are either too few for 4.1's fields or leave some unread.
+    /// </summary>
+    private static T ReadEitherForm<T, TKafka40>(ReadOnlyMemory<byte> value, ValueReader<T> read, ValueReader<TKafka40> readKafka40, Func<TKafka40, T> upgrade)
+    {
+        ValueVersion(value);
+        try
+        {
+            var reader = new KafkaReader(value[2..]);
+            var read41 = read(ref reader, 0);
+            if (reader.Remaining == 0)
+            {
+                return read41;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not 4.1's layout: 4.0's below.
+        }
+        var old = new KafkaReader(value[2..]);
+        return upgrade(readKafka40(ref old, 0));
+    }
+
+    private static ShareGroupStatePartitionMetadataValue FromKafka40(ShareGroupStatePartitionMetadataValueKafka40 old) => new()
+    {
+        InitializedTopics = [.. old.InitializedTopics.Select(t => new ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo
+        {
+            TopicId = t.TopicId, TopicName = t.TopicName, Partitions = t.Partitions,
+        })],
+        DeletingTopics = [.. old.DeletingTopics.Select(t => new ShareGroupStatePartitionMetadataValue.TopicInfo { TopicId = t.TopicId, TopicName = t.TopicName })],
+    };
 }

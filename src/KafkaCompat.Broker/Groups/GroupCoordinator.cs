@@ -298,9 +298,14 @@ public sealed partial class GroupCoordinator : IAsyncDisposable, IMetadataPublis
             .ToHashSet(StringComparer.Ordinal);
         // The offset of the image's last record: the version a regular expression's resolution records.
         var version = manifest.SnapshotId.Offset - 1;
+        var deleted = previous.Topics.Values.Where(t => image.Topic(t.Id) is null).Select(t => t.Id).ToHashSet();
         foreach (var shard in _shards.All ?? [])
         {
             shard.Executor.Post(() => shard.OnNewMetadataImage(image, version, changed, created));
+            if (deleted.Count > 0)
+            {
+                shard.Executor.Post(() => shard.CleanupDeletedShareTopics(deleted));
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Groups.Consumer;
 using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Share.Coordinator;
@@ -147,20 +148,41 @@ public sealed partial class GroupCoordinatorShard
         foreach (var added in initialized.GroupBy(p => (p.TopicId, p.TopicName)))
         {
             var existing = topics.GetValueOrDefault(added.Key.TopicId)?.Partitions ?? [];
-            topics[added.Key.TopicId] = new ShareTopicPartitions(added.Key.TopicId, added.Key.TopicName, existing.Union(added.Select(p => p.Partition)));
+            var since = topics.GetValueOrDefault(added.Key.TopicId)?.CreateTimestamp ?? NowMs;
+            topics[added.Key.TopicId] = new ShareTopicPartitions(added.Key.TopicId, added.Key.TopicName, existing.Union(added.Select(p => p.Partition)), since);
         }
-        return WriteShareGroupRecords([StatePartitionMetadataRecord(groupId, topics.Values, (group?.DeletingTopics.AsEnumerable() ?? []).Where(d => !topics.ContainsKey(d.Key)))]);
+        return WriteShareGroupRecords([StatePartitionMetadataRecord(groupId, group is null ? [] : InitializingTopics(group, group.Initializing), topics.Values,
+            (group?.DeletingTopics.AsEnumerable() ?? []).Where(d => !topics.ContainsKey(d.Key)))]);
     }
 
-    private static CoordinatorRecord.ShareGroupStatePartitionMetadata StatePartitionMetadataRecord(ShareGroup group, IEnumerable<ShareTopicPartitions> initialized, IEnumerable<KeyValuePair<Uuid, string>> deleting) =>
-        StatePartitionMetadataRecord(group.GroupId, initialized, deleting);
+    /// <summary>The group's share-partition state metadata with these initialized and deleting topics, and what is initializing (by default what the group has initializing now).</summary>
+    private static CoordinatorRecord.ShareGroupStatePartitionMetadata StatePartitionMetadataRecord(ShareGroup group, IEnumerable<ShareTopicPartitions> initialized,
+        IEnumerable<KeyValuePair<Uuid, string>> deleting, IReadOnlyDictionary<TopicIdPartition, long>? initializing = null) =>
+        StatePartitionMetadataRecord(group.GroupId, InitializingTopics(group, initializing ?? group.Initializing), initialized, deleting);
 
-    private static CoordinatorRecord.ShareGroupStatePartitionMetadata StatePartitionMetadataRecord(string groupId, IEnumerable<ShareTopicPartitions> initialized, IEnumerable<KeyValuePair<Uuid, string>> deleting) =>
+    /// <summary>Initializing partitions by topic, as Kafka 4.1 records them: named as the group's subscription names them, since the last time one was asked.</summary>
+    private static IEnumerable<ShareTopicPartitions> InitializingTopics(ShareGroup group, IReadOnlyDictionary<TopicIdPartition, long> initializing)
+    {
+        var names = group.SubscriptionMetadata.Values.ToDictionary(t => t.TopicId, t => t.Name);
+        return initializing.GroupBy(p => p.Key.TopicId).Select(t => new ShareTopicPartitions(t.Key, names.GetValueOrDefault(t.Key)
+            ?? group.InitializedTopics.GetValueOrDefault(t.Key)?.TopicName ?? "", [.. t.Select(p => p.Key.Partition)], t.Max(p => p.Value)));
+    }
+
+    private static CoordinatorRecord.ShareGroupStatePartitionMetadata StatePartitionMetadataRecord(string groupId, IEnumerable<ShareTopicPartitions> initializing,
+        IEnumerable<ShareTopicPartitions> initialized, IEnumerable<KeyValuePair<Uuid, string>> deleting) =>
         new(groupId, new ShareGroupStatePartitionMetadataValue
         {
-            InitializedTopics = [.. initialized.OrderBy(t => t.TopicName, StringComparer.Ordinal)
-                .Select(t => new ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo { TopicId = t.TopicId, TopicName = t.TopicName, Partitions = [.. t.Partitions] })],
+            InitializingTopics = [.. initializing.OrderBy(t => t.TopicName, StringComparer.Ordinal).Select(TopicPartitionsInfo)],
+            InitializedTopics = [.. initialized.OrderBy(t => t.TopicName, StringComparer.Ordinal).Select(TopicPartitionsInfo)],
             DeletingTopics = [.. deleting.OrderBy(d => d.Value, StringComparer.Ordinal)
                 .Select(d => new ShareGroupStatePartitionMetadataValue.TopicInfo { TopicId = d.Key, TopicName = d.Value })],
         });
+
+    private static ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo TopicPartitionsInfo(ShareTopicPartitions topic) => new()
+    {
+        TopicId = topic.TopicId,
+        TopicName = topic.TopicName,
+        Partitions = [.. topic.Partitions],
+        CreateTimestamp = topic.CreateTimestamp,
+    };
 }

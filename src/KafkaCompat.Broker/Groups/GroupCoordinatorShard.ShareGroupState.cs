@@ -42,9 +42,18 @@ public sealed partial class GroupCoordinatorShard
         {
             return;
         }
+        // Recorded as initializing first, as Kafka 4.1 does: a coordinator that takes over knows what
+        // was asked, and when, and asks again only once group.share.initialize.retry.interval.ms passed.
+        var initializing = new Dictionary<TopicIdPartition, long>(group.Initializing);
         foreach (var partition in wanted)
         {
-            group.Initializing[partition] = now;
+            initializing[partition] = now;
+        }
+        var recorded = WriteShareGroupRecords([StatePartitionMetadataRecord(group, group.InitializedTopics.Values, group.DeletingTopics, initializing)]);
+        if (recorded != ErrorCode.None)
+        {
+            Logger.LogWarning("Recording the share-partitions of group {GroupId} as initializing failed: {Error}", group.GroupId, recorded);
+            return;
         }
         var request = new InitializeShareGroupStateRequestData
         {
@@ -89,10 +98,7 @@ public sealed partial class GroupCoordinatorShard
             return ErrorCode.None;
         }
         var asked = request.Topics.SelectMany(t => t.Partitions.Select(p => new TopicIdPartition(t.TopicId, p.Partition))).ToHashSet();
-        foreach (var partition in asked)
-        {
-            group.Initializing.Remove(partition);
-        }
+        var initializing = group.Initializing.Where(p => !asked.Contains(p.Key)).ToDictionary();
         var done = new List<TopicIdPartition>();
         foreach (var result in response?.Results ?? [])
         {
@@ -112,24 +118,25 @@ public sealed partial class GroupCoordinatorShard
         }
         var names = group.SubscriptionMetadata.Values.ToDictionary(t => t.TopicId, t => t.Name);
         var initialized = group.InitializedTopics.Values
-            .Select(t => (t.TopicId, t.TopicName, Partitions: t.Partitions.ToBuilder()))
+            .Select(t => (t.TopicId, t.TopicName, Partitions: t.Partitions.ToBuilder(), t.CreateTimestamp))
             .ToDictionary(t => t.TopicId);
         foreach (var partition in done.Where(p => names.ContainsKey(p.TopicId)))
         {
             if (!initialized.TryGetValue(partition.TopicId, out var topic))
             {
-                topic = (partition.TopicId, names[partition.TopicId], ImmutableSortedSet.CreateBuilder<int>());
+                topic = (partition.TopicId, names[partition.TopicId], ImmutableSortedSet.CreateBuilder<int>(), NowMs);
                 initialized[partition.TopicId] = topic;
             }
             topic.Partitions.Add(partition.Partition);
         }
-        if (done.Count == 0)
+        if (done.Count == 0 && initializing.Count == group.Initializing.Count)
         {
             return ErrorCode.None;
         }
+        // The asked partitions leave the initializing list either way: those refused are asked again by a later heartbeat.
         return WriteShareGroupRecords([StatePartitionMetadataRecord(group,
-            initialized.Values.Select(t => new ShareTopicPartitions(t.TopicId, t.TopicName, t.Partitions.ToImmutable())),
-            group.DeletingTopics.Where(d => !initialized.ContainsKey(d.Key)))]);
+            initialized.Values.Select(t => new ShareTopicPartitions(t.TopicId, t.TopicName, t.Partitions.ToImmutable(), t.CreateTimestamp)),
+            group.DeletingTopics.Where(d => !initialized.ContainsKey(d.Key)), initializing)]);
     }
 
     /// <summary>
@@ -183,6 +190,36 @@ public sealed partial class GroupCoordinatorShard
             Logger.LogInformation("Deleted share group {Group}", groupId);
         }
         return error;
+    }
+
+    /// <summary>
+    /// Topics the metadata image no longer holds leave every share group's share-partition state
+    /// metadata (Kafka's maybeCleanupShareGroupState): a new ShareGroupStatePartitionMetadata record for
+    /// each group that listed one as initialized or deleting, and no initialization of them is awaited
+    /// any more. The share coordinator forgets their state on its own, as Kafka's does.
+    /// </summary>
+    public void CleanupDeletedShareTopics(IReadOnlySet<Uuid> deletedTopicIds)
+    {
+        if (deletedTopicIds.Count == 0 || _runtime.Status != Coordinators.ShardStatus.Active)
+        {
+            return;
+        }
+        var records = new List<CoordinatorRecord>();
+        foreach (var group in _shareGroups.Values)
+        {
+            if (group.InitializedTopics.Keys.Any(deletedTopicIds.Contains) || group.DeletingTopics.Keys.Any(deletedTopicIds.Contains)
+                || group.Initializing.Keys.Any(p => deletedTopicIds.Contains(p.TopicId)))
+            {
+                records.Add(StatePartitionMetadataRecord(group,
+                    group.InitializedTopics.Values.Where(t => !deletedTopicIds.Contains(t.TopicId)),
+                    group.DeletingTopics.Where(d => !deletedTopicIds.Contains(d.Key)),
+                    group.Initializing.Where(p => !deletedTopicIds.Contains(p.Key.TopicId)).ToDictionary()));
+            }
+        }
+        if (records.Count > 0 && WriteShareGroupRecords(records) is var error && error != ErrorCode.None)
+        {
+            Logger.LogWarning("Removing deleted topics from the share-partition state metadata of {Count} share groups failed: {Error}", records.Count, error);
+        }
     }
 
     /// <summary>Applies a share-group record; false when the record is of another kind.</summary>
@@ -289,16 +326,25 @@ public sealed partial class GroupCoordinatorShard
         {
             if (_shareGroups.TryGetValue(record.GroupId, out var existing))
             {
+                existing.Initializing.Clear();
                 existing.InitializedTopics.Clear();
                 existing.DeletingTopics.Clear();
             }
             return;
         }
         var group = GetOrCreateShareGroup(record.GroupId);
+        group.Initializing.Clear();
+        foreach (var topic in value.InitializingTopics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                group.Initializing[new TopicIdPartition(topic.TopicId, partition)] = topic.CreateTimestamp;
+            }
+        }
         group.InitializedTopics.Clear();
         foreach (var topic in value.InitializedTopics)
         {
-            group.InitializedTopics[topic.TopicId] = new ShareTopicPartitions(topic.TopicId, topic.TopicName, [.. topic.Partitions]);
+            group.InitializedTopics[topic.TopicId] = new ShareTopicPartitions(topic.TopicId, topic.TopicName, [.. topic.Partitions], topic.CreateTimestamp);
         }
         group.DeletingTopics.Clear();
         foreach (var topic in value.DeletingTopics)

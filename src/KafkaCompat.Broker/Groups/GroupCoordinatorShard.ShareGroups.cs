@@ -134,7 +134,12 @@ public sealed partial class GroupCoordinatorShard
         if (bumpEpoch)
         {
             groupEpoch++;
-            records.Add(new CoordinatorRecord.ShareGroupMetadata(group.GroupId, new ShareGroupMetadataValue { Epoch = groupEpoch }));
+            // KIP-1101's hash of the subscribed topics, which Kafka 4.1 keeps in the share group's epoch record too.
+            records.Add(new CoordinatorRecord.ShareGroupMetadata(group.GroupId, new ShareGroupMetadataValue
+            {
+                Epoch = groupEpoch,
+                MetadataHash = TopicHash.Group(members.SelectMany(m => m.SubscribedTopicNames), image),
+            }));
         }
 
         // 2. The target assignment.
@@ -263,7 +268,11 @@ public sealed partial class GroupCoordinatorShard
         {
             records.Add(new CoordinatorRecord.ShareGroupPartitionMetadata(group.GroupId, SharePartitionMetadataValue(metadata)));
         }
-        records.Add(new CoordinatorRecord.ShareGroupMetadata(group.GroupId, new ShareGroupMetadataValue { Epoch = group.GroupEpoch + 1 }));
+        records.Add(new CoordinatorRecord.ShareGroupMetadata(group.GroupId, new ShareGroupMetadataValue
+        {
+            Epoch = group.GroupEpoch + 1,
+            MetadataHash = TopicHash.Group(stillSubscribed, KnownImage),
+        }));
         CancelShareSessionTimeout(group, member.MemberId);
         return WriteShareGroupRecords(records);
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share.Partitions;
 using KafkaCompat.Broker.Share.Sessions;
@@ -132,8 +133,8 @@ public sealed class SharePartitionManager : IDisposable
             return (ErrorCode.UnknownTopicOrPartition, $"No share-partition of group {groupId} is loaded for partition {partition} of topic {topicId}");
         }
         share.Settings = _settingsOf(groupId);
-        var (error, message) = share.Acknowledge(memberId, batches);
-        return error != ErrorCode.None ? (error, message) : await PersistAsync(share);
+        var (error, message, transition) = share.Acknowledge(memberId, batches);
+        return error != ErrorCode.None ? (error, message) : await PersistAsync(share, transition);
     }
 
     /// <summary>
@@ -150,29 +151,74 @@ public sealed class SharePartitionManager : IDisposable
             }
         });
 
-    /// <summary>A share session closed (ShareFetch or ShareAcknowledge at epoch -1, or replaced by a new one at epoch 0): the member's records in its partitions are released.</summary>
+    /// <summary>
+    /// A share session closed (ShareFetch or ShareAcknowledge at epoch -1, its connection lost, or
+    /// replaced by a new one at epoch 0): the member's records in its partitions are released. When
+    /// that was the group's last session here, the group's share-partitions are dropped, as Kafka's
+    /// leader drops them when a share group becomes empty on it: an empty group is what
+    /// AlterShareGroupOffsets and DeleteShareGroupOffsets change, and its next member must start from
+    /// the state the share coordinator holds then, not from this leader's copy.
+    /// </summary>
     public async Task ReleaseSessionAsync(string groupId, string memberId, IEnumerable<SharePartitionKey> partitions)
     {
         var releasing = new List<Task>();
         foreach (var key in partitions)
         {
-            if (Loaded(groupId, key.TopicId, key.Partition) is { } share && share.ReleaseAcquiredRecords(memberId) > 0)
+            if (Loaded(groupId, key.TopicId, key.Partition) is { } share && share.ReleaseAcquiredRecords(memberId) is { Count: > 0 } released)
             {
-                releasing.Add(PersistAsync(share));
+                releasing.Add(PersistAsync(share, released));
             }
         }
         await Task.WhenAll(releasing);
+        if (!Sessions.HasSessions(groupId))
+        {
+            Forget(key => key.GroupId == groupId);
+        }
     }
 
-    /// <summary>Writes the partition's state to the share coordinator, after any write already under way.</summary>
-    public async Task<(ErrorCode Error, string? Message)> PersistAsync(SharePartition share)
+    /// <summary>
+    /// A new metadata image: the share-partitions of topics it no longer holds are dropped, as Kafka's
+    /// leader drops them when their partition is deleted (the share coordinator forgets their state
+    /// on its own), instead of being kept until a restart.
+    /// </summary>
+    public void OnMetadataImage(MetadataImage image) => Forget(key => image.Topic(key.TopicId) is null);
+
+    /// <summary>Drops the loaded share-partitions whose key <paramref name="matches"/>; the next fetch of one loads it again.</summary>
+    private void Forget(Func<(string GroupId, Uuid TopicId, int Partition), bool> matches)
+    {
+        foreach (var (key, lazy) in _partitions)
+        {
+            if (matches(key) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Partition is { } share)
+            {
+                Evict(share);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the partition's state with <paramref name="transition"/>'s changes to the share coordinator,
+    /// after any write already under way, then completes the transition: kept when stored, undone when
+    /// not (Kafka's leader rolls back an acknowledgement or release it could not persist, and answers
+    /// the error as its persister maps it).
+    /// </summary>
+    public async Task<(ErrorCode Error, string? Message)> PersistAsync(SharePartition share, StateTransition? transition = null)
+    {
+        var (error, message) = await WriteStateAsync(share, transition);
+        if (transition is not null)
+        {
+            share.Complete(transition, persisted: error == ErrorCode.None);
+        }
+        return error == ErrorCode.None ? (error, message) : (PersisterError(error), message);
+    }
+
+    private async Task<(ErrorCode Error, string? Message)> WriteStateAsync(SharePartition share, StateTransition? transition)
     {
         var gate = _writeGates.GetOrAdd(share, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
         try
         {
             // The snapshot is taken inside the gate: a later write always carries a later state.
-            var (stateEpoch, startOffset, batches) = share.Snapshot();
+            var (stateEpoch, startOffset, batches) = share.Snapshot(transition);
             var request = new WriteShareGroupStateRequestData
             {
                 GroupId = share.GroupId,
@@ -238,6 +284,7 @@ public sealed class SharePartitionManager : IDisposable
         if (_partitions.TryGetValue(key, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Partition == share
             && _partitions.TryRemove(new KeyValuePair<(string, Uuid, int), Lazy<Task<LoadResult>>>(key, lazy)))
         {
+            _writeGates.TryRemove(share, out _);
             share.Dispose();
         }
     }
@@ -347,18 +394,18 @@ public sealed class SharePartitionManager : IDisposable
             if (error == ErrorCode.None)
             {
                 // Stored before any delivery: a later leader must start where this one did, not at a later "latest".
-                var (written, message) = await PersistAsync(share);
+                var (written, message) = await WriteStateAsync(share, null);
                 if (written != ErrorCode.None)
                 {
                     share.Dispose();
-                    return new LoadResult(null, LoadError(written), message);
+                    return new LoadResult(null, PersisterError(written), message);
                 }
             }
         }
         else
         {
             share.Dispose();
-            return new LoadResult(null, LoadError(error), result.ErrorMessage);
+            return new LoadResult(null, PersisterError(error), result.ErrorMessage);
         }
         share.LocksExpired = expired => _ = PersistAsync(expired);
         return new LoadResult(share, ErrorCode.None, null);
@@ -382,11 +429,18 @@ public sealed class SharePartitionManager : IDisposable
         return result is null ? ErrorCode.UnknownServerError : (ErrorCode)result.ErrorCode;
     }
 
-    /// <summary>Kafka's leader answers a coordinator it cannot reach as COORDINATOR_NOT_AVAILABLE, which the member retries; other errors pass through.</summary>
-    private static ErrorCode LoadError(ErrorCode error) => error switch
+    /// <summary>
+    /// What a member is told when the share coordinator refused a read or write, as Kafka's leader maps
+    /// its persister's errors: a coordinator it cannot reach is COORDINATOR_NOT_AVAILABLE (retried), a
+    /// newer leader epoch NOT_LEADER_OR_FOLLOWER (the member looks for the leader), a few pass through,
+    /// anything else is UNKNOWN_SERVER_ERROR.
+    /// </summary>
+    private static ErrorCode PersisterError(ErrorCode error) => error switch
     {
-        ErrorCode.NotCoordinator or ErrorCode.CoordinatorLoadInProgress => ErrorCode.CoordinatorNotAvailable,
-        _ => error,
+        ErrorCode.NotCoordinator or ErrorCode.CoordinatorNotAvailable or ErrorCode.CoordinatorLoadInProgress => ErrorCode.CoordinatorNotAvailable,
+        ErrorCode.FencedLeaderEpoch => ErrorCode.NotLeaderOrFollower,
+        ErrorCode.GroupIdNotFound or ErrorCode.UnknownTopicOrPartition or ErrorCode.FencedStateEpoch or ErrorCode.None => error,
+        _ => ErrorCode.UnknownServerError,
     };
 
     private long ResetOffset(ShareGroupSettings settings, Replication.Partition log)

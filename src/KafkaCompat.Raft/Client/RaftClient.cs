@@ -48,6 +48,7 @@ public sealed partial class RaftClient : IRaftRequestHandler, IDisposable
     private LeaderAndEpoch _leaderAndEpoch = LeaderAndEpoch.Unknown;
     private readonly Lock _leaderAndEpochLock = new();
     private int _resignEpoch = -1;
+    private long _highWatermark;
     private GracefulShutdown? _shutdown;
     private bool _initialized;
 
@@ -93,8 +94,8 @@ public sealed partial class RaftClient : IRaftRequestHandler, IDisposable
         }
     }
 
-    /// <summary>The high watermark of the local log (committed offsets are below it).</summary>
-    public long HighWatermark => _log.HighWatermark;
+    /// <summary>The high watermark of the local log as of the last poll (committed offsets are below it); safe to read from any thread, unlike the log itself.</summary>
+    public long HighWatermark => Volatile.Read(ref _highWatermark);
 
     /// <summary>True once a graceful shutdown has finished (another leader known, no one to hand over to, or its timeout passed).</summary>
     public bool IsShutdownComplete => _shutdown?.IsFinished(NowMs) == true;
@@ -270,6 +271,7 @@ public sealed partial class RaftClient : IRaftRequestHandler, IDisposable
         }
         timeoutMs = Math.Min(timeoutMs, ExpirePendingFetches(nowMs));
         UpdateListenersProgress();
+        Volatile.Write(ref _highWatermark, _log.HighWatermark);
         return Math.Max(0, timeoutMs);
     }
 

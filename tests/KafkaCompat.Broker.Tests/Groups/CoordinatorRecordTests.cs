@@ -1,4 +1,5 @@
 using KafkaCompat.Broker.Groups;
+using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Coordinator;
 
 namespace KafkaCompat.Broker.Tests.Groups;
@@ -75,16 +76,45 @@ public class CoordinatorRecordTests
     {
         // Key version 11 is ShareGroupMetadataKey (KIP-932), a string group id; value version 0, a flexible struct.
         var (key, value) = CoordinatorRecordSerde.ShareGroupRecord(
-            new CoordinatorRecord.ShareGroupMetadata("g", new KafkaCompat.Protocol.Coordinator.ShareGroupMetadataValue { Epoch = 7 }));
+            new CoordinatorRecord.ShareGroupMetadata("g", new KafkaCompat.Protocol.Coordinator.ShareGroupMetadataValue { Epoch = 7, MetadataHash = 0x0102030405060708 }));
         Assert.That(key, Is.EqualTo(new byte[] { 0, 11, 0, 1, (byte)'g' }));
-        Assert.That(value, Is.EqualTo(new byte[] { 0, 0, 0, 0, 0, 7, 0 }));
+        // Kafka 4.1's version 0: the epoch, then KIP-1101's MetadataHash as a plain (untagged) int64.
+        Assert.That(value, Is.EqualTo(new byte[] { 0, 0, 0, 0, 0, 7, 1, 2, 3, 4, 5, 6, 7, 8, 0 }));
         var parsed = (CoordinatorRecord.ShareGroupMetadata)CoordinatorRecordSerde.Parse(key, value)!;
-        Assert.That((parsed.GroupId, parsed.Value!.Epoch), Is.EqualTo(("g", 7)));
+        Assert.That((parsed.GroupId, parsed.Value!.Epoch, parsed.Value.MetadataHash), Is.EqualTo(("g", 7, 0x0102030405060708L)));
+        // Kafka 4.0's version 0 had the epoch alone: still read.
+        var kafka40 = (CoordinatorRecord.ShareGroupMetadata)CoordinatorRecordSerde.Parse(key, new byte[] { 0, 0, 0, 0, 0, 7, 0 })!;
+        Assert.That((kafka40.Value!.Epoch, kafka40.Value.MetadataHash), Is.EqualTo((7, 0L)));
         // Key version 15: which partitions have share-group state; a tombstone has no value.
         var tombstone = CoordinatorRecordSerde.ShareGroupRecord(new CoordinatorRecord.ShareGroupStatePartitionMetadata("g", null));
         Assert.That(tombstone.Key, Is.EqualTo(new byte[] { 0, 15, 0, 1, (byte)'g' }));
         Assert.That(tombstone.Value, Is.Null);
         Assert.That(CoordinatorRecordSerde.Parse(tombstone.Key, null), Is.EqualTo(new CoordinatorRecord.ShareGroupStatePartitionMetadata("g", null)));
+    }
+
+    [Test]
+    public void TheSharePartitionStateMetadataIsWrittenInKafka41sFormAndReadInEither()
+    {
+        byte[] id = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        var topicId = Uuid.FromBytes(id);
+        var (key, value) = CoordinatorRecordSerde.ShareGroupRecord(new CoordinatorRecord.ShareGroupStatePartitionMetadata("g", new ShareGroupStatePartitionMetadataValue
+        {
+            InitializingTopics = [new() { TopicId = topicId, TopicName = "t", Partitions = [3], CreateTimestamp = 9 }],
+        }));
+        // Version 0 as Kafka 4.1 has it: InitializingTopics, InitializedTopics, DeletingTopics (compact arrays), each topic
+        // id, name, partitions and CreateTimestamp, then the tagged fields of the entry and of the value.
+        byte[] topic41 = [.. id, 2, (byte)'t', 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 9, 0];
+        Assert.That(value, Is.EqualTo((byte[])[0, 0, 2, .. topic41, 1, 1, 0]));
+        var parsed = (CoordinatorRecord.ShareGroupStatePartitionMetadata)CoordinatorRecordSerde.Parse(key, value)!;
+        Assert.That(parsed.Value!.InitializingTopics.Single().CreateTimestamp, Is.EqualTo(9));
+
+        // Kafka 4.0's version 0: InitializedTopics and DeletingTopics, topics without CreateTimestamp.
+        byte[] topic40 = [.. id, 2, (byte)'t', 2, 0, 0, 0, 3, 0];
+        var kafka40 = (CoordinatorRecord.ShareGroupStatePartitionMetadata)CoordinatorRecordSerde.Parse(key, (byte[])[0, 0, 2, .. topic40, 1, 0])!;
+        Assert.That(kafka40.Value!.InitializingTopics, Is.Empty);
+        Assert.That(kafka40.Value.InitializedTopics.Select(t => (t.TopicId, t.TopicName, t.Partitions.Single())), Is.EqualTo(new[] { (topicId, "t", 3) }));
+        var empty40 = (CoordinatorRecord.ShareGroupStatePartitionMetadata)CoordinatorRecordSerde.Parse(key, (byte[])[0, 0, 1, 1, 0])!;
+        Assert.That((empty40.Value!.InitializedTopics.Count, empty40.Value.DeletingTopics.Count), Is.EqualTo((0, 0)));
     }
 
     [Test]

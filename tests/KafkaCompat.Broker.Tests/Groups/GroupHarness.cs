@@ -120,6 +120,7 @@ internal sealed class GroupHarness : IAsyncDisposable
         Transactions.Start();
         SharePartitions = new SharePartitionManager(SharePersister, _ => ShareGroupSettings.FromBroker(broker.Config), broker.Config.GetInt("group.share.max.share.sessions"),
             Time, NullLogger.Instance);
+        _metadata.Loader.Install(SharePartitions.OnMetadataImage);
         Handlers = BrokerHandlers.Compose(Metadata, broker, Replicas, Coordinator, Transactions, Shares, SharePartitions, Time, NullLoggerFactory.Instance, _raft).Table;
     }
 

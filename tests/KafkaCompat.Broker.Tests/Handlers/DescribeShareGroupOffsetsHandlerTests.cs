@@ -27,9 +27,18 @@ public class DescribeShareGroupOffsetsHandlerTests
     private static Task<DescribeShareGroupOffsetsResponseData> DescribeAsync(GroupHarness h, short version, List<DescribeShareGroupOffsetsRequestData.DescribeShareGroupOffsetsRequestTopic>? topics) =>
         h.SendAsync<DescribeShareGroupOffsetsResponseData>(version, new DescribeShareGroupOffsetsRequestData { Groups = [new() { GroupId = Group, Topics = topics }] });
 
-    /// <summary>What the share-partition leader writes once records 0-3 are acknowledged and two more past them are: start offset 4, delivery-complete count 2.</summary>
+    /// <summary>
+    /// What the share-partition leader does: it reads the state at its leader epoch 0 (which records
+    /// that epoch: a write does not, as in Kafka), then writes once records 0-3 are acknowledged and
+    /// two more past them are: start offset 4, delivery-complete count 2.
+    /// </summary>
     internal static async Task WriteStateAsync(GroupHarness h)
     {
+        await h.Shares.ReadStateAsync(new ReadShareGroupStateRequestData
+        {
+            GroupId = Group,
+            Topics = [new() { TopicId = h.Metadata.Image.Topic("other")!.Id, Partitions = [new() { Partition = 0, LeaderEpoch = 0 }] }],
+        });
         var written = await h.Shares.WriteStateAsync(new WriteShareGroupStateRequestData
         {
             GroupId = Group,

@@ -1,5 +1,5 @@
 using KafkaCompat.Broker.Tests.Groups;
-using KafkaCompat.Broker.Tests.Groups.Share;
+using KafkaCompat.Broker.Tests.Share;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 

@@ -5,11 +5,13 @@ using KafkaCompat.Protocol.Messages;
 namespace KafkaCompat.Broker.Tests.Share;
 
 /// <summary>
-/// A share coordinator kept in memory, for tests only (the real one keeps __share_group_state):
-/// state per group and partition, created by InitializeShareGroupState, replaced by each write's
-/// batches over the offsets they cover and trimmed below the start offset, as the share coordinator
-/// combines writes. A partition never initialised or written reads as UNKNOWN_TOPIC_OR_PARTITION.
-/// <see cref="FailWrites"/> makes writes answer an error, for the paths that must not hide one.
+/// A share coordinator kept in memory, for tests only (the real one keeps __share_group_state), used
+/// by the group coordinator's tests and the share-partition leader's alike: state per group and
+/// partition, created by InitializeShareGroupState, replaced by each write's batches over the offsets
+/// they cover and trimmed below the start offset, as the share coordinator combines writes, and
+/// forgotten by DeleteShareGroupState. A partition never initialised or written reads as
+/// UNKNOWN_TOPIC_OR_PARTITION. <see cref="Refuse"/> makes initializations and deletions answer an
+/// error, <see cref="FailWrites"/> writes, for the paths that must not hide one.
 /// </summary>
 internal sealed class InMemoryShareStatePersister : IShareStatePersister
 {
@@ -20,18 +22,41 @@ internal sealed class InMemoryShareStatePersister : IShareStatePersister
 
     public ErrorCode FailWrites { get; set; }
 
+    /// <summary>While set, every partition asked of InitializeState or DeleteState answers this error.</summary>
+    public ErrorCode? Refuse { get; set; }
+
+    public List<InitializeShareGroupStateRequestData> InitializeRequests { get; } = [];
+
+    public List<DeleteShareGroupStateRequestData> DeleteRequests { get; } = [];
+
+    /// <summary>(group, topic id, partition) to (state epoch, start offset), as held now.</summary>
+    public Dictionary<(string Group, Uuid TopicId, int Partition), (int StateEpoch, long StartOffset)> States
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _states.ToDictionary(s => s.Key, s => (s.Value.StateEpoch, s.Value.StartOffset));
+            }
+        }
+    }
+
     public Task<InitializeShareGroupStateResponseData> InitializeStateAsync(InitializeShareGroupStateRequestData request, CancellationToken cancellationToken = default)
     {
         var response = new InitializeShareGroupStateResponseData();
         lock (_lock)
         {
+            InitializeRequests.Add(request);
             foreach (var topic in request.Topics)
             {
                 var result = new InitializeShareGroupStateResponseData.InitializeStateResult { TopicId = topic.TopicId };
                 foreach (var partition in topic.Partitions)
                 {
-                    _states[(request.GroupId, topic.TopicId, partition.Partition)] = new State(partition.StateEpoch, partition.StartOffset, new SortedDictionary<long, (sbyte, short)>());
-                    result.Partitions.Add(new InitializeShareGroupStateResponseData.PartitionResult { Partition = partition.Partition });
+                    if (Refuse is null)
+                    {
+                        _states[(request.GroupId, topic.TopicId, partition.Partition)] = new State(partition.StateEpoch, partition.StartOffset, new SortedDictionary<long, (sbyte, short)>());
+                    }
+                    result.Partitions.Add(new InitializeShareGroupStateResponseData.PartitionResult { Partition = partition.Partition, ErrorCode = (short)(Refuse ?? ErrorCode.None) });
                 }
                 response.Results.Add(result);
             }
@@ -89,14 +114,16 @@ internal sealed class InMemoryShareStatePersister : IShareStatePersister
                 var result = new WriteShareGroupStateResponseData.WriteStateResult { TopicId = topic.TopicId };
                 foreach (var partition in topic.Partitions)
                 {
-                    result.Partitions.Add(new WriteShareGroupStateResponseData.PartitionResult { Partition = partition.Partition, ErrorCode = (short)FailWrites });
-                    if (FailWrites != ErrorCode.None)
+                    var key = (request.GroupId, topic.TopicId, partition.Partition);
+                    var fenced = _states.TryGetValue(key, out var state) && partition.StateEpoch < state.StateEpoch;
+                    var error = FailWrites != ErrorCode.None ? FailWrites : fenced ? ErrorCode.FencedStateEpoch : ErrorCode.None;
+                    result.Partitions.Add(new WriteShareGroupStateResponseData.PartitionResult { Partition = partition.Partition, ErrorCode = (short)error });
+                    if (error != ErrorCode.None)
                     {
                         continue;
                     }
                     Writes++;
-                    var key = (request.GroupId, topic.TopicId, partition.Partition);
-                    var offsets = _states.TryGetValue(key, out var state) ? state.Offsets : new SortedDictionary<long, (sbyte, short)>();
+                    var offsets = state?.Offsets ?? new SortedDictionary<long, (sbyte, short)>();
                     foreach (var batch in partition.StateBatches)
                     {
                         for (var offset = batch.FirstOffset; offset <= batch.LastOffset; offset++)
@@ -116,11 +143,31 @@ internal sealed class InMemoryShareStatePersister : IShareStatePersister
         return Task.FromResult(response);
     }
 
-    public Task<DeleteShareGroupStateResponseData> DeleteStateAsync(DeleteShareGroupStateRequestData request, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("the share-partition leader never deletes state");
+    public Task<DeleteShareGroupStateResponseData> DeleteStateAsync(DeleteShareGroupStateRequestData request, CancellationToken cancellationToken = default)
+    {
+        var response = new DeleteShareGroupStateResponseData();
+        lock (_lock)
+        {
+            DeleteRequests.Add(request);
+            foreach (var topic in request.Topics)
+            {
+                var result = new DeleteShareGroupStateResponseData.DeleteStateResult { TopicId = topic.TopicId };
+                foreach (var partition in topic.Partitions)
+                {
+                    if (Refuse is null)
+                    {
+                        _states.Remove((request.GroupId, topic.TopicId, partition.Partition));
+                    }
+                    result.Partitions.Add(new DeleteShareGroupStateResponseData.PartitionResult { Partition = partition.Partition, ErrorCode = (short)(Refuse ?? ErrorCode.None) });
+                }
+                response.Results.Add(result);
+            }
+        }
+        return Task.FromResult(response);
+    }
 
     public Task<ReadShareGroupStateSummaryResponseData> ReadStateSummaryAsync(ReadShareGroupStateSummaryRequestData request, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("the share-partition leader never reads a summary");
+        throw new NotSupportedException("no test of this stand-in reads a state summary: the share coordinator's own tests do");
 
     /// <summary>The persisted start offset and per-offset (state, delivery count) of a partition, or null.</summary>
     public (long StartOffset, IReadOnlyDictionary<long, (sbyte State, short DeliveryCount)> Offsets)? StateOf(string group, Uuid topicId, int partition)

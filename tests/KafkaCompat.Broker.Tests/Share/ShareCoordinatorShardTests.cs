@@ -45,6 +45,8 @@ public class ShareCoordinatorShardTests
     {
         await using var harness = new ShareStateHarness();
         await harness.InitializeAsync();
+        // The leader of epoch 2 reads first, which records its epoch (a write does not, as in Kafka).
+        await harness.ReadAsync(leaderEpoch: 2);
         Assert.That(await harness.WriteAsync(leaderEpoch: 2, startOffset: 0, new PersisterStateBatch(0, 9, Acquired, 1)), Is.EqualTo(ErrorCode.None));
 
         var fenced = await harness.WriteAsync(leaderEpoch: 1, startOffset: 5, new PersisterStateBatch(0, 9, Acknowledged, 1));
@@ -145,6 +147,52 @@ public class ShareCoordinatorShardTests
         // Initialize writes snapshot 0; two updates; the third write is snapshot 1; then updates again.
         Assert.That(seen, Is.EqualTo(new[] { (0, 0), (0, 1), (0, 2), (1, 0), (1, 1) }));
         Assert.That(harness.State()!.StateBatches, Is.EqualTo(new PersisterStateBatch[] { new(0, 3, Acknowledged, 1) }));
+    }
+
+    [Test]
+    public async Task ASnapshotTheUpdateCountDidNotCallForLeavesTheCountRunning()
+    {
+        await using var harness = new ShareStateHarness(new() { ["share.coordinator.snapshot.update.records.per.snapshot"] = "2" });
+        await harness.InitializeAsync(stateEpoch: 0);
+        var shard = harness.Broker.Shares.ShardOf(harness.Key())!;
+        await harness.WriteAsync(leaderEpoch: 0, startOffset: -1, new PersisterStateBatch(0, 0, Acknowledged, 1));
+
+        // Reinitialized (AlterShareGroupOffsets): a snapshot, but not one the count asked for.
+        await harness.InitializeAsync(stateEpoch: 1, startOffset: 5);
+        Assert.That(shard.UpdatesSinceSnapshot(harness.Key()), Is.EqualTo(1));
+        await harness.WriteAsync(partition: 0, stateEpoch: 1, leaderEpoch: 0, startOffset: -1, new PersisterStateBatch(5, 5, Acknowledged, 1));
+        var epochBefore = harness.State()!.SnapshotEpoch;
+        await harness.WriteAsync(partition: 0, stateEpoch: 1, leaderEpoch: 0, startOffset: -1, new PersisterStateBatch(6, 6, Acknowledged, 1));
+
+        Assert.That(harness.State()!.SnapshotEpoch, Is.EqualTo(epochBefore + 1), "two updates since the count last restarted: this write is a snapshot");
+        Assert.That(shard.UpdatesSinceSnapshot(harness.Key()), Is.EqualTo(0));
+    }
+
+    [Test]
+    public async Task AColdSharePartitionIsSnapshottedAgainOnceAndTheReloadedStateIsTheSame()
+    {
+        await using var harness = new ShareStateHarness();
+        await harness.InitializeAsync(startOffset: 0);
+        await harness.WriteAsync(leaderEpoch: 0, startOffset: -1, new PersisterStateBatch(0, 4, Acknowledged, 1), new PersisterStateBatch(5, 9, Available, 2));
+        var shard = harness.Broker.Shares.ShardOf(harness.Key())!;
+        var written = harness.State()!;
+        var partition = harness.Broker.Replicas.GetPartition("__share_group_state", harness.Broker.Shares.PartitionFor(harness.Key().CoordinatorKey))!;
+        var end = partition.LogEndOffset;
+
+        harness.Broker.Time.Advance(TimeSpan.FromMilliseconds(ShareCoordinator.ColdPartitionSnapshotIntervalMs));
+        await harness.Broker.Shares.DrainAsync();
+
+        var cold = harness.State()!;
+        Assert.That(partition.LogEndOffset, Is.EqualTo(end + 1), "one ShareSnapshot");
+        Assert.That(cold, Is.EqualTo(written with { SnapshotEpoch = written.SnapshotEpoch + 1, WriteTimestamp = harness.Broker.Time.NowMs }));
+        Assert.That(cold.CreateTimestamp, Is.EqualTo(written.CreateTimestamp));
+
+        harness.Broker.Time.Advance(TimeSpan.FromMilliseconds(ShareCoordinator.ColdPartitionSnapshotIntervalMs));
+        await harness.Broker.Shares.DrainAsync();
+        Assert.That(partition.LogEndOffset, Is.EqualTo(end + 1), "every share-partition is a cold copy already: nothing is written again");
+
+        await harness.RestartAsync();
+        Assert.That(harness.State(), Is.EqualTo(cold));
     }
 
     /// <summary>
@@ -263,8 +311,11 @@ public class ShareCoordinatorShardTests
         var after = partition.LogStartOffset;
 
         Assert.That((before, after), Is.EqualTo((0L, 2L)), "the latest snapshot is at offset 2");
+        // The same five minutes made the share-partition cold: its state was snapshotted again, unchanged but for the snapshot epoch and write time.
+        var snapshotted = harness.State()!;
+        Assert.That(snapshotted, Is.EqualTo(live with { SnapshotEpoch = live.SnapshotEpoch + 1, WriteTimestamp = harness.Broker.Time.NowMs }));
         await harness.RestartAsync();
-        Assert.That(harness.State(), Is.EqualTo(live));
+        Assert.That(harness.State(), Is.EqualTo(snapshotted));
     }
 
     [Test]

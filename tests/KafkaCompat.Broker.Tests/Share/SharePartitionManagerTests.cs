@@ -221,6 +221,45 @@ public sealed class SharePartitionManagerTests
     }
 
     [Test]
+    public async Task AnAcknowledgementWhoseWriteFailedIsUndoneAndCanBeSentAgain()
+    {
+        Produce("a", "b");
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", 100, 1 << 20, true).Read?.Dispose();
+        _persister.FailWrites = ErrorCode.CoordinatorLoadInProgress;
+
+        var failed = await manager.AcknowledgeAsync(Group, "m1", _topicId, 0, [Ack(0, 1, AcknowledgeType.Accept)]);
+
+        Assert.That(failed.Error, Is.EqualTo(ErrorCode.CoordinatorNotAvailable), "Kafka's leader maps a coordinator it cannot reach so");
+        Assert.That(share.StateOf(0), Is.EqualTo((RecordState.Acquired, (short)1, "m1")));
+        Assert.That(share.StartOffset, Is.EqualTo(0));
+        _persister.FailWrites = ErrorCode.None;
+        var retried = await manager.AcknowledgeAsync(Group, "m1", _topicId, 0, [Ack(0, 1, AcknowledgeType.Accept)]);
+        Assert.That(retried.Error, Is.EqualTo(ErrorCode.None));
+        Assert.That(share.StartOffset, Is.EqualTo(2));
+        Assert.That(_persister.StateOf(Group, _topicId, 0)?.StartOffset, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task ReleasedRecordsWhoseWriteFailedStayWithTheMemberUntilTheirLockRunsOut()
+    {
+        Produce("a");
+        using var manager = NewManager();
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", 100, 1 << 20, true).Read?.Dispose();
+        _persister.FailWrites = ErrorCode.UnknownServerError;
+
+        await manager.ReleaseSessionAsync(Group, "m1", [new KafkaCompat.Broker.Share.Sessions.SharePartitionKey(_topicId, 0)]);
+
+        Assert.That(share.StateOf(0), Is.EqualTo((RecordState.Acquired, (short)1, "m1")));
+        Assert.That(manager.Acquire(share, "m2", 100, 1 << 20, true).Ranges, Is.Empty);
+        _persister.FailWrites = ErrorCode.None;
+        _time.Advance(TimeSpan.FromMilliseconds(30_000));
+        Assert.That(manager.Acquire(share, "m2", 100, 1 << 20, true).Ranges, Is.EqualTo(new[] { new AcquiredRange(0, 0, 2) }));
+    }
+
+    [Test]
     public async Task ReadCommittedStopsAtTheLastStableOffsetAndArchivesAbortedTransactions()
     {
         _settings = _settings with { ReadCommitted = true };
@@ -261,6 +300,59 @@ public sealed class SharePartitionManagerTests
         var reloaded = await LoadAsync(manager);
         Assert.That(reloaded, Is.Not.SameAs(share));
         Assert.That(reloaded.StartOffset, Is.EqualTo(0), "what the coordinator kept: the fenced acknowledgement never landed");
+    }
+
+    [Test]
+    public async Task WhenTheGroupsLastSessionEndsTheNextMemberStartsFromTheStateAnAlterSet()
+    {
+        Produce("a", "b", "c", "d", "e", "f");
+        using var manager = NewManager();
+        var key = new KafkaCompat.Broker.Share.Sessions.SharePartitionKey(_topicId, 0);
+        manager.Sessions.Open(Group, "m1", [key]);
+        var share = await LoadAsync(manager);
+        manager.Acquire(share, "m1", 2, 1 << 20, minOneBatch: true, recordLimit: true).Read?.Dispose();
+        await manager.AcknowledgeAsync(Group, "m1", _topicId, 0, [Ack(0, 1, AcknowledgeType.Accept)]);
+        manager.Sessions.Remove(Group, "m1");
+        await manager.ReleaseSessionAsync(Group, "m1", [key]);
+
+        // AlterShareGroupOffsets of the now empty group, as the group coordinator sends it: a new state epoch and start offset.
+        await _persister.InitializeStateAsync(new() { GroupId = Group, Topics = [new() { TopicId = _topicId, Partitions = [new() { Partition = 0, StateEpoch = 5, StartOffset = 4 }] }] });
+        manager.Sessions.Open(Group, "m2", [key]);
+        var reloaded = await LoadAsync(manager);
+
+        Assert.That(reloaded, Is.Not.SameAs(share));
+        Assert.That(reloaded.StartOffset, Is.EqualTo(4));
+        Assert.That(reloaded.StateEpoch, Is.EqualTo(5));
+        Assert.That(manager.Acquire(reloaded, "m2", 100, 1 << 20, true).Ranges, Is.EqualTo(new[] { new AcquiredRange(4, 5, 1) }));
+    }
+
+    [Test]
+    public async Task WhileAnotherMemberHasASessionTheGroupsSharePartitionsStayLoaded()
+    {
+        Produce("a");
+        using var manager = NewManager();
+        var key = new KafkaCompat.Broker.Share.Sessions.SharePartitionKey(_topicId, 0);
+        manager.Sessions.Open(Group, "m1", [key]);
+        manager.Sessions.Open(Group, "m2", [key]);
+        var share = await LoadAsync(manager);
+
+        manager.Sessions.Remove(Group, "m1");
+        await manager.ReleaseSessionAsync(Group, "m1", [key]);
+
+        Assert.That(manager.Loaded(Group, _topicId, 0), Is.SameAs(share));
+    }
+
+    [Test]
+    public async Task ADeletedTopicsSharePartitionsAreDropped()
+    {
+        Produce("a");
+        using var manager = NewManager();
+        await LoadAsync(manager);
+
+        await _replicas.Metadata.DeleteTopic(ReplicaHarness.Topic, _topicId);
+        manager.OnMetadataImage(_replicas.Metadata.Image);
+
+        Assert.That(manager.Loaded(Group, _topicId, 0), Is.Null);
     }
 
     [Test]

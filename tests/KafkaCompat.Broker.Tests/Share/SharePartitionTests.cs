@@ -38,6 +38,17 @@ public sealed class SharePartitionTests
 
     private static AcknowledgementBatch Ack(long first, long last, AcknowledgeType type) => new(first, last, [(sbyte)type]);
 
+    /// <summary>Acknowledges and completes the transition as one the share coordinator stored.</summary>
+    private static ErrorCode AcknowledgeStored(SharePartition share, string memberId, params AcknowledgementBatch[] batches)
+    {
+        var (error, _, transition) = share.Acknowledge(memberId, batches);
+        if (transition is not null)
+        {
+            share.Complete(transition, persisted: true);
+        }
+        return error;
+    }
+
     [Test]
     public void ARecordIsAcquiredByOneMemberAtATime()
     {
@@ -101,7 +112,7 @@ public sealed class SharePartitionTests
         using var share = NewPartition();
         share.Acquire("m1", Batch(0, 3), 100);
 
-        Assert.That(share.Acknowledge("m1", [Ack(1, 2, AcknowledgeType.Release)]).Error, Is.EqualTo(ErrorCode.None));
+        Assert.That(AcknowledgeStored(share, "m1", Ack(1, 2, AcknowledgeType.Release)), Is.EqualTo(ErrorCode.None));
 
         Assert.That(share.NextFetchOffset(), Is.EqualTo(1));
         Assert.That(share.Acquire("m2", Batch(0, 3), 100), Is.EqualTo(new[] { new AcquiredRange(1, 2, 2) }));
@@ -113,7 +124,7 @@ public sealed class SharePartitionTests
         using var share = NewPartition();
         share.Acquire("m1", Batch(0, 2), 100);
 
-        share.Acknowledge("m1", [Ack(1, 1, AcknowledgeType.Reject)]);
+        AcknowledgeStored(share, "m1", Ack(1, 1, AcknowledgeType.Reject));
         _time.Advance(TimeSpan.FromMilliseconds(LockMs));
 
         Assert.That(share.StateOf(1).State, Is.EqualTo(RecordState.Archived));
@@ -126,10 +137,10 @@ public sealed class SharePartitionTests
         using var share = NewPartition(startOffset: 100);
         share.Acquire("m1", Batch(100, 104), 100);
 
-        share.Acknowledge("m1", [Ack(101, 102, AcknowledgeType.Accept)]);
+        AcknowledgeStored(share, "m1", Ack(101, 102, AcknowledgeType.Accept));
         Assert.That(share.StartOffset, Is.EqualTo(100), "offset 100 is still acquired");
 
-        share.Acknowledge("m1", [new AcknowledgementBatch(100, 100, [(sbyte)AcknowledgeType.Gap])]);
+        AcknowledgeStored(share, "m1", new AcknowledgementBatch(100, 100, [(sbyte)AcknowledgeType.Gap]));
         Assert.That(share.StartOffset, Is.EqualTo(103));
         Assert.That(share.EndOffset, Is.EqualTo(105));
     }
@@ -145,7 +156,7 @@ public sealed class SharePartitionTests
         Assert.That(share.CanAcquire(), Is.False);
         Assert.That(share.Acquire("m2", batches, 100), Is.Empty);
 
-        share.Acknowledge("m1", [Ack(0, 3, AcknowledgeType.Accept)]);
+        AcknowledgeStored(share, "m1", Ack(0, 3, AcknowledgeType.Accept));
         Assert.That(share.CanAcquire(), Is.True);
         Assert.That(share.Acquire("m2", batches, 100), Is.EqualTo(new[] { new AcquiredRange(4, 5, 1) }));
     }
@@ -191,9 +202,9 @@ public sealed class SharePartitionTests
         share.Watch(waiting);
         Assert.That(share.CanAcquire(), Is.False, "another member's fetch waits for room");
 
-        share.Acknowledge("m1", [Ack(1, 1, AcknowledgeType.Accept)]);
+        AcknowledgeStored(share, "m1", Ack(1, 1, AcknowledgeType.Accept));
         Assert.That(waiting.Count, Is.Zero, "an accept behind an acquired record frees no room");
-        share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept)]);
+        AcknowledgeStored(share, "m1", Ack(0, 0, AcknowledgeType.Accept));
 
         Assert.That(waiting.Count, Is.EqualTo(1), "the start offset moved past 0 and 1: the waiting fetch may acquire two new records");
         Assert.That(share.CanAcquire(), Is.True);
@@ -206,7 +217,7 @@ public sealed class SharePartitionTests
         share.Acquire("m1", Batch(0, 1), 100);
         share.Acquire("m2", Batch(2, 3), 100);
 
-        var (error, _) = share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept), Ack(2, 2, AcknowledgeType.Accept)]);
+        var (error, _, _) = share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept), Ack(2, 2, AcknowledgeType.Accept)]);
 
         Assert.That(error, Is.EqualTo(ErrorCode.InvalidRecordState));
         Assert.That(share.StateOf(0).State, Is.EqualTo(RecordState.Acquired), "the valid first batch was not applied either");
@@ -220,10 +231,77 @@ public sealed class SharePartitionTests
         share.Acquire("m1", Batch(0, 1), 100);
         share.Acquire("m2", Batch(2, 3), 100);
 
-        Assert.That(share.ReleaseAcquiredRecords("m1"), Is.EqualTo(2));
+        Assert.That(share.ReleaseAcquiredRecords("m1").Count, Is.EqualTo(2));
 
         Assert.That(share.StateOf(0).State, Is.EqualTo(RecordState.Available));
         Assert.That(share.StateOf(2).State, Is.EqualTo(RecordState.Acquired));
+    }
+
+    [Test]
+    public void AnAcknowledgementTheShareCoordinatorDidNotStoreIsUndone()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 3), 100);
+        var (_, _, accepted) = share.Acknowledge("m1", [Ack(0, 1, AcknowledgeType.Accept), Ack(2, 2, AcknowledgeType.Release)]);
+
+        share.Complete(accepted!, persisted: false);
+
+        Assert.That(share.StateOf(0), Is.EqualTo((RecordState.Acquired, (short)1, "m1")));
+        Assert.That(share.StateOf(2), Is.EqualTo((RecordState.Acquired, (short)1, "m1")));
+        Assert.That(share.StartOffset, Is.EqualTo(0));
+        Assert.That(AcknowledgeStored(share, "m1", Ack(0, 3, AcknowledgeType.Accept)), Is.EqualTo(ErrorCode.None), "the member still holds them");
+        Assert.That(share.StartOffset, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void UntilItIsStoredAnAcknowledgementNeitherMovesTheStartOffsetNorFreesARecord()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 2), 100);
+        var (_, _, transition) = share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept), Ack(1, 2, AcknowledgeType.Release)]);
+
+        Assert.That(share.StartOffset, Is.EqualTo(0));
+        Assert.That(share.NextFetchOffset(), Is.EqualTo(3));
+        Assert.That(share.Acquire("m2", Batch(0, 2), 100), Is.Empty);
+
+        share.Complete(transition!, persisted: true);
+
+        Assert.That(share.StartOffset, Is.EqualTo(1));
+        Assert.That(share.Acquire("m2", Batch(0, 2), 100), Is.EqualTo(new[] { new AcquiredRange(1, 2, 2) }));
+    }
+
+    [Test]
+    public void AnUndoneAcknowledgementKeepsTheLockItHad()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 0), 100);
+        _time.Advance(TimeSpan.FromMilliseconds(LockMs - 10));
+        var (_, _, transition) = share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept)]);
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+
+        share.Complete(transition!, persisted: false);
+
+        Assert.That(share.StateOf(0), Is.EqualTo((RecordState.Available, (short)1, (string?)null)), "the lock ran out while the write was under way");
+    }
+
+    [Test]
+    public void AWriteCarriesItsOwnTransitionButNotAnotherOneNotYetStored()
+    {
+        using var share = NewPartition();
+        share.Acquire("m1", Batch(0, 1), 100);
+        var (_, _, first) = share.Acknowledge("m1", [Ack(0, 0, AcknowledgeType.Accept)]);
+        var (_, _, second) = share.Acknowledge("m1", [Ack(1, 1, AcknowledgeType.Reject)]);
+
+        var (_, startOffset, batches) = share.Snapshot(second);
+
+        Assert.That(startOffset, Is.EqualTo(0), "offset 0's acceptance may yet be undone");
+        Assert.That(batches, Is.EqualTo(new[]
+        {
+            new PersistedStateBatch(0, 0, RecordState.Available, 1),
+            new PersistedStateBatch(1, 1, RecordState.Archived, 1),
+        }));
+        share.Complete(first!, persisted: true);
+        Assert.That(share.Snapshot(second).StartOffset, Is.EqualTo(2));
     }
 
     [Test]
@@ -247,7 +325,7 @@ public sealed class SharePartitionTests
     {
         using var share = NewPartition();
         share.Acquire("m1", Batch(0, 3), 100);
-        share.Acknowledge("m1", [Ack(2, 3, AcknowledgeType.Accept)]);
+        AcknowledgeStored(share, "m1", Ack(2, 3, AcknowledgeType.Accept));
 
         var (_, startOffset, batches) = share.Snapshot();
 

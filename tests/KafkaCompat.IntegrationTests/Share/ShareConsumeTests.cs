@@ -212,26 +212,7 @@ public sealed class ShareConsumeTests
 
         await _broker.RestartAsync();
 
-        var after = new List<long>();
-        using (var consumer = new LibrdkafkaShareConsumer(_broker.BootstrapServers, group, settings))
-        {
-            consumer.Subscribe(topic);
-            var deadline = DateTime.UtcNow + Bounded;
-            while (after.Count < 10 && DateTime.UtcNow < deadline)
-            {
-                foreach (var record in consumer.Poll(100))
-                {
-                    after.Add(record.Offset);
-                    consumer.Acknowledge(record, AcknowledgeType.Accept);
-                }
-            }
-            for (var round = 0; round < 10; round++)
-            {
-                after.AddRange(consumer.Poll(100).Select(r => r.Offset));
-            }
-            Assert.That(consumer.CommitSync(10_000), Is.Empty);
-            consumer.Close();
-        }
+        var after = await ConsumeAllAsync(group, topic, settings, 10);
         Assert.That(after.Order(), Is.EqualTo(Enumerable.Range(10, 10).Select(o => (long)o)), "the accepted half is not delivered again");
     }
 
@@ -270,6 +251,62 @@ public sealed class ShareConsumeTests
         Assert.That((partition.PartitionIndex, partition.ErrorCode, partition.StartOffset, partition.Lag), Is.EqualTo((0, (short)0, 12L, 0L)),
             "the start offset moved past the twelve finished records, and nothing is left to deliver");
     }
+
+    [Test]
+    public async Task AfterAlterShareGroupOffsetsTheNextShareConsumerStartsFromTheNewStartOffset()
+    {
+        const string topic = "share-consume-alter";
+        const string group = "share-consume-alter";
+        await PrepareAsync(topic, group, 20);
+        var settings = new Dictionary<string, string> { ["share.acknowledgement.mode"] = "explicit" };
+        var first = await ConsumeAllAsync(group, topic, settings, 20);
+        Assert.That(first.Order(), Is.EqualTo(Enumerable.Range(0, 20).Select(o => (long)o)));
+
+        // What kafka-share-groups.sh --reset-offsets --to-offset 5 sends once the group is empty.
+        using var wire = await KafkaWireClient.ConnectAsync(_broker.BoundPort);
+        AlterShareGroupOffsetsResponseData altered = null!;
+        var deadline = DateTime.UtcNow + Bounded;
+        do
+        {
+            altered = await wire.SendAsync<AlterShareGroupOffsetsResponseData>(new AlterShareGroupOffsetsRequestData
+            {
+                GroupId = group,
+                Topics = [new() { TopicName = topic, Partitions = [new() { PartitionIndex = 0, StartOffset = 5 }] }],
+            }, 0);
+        }
+        while (altered.ErrorCode == (short)Protocol.ErrorCode.NonEmptyGroup && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
+        Assert.That(altered.ErrorCode, Is.Zero, altered.ErrorMessage);
+        Assert.That(altered.Responses.Single().Partitions.Single().ErrorCode, Is.Zero);
+
+        var second = await ConsumeAllAsync(group, topic, settings, 15);
+        Assert.That(second.Order(), Is.EqualTo(Enumerable.Range(5, 15).Select(o => (long)o)),
+            "the partition leader starts over from the altered start offset, not from its own copy of the group's state");
+    }
+
+    /// <summary>One share consumer of <paramref name="group"/> accepts records until it has <paramref name="count"/>, polls a second more, and closes.</summary>
+    private Task<List<long>> ConsumeAllAsync(string group, string topic, Dictionary<string, string> settings, int count) => Task.Run(() =>
+    {
+        var offsets = new List<long>();
+        using var consumer = new LibrdkafkaShareConsumer(_broker.BootstrapServers, group, settings);
+        consumer.Subscribe(topic);
+        var deadline = DateTime.UtcNow + Bounded;
+        while (offsets.Count < count && DateTime.UtcNow < deadline)
+        {
+            foreach (var record in consumer.Poll(100))
+            {
+                offsets.Add(record.Offset);
+                consumer.Acknowledge(record, AcknowledgeType.Accept);
+            }
+        }
+        // A second of polls more: a record delivered twice would show here.
+        for (var round = 0; round < 10; round++)
+        {
+            offsets.AddRange(consumer.Poll(100).Select(r => r.Offset));
+        }
+        Assert.That(consumer.CommitSync(10_000), Is.Empty);
+        consumer.Close();
+        return offsets;
+    });
 
     /// <summary>A one-partition topic with <paramref name="records"/> values v0, v1, ..., and the group's share configs (earliest, plus <paramref name="configs"/>).</summary>
     private async Task PrepareAsync(string topic, string group, int records, params (string Name, string Value)[] configs)

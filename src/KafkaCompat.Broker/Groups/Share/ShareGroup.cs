@@ -8,8 +8,7 @@ namespace KafkaCompat.Broker.Groups.Share;
 /// A KIP-932 share group: the group epoch (bumped by every membership or subscription change, and
 /// when share partitions finish initializing), the target assignment and its epoch, the members
 /// with their current assignments, and which partitions have share-group state with the share
-/// coordinator. Changed only by replaying its records, as Kafka's ShareGroup; what is initializing
-/// right now is the one piece kept only in memory (a lost one is simply asked for again).
+/// coordinator, is being initialized, or is being deleted. Changed only by replaying its records, as Kafka's ShareGroup.
 /// </summary>
 public sealed class ShareGroup(string groupId)
 {
@@ -41,7 +40,7 @@ public sealed class ShareGroup(string groupId)
     /// <summary>Topics whose share-group state is being deleted (ShareGroupStatePartitionMetadata's DeletingTopics).</summary>
     public Dictionary<Uuid, string> DeletingTopics { get; } = [];
 
-    /// <summary>Partitions asked of the persister and not answered yet, with when they were asked (in memory only).</summary>
+    /// <summary>Partitions asked of the persister and not answered yet, with when they were asked (ShareGroupStatePartitionMetadata's InitializingTopics, Kafka 4.1).</summary>
     public Dictionary<TopicIdPartition, long> Initializing { get; } = [];
 
     public Dictionary<string, ITimer> SessionTimers { get; } = new(StringComparer.Ordinal);

@@ -21,6 +21,7 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
     private readonly ShareCoordinatorContext _context;
     private readonly CoordinatorShards<ShareCoordinatorShard> _shards;
     private ITimer? _pruneTimer;
+    private ITimer? _coldSnapshotTimer;
 
     public ShareCoordinator(MetadataController metadata, ShareCoordinatorContext context)
     {
@@ -61,12 +62,25 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
     /// <summary>Kafka's share.coordinator.state.topic.prune.interval.ms, an internal config there (5 minutes): how often redundant records are deleted.</summary>
     public const int PruneIntervalMs = 5 * 60 * 1000;
 
-    /// <summary>Loads an existing <c>__share_group_state</c> in the background and starts pruning it.</summary>
+    /// <summary>Kafka's share.coordinator.cold.partition.snapshot.interval.ms, an internal config there (5 minutes): how old a share-partition's last snapshot may get.</summary>
+    public const int ColdPartitionSnapshotIntervalMs = 5 * 60 * 1000;
+
+    /// <summary>Loads an existing <c>__share_group_state</c> in the background and starts pruning it and snapshotting its cold share-partitions.</summary>
     public void Start(Action? beforeLoad = null)
     {
         _shards.Start(beforeLoad);
         var every = TimeSpan.FromMilliseconds(PruneIntervalMs);
         _pruneTimer = _context.Time.CreateTimer(_ => Prune(), null, every, every);
+        var cold = TimeSpan.FromMilliseconds(ColdPartitionSnapshotIntervalMs);
+        _coldSnapshotTimer = _context.Time.CreateTimer(_ => SnapshotColdPartitions(), null, cold, cold);
+    }
+
+    private void SnapshotColdPartitions()
+    {
+        foreach (var shard in _shards.Serving().Active)
+        {
+            shard.Executor.Post(() => shard.SnapshotColdPartitions(ColdPartitionSnapshotIntervalMs));
+        }
     }
 
     private void Prune()
@@ -183,6 +197,7 @@ public sealed class ShareCoordinator : IShareStatePersister, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _pruneTimer?.Dispose();
+        _coldSnapshotTimer?.Dispose();
         await _shards.CloseAsync();
     }
 }

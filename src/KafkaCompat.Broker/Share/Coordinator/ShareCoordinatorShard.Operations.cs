@@ -56,7 +56,7 @@ public sealed partial class ShareCoordinatorShard
         var (error, held) = CheckReadable(key, request.Partition, request.LeaderEpoch, ReadUninitialized);
         if (!error.IsError && request.LeaderEpoch != ShareGroupOffset.NotSet && request.LeaderEpoch > held!.LeaderEpoch)
         {
-            error = Append(NextRecord(key, request.LeaderEpoch, ShareGroupOffset.NotSet, ShareGroupOffset.NotSet, ShareGroupOffset.NotSet, []));
+            error = Append(NextRecord(key, updateLeaderEpoch: true, request.LeaderEpoch, held.StateEpoch, held.StartOffset, held.DeliveryCompleteCount, []));
         }
         if (error.IsError)
         {
@@ -113,7 +113,7 @@ public sealed partial class ShareCoordinatorShard
         if (!error.IsError)
         {
             var batches = request.StateBatches.Select(b => new PersisterStateBatch(b.FirstOffset, b.LastOffset, b.DeliveryState, b.DeliveryCount)).ToList();
-            error = Append(NextRecord(key, request.LeaderEpoch, request.StateEpoch, request.StartOffset, request.DeliveryCompleteCount, batches));
+            error = Append(NextRecord(key, updateLeaderEpoch: false, request.LeaderEpoch, request.StateEpoch, request.StartOffset, request.DeliveryCompleteCount, batches));
         }
         return new WriteShareGroupStateResponseData.PartitionResult { Partition = request.Partition, ErrorCode = (short)error.Error, ErrorMessage = error.Message };
     }

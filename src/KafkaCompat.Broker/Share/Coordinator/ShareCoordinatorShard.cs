@@ -11,8 +11,10 @@ namespace KafkaCompat.Broker.Share.Coordinator;
 /// what is held, writes one ShareSnapshot or ShareUpdate record, and the state changes only when
 /// that record is replayed, as at load time. A write becomes a ShareSnapshot (the whole state)
 /// when the share-partition has had share.coordinator.snapshot.update.records.per.snapshot updates
-/// since its last snapshot, else a ShareUpdate carrying only what changed, so that loading replays
-/// a bounded number of records per share-partition. Every public method must run on <see cref="Executor"/>.
+/// since the snapshot that count last called for, else a ShareUpdate carrying only what changed, so
+/// that loading replays a bounded number of records per share-partition; a share-partition not
+/// snapshotted for a while is snapshotted anew (<see cref="SnapshotColdPartitions"/>). Every public
+/// method must run on <see cref="Executor"/>.
 /// </summary>
 public sealed partial class ShareCoordinatorShard : ICoordinatorShard
 {
@@ -48,11 +50,15 @@ public sealed partial class ShareCoordinatorShard : ICoordinatorShard
 
     /// <summary>
     /// The record a change of <paramref name="key"/>'s state is written as (Kafka's choice between
-    /// snapshot and update): a first write or one past the snapshot interval is a full ShareSnapshot
-    /// with the next snapshot epoch, holding the held batches combined with the new ones; any other
-    /// write is a ShareUpdate of the current snapshot. -1 in an epoch, start offset or count keeps what is held.
+    /// snapshot and update): a first write, or one once share.coordinator.snapshot.update.records.per.snapshot
+    /// updates have been replayed, is a full ShareSnapshot with the next snapshot epoch, both
+    /// timestamps now, the held state epoch, and the held batches combined with the new ones; any
+    /// other write is a ShareUpdate of the current snapshot. Only a read records a newer leader epoch
+    /// (<paramref name="updateLeaderEpoch"/>); a write keeps the held one, as in Kafka. -1 as the start
+    /// offset keeps the held one; the delivery-complete count is written as given.
     /// </summary>
-    private (byte[] Key, byte[] Value) NextRecord(SharePartitionKey key, int leaderEpoch, int stateEpoch, long startOffset, int deliveryCompleteCount, IReadOnlyList<PersisterStateBatch> batches)
+    private (byte[] Key, byte[] Value) NextRecord(SharePartitionKey key, bool updateLeaderEpoch, int leaderEpoch, int stateEpoch, long startOffset,
+        int deliveryCompleteCount, IReadOnlyList<PersisterStateBatch> batches)
     {
         var now = NowMs;
         if (!_states.TryGetValue(key, out var current))
@@ -61,21 +67,15 @@ public sealed partial class ShareCoordinatorShard : ICoordinatorShard
                 deliveryCompleteCount, now, now, StateBatchCombiner.Combine([], batches, startOffset));
             return (ShareStateRecords.SnapshotKey(key), ShareStateRecords.SnapshotValue(first));
         }
+        var newLeaderEpoch = updateLeaderEpoch && leaderEpoch != ShareGroupOffset.NotSet ? leaderEpoch : current.LeaderEpoch;
         if (_updatesSinceSnapshot.GetValueOrDefault(key) >= _context.Config().GetInt(SnapshotsPerUpdatesConfig))
         {
             var start = startOffset == ShareGroupOffset.NotSet ? current.StartOffset : startOffset;
-            var snapshot = new ShareGroupOffset(
-                current.SnapshotEpoch + 1,
-                stateEpoch == ShareGroupOffset.NotSet ? current.StateEpoch : stateEpoch,
-                leaderEpoch == ShareGroupOffset.NotSet ? current.LeaderEpoch : leaderEpoch,
-                start,
-                deliveryCompleteCount == ShareGroupOffset.NotSet ? current.DeliveryCompleteCount : deliveryCompleteCount,
-                current.CreateTimestamp,
-                now,
-                StateBatchCombiner.Combine(current.StateBatches, batches, start));
+            var snapshot = new ShareGroupOffset(current.SnapshotEpoch + 1, current.StateEpoch, newLeaderEpoch, start, deliveryCompleteCount,
+                now, now, StateBatchCombiner.Combine(current.StateBatches, batches, start));
             return (ShareStateRecords.SnapshotKey(key), ShareStateRecords.SnapshotValue(snapshot));
         }
-        var update = new ShareUpdate(current.SnapshotEpoch, leaderEpoch, startOffset, deliveryCompleteCount, StateBatchCombiner.Combine([], batches, startOffset));
+        var update = new ShareUpdate(current.SnapshotEpoch, newLeaderEpoch, startOffset, deliveryCompleteCount, StateBatchCombiner.Combine([], batches, startOffset));
         return (ShareStateRecords.UpdateKey(key), ShareStateRecords.UpdateValue(update));
     }
 
@@ -107,7 +107,12 @@ public sealed partial class ShareCoordinatorShard : ICoordinatorShard
             if (value is { } snapshot)
             {
                 _states[partitionKey] = ShareStateRecords.ReadSnapshotValue(snapshot);
-                _updatesSinceSnapshot[partitionKey] = 0;
+                // As Kafka counts: only a snapshot the count called for restarts it; one written for
+                // another reason (an initialization, a cold partition's) leaves it running.
+                if (_updatesSinceSnapshot.GetValueOrDefault(partitionKey) >= _context.Config().GetInt(SnapshotsPerUpdatesConfig))
+                {
+                    _updatesSinceSnapshot[partitionKey] = 0;
+                }
             }
             else
             {

@@ -11,7 +11,8 @@ namespace KafkaCompat.Broker.Share.Partitions;
 /// records from the SPEO on were never delivered. The SPSO moves up past every finished record at
 /// the front, so the window holds at most about <see cref="ShareGroupSettings.PartitionMaxRecordLocks"/>
 /// records. All state changes happen under one lock; expired locks are found by a timer on the
-/// broker's clock and on every call.
+/// broker's clock and on every call. An acknowledgement or release is a <see cref="StateTransition"/>
+/// until the share coordinator has stored it, undone if that write fails, as Kafka's leader does.
 /// </summary>
 public sealed class SharePartition : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class SharePartition : IDisposable
     private readonly TimeProvider _time;
     private readonly List<InFlightRecord> _records = [];
     private readonly List<IPartitionWatcher> _watchers = [];
+    private readonly Dictionary<long, PendingState> _pending = [];
     private readonly ITimer _lockTimer;
     private long _startOffset;
     private long _nextLockExpiryMs = long.MaxValue;
@@ -79,6 +81,7 @@ public sealed class SharePartition : IDisposable
             StateEpoch = stateEpoch;
             _startOffset = startOffset;
             _records.Clear();
+            _pending.Clear();
             foreach (var batch in batches.OrderBy(b => b.FirstOffset))
             {
                 for (var offset = Math.Max(batch.FirstOffset, _startOffset + _records.Count); offset <= batch.LastOffset; offset++)
@@ -102,7 +105,7 @@ public sealed class SharePartition : IDisposable
         lock (_lock)
         {
             ExpireLocks(_time.GetUtcNow().ToUnixTimeMilliseconds());
-            var index = _records.FindIndex(r => r.State == RecordState.Available);
+            var index = FirstAcquirable();
             return index >= 0 ? _startOffset + index : _startOffset + _records.Count;
         }
     }
@@ -116,7 +119,7 @@ public sealed class SharePartition : IDisposable
         lock (_lock)
         {
             ExpireLocks(_time.GetUtcNow().ToUnixTimeMilliseconds());
-            return _records.Count < Settings.PartitionMaxRecordLocks || _records.Exists(r => r.State == RecordState.Available);
+            return _records.Count < Settings.PartitionMaxRecordLocks || FirstAcquirable() >= 0;
         }
     }
 
@@ -172,7 +175,7 @@ public sealed class SharePartition : IDisposable
                         _records.Add(default);
                     }
                     var record = _records[index];
-                    if (record.State != RecordState.Available)
+                    if (record.State != RecordState.Available || _pending.ContainsKey(offset))
                     {
                         continue;
                     }
@@ -209,14 +212,11 @@ public sealed class SharePartition : IDisposable
     /// holds acquired, else INVALID_RECORD_STATE and nothing changes. Accept acknowledges; reject and
     /// gap archive; release makes the record available again, or archives it once it was delivered
     /// group.share.delivery.count.limit times; renew (KIP-1222) keeps it acquired under a new lock of
-    /// the full duration. The SPSO then moves past finished records. A fetch waiting on this partition
-    /// is woken when records were released or the SPSO moved (the in-flight limit has room again), as
-    /// Kafka's leader completes delayed share fetches once acknowledgements are applied: else a member
-    /// waiting for the limit would sleep its whole MaxWaitMs while the acknowledging member takes the room.
+    /// the full duration. The changes form a <see cref="StateTransition"/> that the caller persists
+    /// and then hands to <see cref="Complete"/>: only then does the SPSO move past finished records.
     /// </summary>
-    public (ErrorCode Error, string? Message) Acknowledge(string memberId, IReadOnlyList<AcknowledgementBatch> batches)
+    public (ErrorCode Error, string? Message, StateTransition? Transition) Acknowledge(string memberId, IReadOnlyList<AcknowledgementBatch> batches)
     {
-        bool released;
         lock (_lock)
         {
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -226,18 +226,18 @@ public sealed class SharePartition : IDisposable
             {
                 if (batch.FirstOffset < _startOffset || batch.LastOffset >= endOffset)
                 {
-                    return (ErrorCode.InvalidRecordState, $"Offsets {batch.FirstOffset}-{batch.LastOffset} are not in flight (in flight: {_startOffset}-{endOffset - 1})");
+                    return (ErrorCode.InvalidRecordState, $"Offsets {batch.FirstOffset}-{batch.LastOffset} are not in flight (in flight: {_startOffset}-{endOffset - 1})", null);
                 }
                 for (var offset = batch.FirstOffset; offset <= batch.LastOffset; offset++)
                 {
                     var record = _records[(int)(offset - _startOffset)];
                     if (record.State != RecordState.Acquired || record.MemberId != memberId)
                     {
-                        return (ErrorCode.InvalidRecordState, $"Offset {offset} is not acquired by member {memberId}");
+                        return (ErrorCode.InvalidRecordState, $"Offset {offset} is not acquired by member {memberId}", null);
                     }
                 }
             }
-            released = false;
+            var transition = new StateTransition();
             foreach (var batch in batches)
             {
                 for (var offset = batch.FirstOffset; offset <= batch.LastOffset; offset++)
@@ -256,26 +256,20 @@ public sealed class SharePartition : IDisposable
                         AcknowledgeType.Release => AfterDelivery(record.DeliveryCount),
                         _ => RecordState.Archived,
                     };
-                    released |= state == RecordState.Available;
-                    _records[index] = new InFlightRecord(state, record.DeliveryCount, null, 0);
+                    Transit(transition, offset, new InFlightRecord(state, record.DeliveryCount, null, 0));
                 }
             }
-            var before = _startOffset;
-            AdvanceStartOffset();
-            // Room under the in-flight limit wakes a waiting fetch as a release does.
-            released |= _startOffset != before;
+            return (ErrorCode.None, null, transition);
         }
-        if (released)
-        {
-            NotifyWatchers();
-        }
-        return (ErrorCode.None, null);
     }
 
-    /// <summary>Gives back every record <paramref name="memberId"/> holds (its share session closed, or it left the group), as if released; returns how many.</summary>
-    public int ReleaseAcquiredRecords(string memberId)
+    /// <summary>
+    /// Gives back every record <paramref name="memberId"/> holds (its share session closed, or it left
+    /// the group), as if released: a <see cref="StateTransition"/> to persist and complete, as an acknowledgement is.
+    /// </summary>
+    public StateTransition ReleaseAcquiredRecords(string memberId)
     {
-        var count = 0;
+        var transition = new StateTransition();
         lock (_lock)
         {
             for (var i = 0; i < _records.Count; i++)
@@ -283,17 +277,55 @@ public sealed class SharePartition : IDisposable
                 var record = _records[i];
                 if (record.State == RecordState.Acquired && record.MemberId == memberId)
                 {
-                    _records[i] = new InFlightRecord(AfterDelivery(record.DeliveryCount), record.DeliveryCount, null, 0);
-                    count++;
+                    Transit(transition, _startOffset + i, new InFlightRecord(AfterDelivery(record.DeliveryCount), record.DeliveryCount, null, 0));
                 }
             }
-            AdvanceStartOffset();
         }
-        if (count > 0)
+        return transition;
+    }
+
+    /// <summary>
+    /// Ends a <see cref="StateTransition"/> once the share coordinator answered. Stored: its records are
+    /// final, the SPSO moves past finished ones and a waiting ShareFetch wakes for released ones. Not
+    /// stored: every record the transition still holds is put back as it was before, acquired by the
+    /// same member with the same lock (which may expire at once), as Kafka's leader rolls back.
+    /// </summary>
+    public void Complete(StateTransition transition, bool persisted)
+    {
+        bool moved;
+        lock (_lock)
+        {
+            var restoredExpiry = long.MaxValue;
+            foreach (var offset in transition.Offsets)
+            {
+                if (!_pending.TryGetValue(offset, out var pending) || pending.Transition != transition)
+                {
+                    continue;
+                }
+                _pending.Remove(offset);
+                var index = offset - _startOffset;
+                if (!persisted && index >= 0 && index < _records.Count)
+                {
+                    _records[(int)index] = pending.Previous;
+                    restoredExpiry = Math.Min(restoredExpiry, pending.Previous.LockExpiryMs);
+                }
+            }
+            if (restoredExpiry < _nextLockExpiryMs)
+            {
+                ScheduleLockTimer(restoredExpiry, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+            var before = _startOffset;
+            AdvanceStartOffset();
+            moved = _startOffset != before;
+        }
+        // A fetch waiting on this partition is woken when records were released or the SPSO moved
+        // (the in-flight limit has room again), as Kafka's leader completes delayed share fetches once
+        // acknowledgements are applied: else a member waiting for the limit would sleep its whole
+        // MaxWaitMs while the acknowledging member takes the room.
+        if ((persisted && transition.Released) || moved)
         {
             NotifyWatchers();
         }
-        return count;
     }
 
     /// <summary>The log start offset moved past the SPSO (retention, DeleteRecords): what was below it is gone, in flight or not.</summary>
@@ -306,25 +338,41 @@ public sealed class SharePartition : IDisposable
                 return;
             }
             _records.RemoveRange(0, (int)Math.Min(_records.Count, logStartOffset - _startOffset));
+            foreach (var gone in _pending.Keys.Where(o => o < logStartOffset).ToList())
+            {
+                _pending.Remove(gone);
+            }
             _startOffset = logStartOffset;
             AdvanceStartOffset();
         }
     }
 
     /// <summary>
-    /// What WriteShareGroupState persists: the SPSO and the in-flight records as runs of equal state and
-    /// delivery count. An acquired record is written as available: its lock does not outlive this leader.
+    /// What WriteShareGroupState persists for <paramref name="transition"/> (null: only what is
+    /// final, as after expired locks): the SPSO and the in-flight records as runs of equal state and
+    /// delivery count, with that transition's changes and without those of others still unstored, so
+    /// that a write never carries a change another write may yet undo. An acquired record is written
+    /// as available: its lock does not outlive this leader. The SPSO written is past the finished
+    /// records at the front, as it will be once the transition completes.
     /// </summary>
-    public (int StateEpoch, long StartOffset, List<PersistedStateBatch> Batches) Snapshot()
+    public (int StateEpoch, long StartOffset, List<PersistedStateBatch> Batches) Snapshot(StateTransition? transition = null)
     {
         lock (_lock)
         {
             var batches = new List<PersistedStateBatch>();
+            var startOffset = _startOffset;
+            var front = true;
             for (var i = 0; i < _records.Count; i++)
             {
-                var record = _records[i];
-                var state = record.State == RecordState.Acquired ? RecordState.Available : record.State;
                 var offset = _startOffset + i;
+                var record = _pending.TryGetValue(offset, out var pending) && pending.Transition != transition ? pending.Previous : _records[i];
+                var state = record.State == RecordState.Acquired ? RecordState.Available : record.State;
+                if (front && state is RecordState.Acknowledged or RecordState.Archived)
+                {
+                    startOffset = offset + 1;
+                    continue;
+                }
+                front = false;
                 if (batches.Count > 0 && batches[^1] is var last && last.State == state && last.DeliveryCount == record.DeliveryCount)
                 {
                     batches[^1] = last with { LastOffset = offset };
@@ -334,7 +382,7 @@ public sealed class SharePartition : IDisposable
                     batches.Add(new PersistedStateBatch(offset, offset, state, record.DeliveryCount));
                 }
             }
-            return (StateEpoch, _startOffset, batches);
+            return (StateEpoch, startOffset, batches);
         }
     }
 
@@ -441,11 +489,12 @@ public sealed class SharePartition : IDisposable
         _lockTimer.Change(TimeSpan.FromMilliseconds(Math.Max(0, dueMs - now)), Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Under the lock: the SPSO moves past the finished records at the front of the window.</summary>
+    /// <summary>Under the lock: the SPSO moves past the finished records at the front of the window, up to the first one whose change is not stored yet.</summary>
     private void AdvanceStartOffset()
     {
         var finished = 0;
-        while (finished < _records.Count && _records[finished].State is RecordState.Acknowledged or RecordState.Archived)
+        while (finished < _records.Count && _records[finished].State is RecordState.Acknowledged or RecordState.Archived
+            && (_pending.Count == 0 || !_pending.ContainsKey(_startOffset + finished)))
         {
             finished++;
         }
@@ -469,5 +518,31 @@ public sealed class SharePartition : IDisposable
         }
     }
 
+    /// <summary>Under the lock: the index of the first record a fetch may acquire (available, its release stored), or -1.</summary>
+    private int FirstAcquirable()
+    {
+        for (var i = 0; i < _records.Count; i++)
+        {
+            if (_records[i].State == RecordState.Available && (_pending.Count == 0 || !_pending.ContainsKey(_startOffset + i)))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Under the lock: a record takes its new state as part of <paramref name="transition"/>, remembering the one to go back to.</summary>
+    private void Transit(StateTransition transition, long offset, InFlightRecord next)
+    {
+        var index = (int)(offset - _startOffset);
+        _pending[offset] = new PendingState(_records[index], transition);
+        _records[index] = next;
+        transition.Offsets.Add(offset);
+        transition.Released |= next.State == RecordState.Available;
+    }
+
     private readonly record struct InFlightRecord(RecordState State, short DeliveryCount, string? MemberId, long LockExpiryMs);
+
+    /// <summary>A record changed by a transition not yet stored, and the record as it was before.</summary>
+    private readonly record struct PendingState(InFlightRecord Previous, StateTransition Transition);
 }

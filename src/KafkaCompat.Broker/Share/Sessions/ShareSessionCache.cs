@@ -94,6 +94,15 @@ public sealed class ShareSessionCache(int maxSessions)
         }
     }
 
+    /// <summary>Whether any member of <paramref name="groupId"/> has a share session here.</summary>
+    public bool HasSessions(string groupId)
+    {
+        lock (_lock)
+        {
+            return _sessions.Keys.Any(k => k.GroupId == groupId);
+        }
+    }
+
     public bool Contains(string groupId, string memberId)
     {
         lock (_lock)

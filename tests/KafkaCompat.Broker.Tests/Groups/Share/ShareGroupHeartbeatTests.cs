@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Groups.Consumer;
 using KafkaCompat.Broker.Groups.Share;
 using KafkaCompat.Broker.Share;
 using KafkaCompat.Broker.Tests.Groups.Consumer;
+using KafkaCompat.Broker.Tests.Share;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -68,6 +69,24 @@ public class ShareGroupHeartbeatTests
         Assert.That(next.MemberEpoch, Is.EqualTo(2), "initialized partitions bump the group epoch");
         Assert.That(member.Assigned, Is.EqualTo(new[] { new TopicIdPartition(topicId, 0) }));
         Assert.That(persister.InitializeRequests, Has.Count.EqualTo(1), "an initialized partition is not asked for again");
+    }
+
+    [Test]
+    public async Task ADeletedTopicLeavesTheShareGroupsStatePartitionMetadataAndStaysOutAfterARestart()
+    {
+        await using var h = await HarnessAsync();
+        var topicId = h.Metadata.Image.Topic(OnePartition)!.Id;
+        var sixId = h.Metadata.Image.Topic(SixPartitions)!.Id;
+        await JoinedAsync(h, OnePartition, 1);
+        await new ShareGroupMemberClient(h, SixPartitions).JoinAsync();
+        Assert.That(Group(h).InitializedTopics.Keys, Is.EquivalentTo(new[] { topicId, sixId }));
+
+        await h.Metadata.DeleteTopic(OnePartition, topicId);
+        await h.Coordinator.DrainAsync();
+
+        Assert.That(Group(h).InitializedTopics.Keys, Is.EqualTo(new[] { sixId }));
+        await h.RestartAsync();
+        Assert.That(Group(h).InitializedTopics.Keys, Is.EqualTo(new[] { sixId }), "written as a record, not only in memory");
     }
 
     [Test]
@@ -178,6 +197,28 @@ public class ShareGroupHeartbeatTests
         await member.HeartbeatAsync();
 
         Assert.That(persister.Asked, Is.EqualTo(2), "group.share.initialize.retry.interval.ms (30000) passed");
+    }
+
+    [Test]
+    public async Task AnUnansweredInitializationIsRecordedSoACoordinatorThatTakesOverWaitsOutTheRetryInterval()
+    {
+        var persister = new HangingPersister();
+        await using var h = new GroupHarness(sharePersister: persister);
+        await h.Metadata.CreateTopic(OnePartition, 1, new Dictionary<string, string>());
+        var member = new ShareGroupMemberClient(h, OnePartition);
+        await member.JoinAsync();
+        await h.AdvanceAsync(10_000);
+
+        await h.RestartAsync();
+        Assert.That(Group(h).Initializing.Keys, Is.EqualTo(new[] { new TopicIdPartition(h.Metadata.Image.Topic(OnePartition)!.Id, 0) }),
+            "Kafka 4.1's InitializingTopics");
+        await h.AdvanceAsync(19_999);
+        await member.HeartbeatAsync();
+        Assert.That(persister.Asked, Is.EqualTo(1));
+
+        await h.AdvanceAsync(1);
+        await member.HeartbeatAsync();
+        Assert.That(persister.Asked, Is.EqualTo(2), "group.share.initialize.retry.interval.ms (30000) passed since it was asked");
     }
 
     /// <summary>A share coordinator that never answers InitializeState.</summary>

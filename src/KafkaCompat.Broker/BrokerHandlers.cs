@@ -40,7 +40,7 @@ public static class BrokerHandlers
             new DescribeConfigsHandler(controller, broker),
             new AlterConfigsHandler(configAdmin),
             new IncrementalAlterConfigsHandler(configAdmin),
-            new DescribeClusterHandler(broker),
+            new DescribeClusterHandler(controller, broker),
             new UpdateFeaturesHandler(broker),
             new DescribeLogDirsHandler(replicas, broker),
             new DescribeTopicPartitionsHandler(controller),
@@ -76,6 +76,11 @@ public static class BrokerHandlers
             new ReadShareGroupStateSummaryHandler(shares),
             new ShareFetchHandler(sharePartitions, replicas, controller, broker, time),
             new ShareAcknowledgeHandler(sharePartitions, controller),
+            new BrokerRegistrationHandler(controller),
+            new BrokerHeartbeatHandler(controller),
+            new UnregisterBrokerHandler(controller),
+            new ControllerRegistrationHandler(controller),
+            new AllocateProducerIdsHandler(controller),
         ]);
         return (table, apiVersions);
     }

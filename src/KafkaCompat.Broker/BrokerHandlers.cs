@@ -44,7 +44,7 @@ public static class BrokerHandlers
             new UpdateFeaturesHandler(broker),
             new DescribeLogDirsHandler(replicas, broker),
             new DescribeTopicPartitionsHandler(controller),
-            new FindCoordinatorHandler(groups, transactions, shares, broker),
+            new FindCoordinatorHandler(groups, transactions, shares, controller),
             new JoinGroupHandler(groups),
             new SyncGroupHandler(groups),
             new HeartbeatHandler(groups),

@@ -84,6 +84,28 @@ public class BrokerLifecycleHandlerTests
     }
 
     [Test]
+    public async Task FindCoordinatorAnswersTheRegisteredLeaderOfTheGroupsOffsetsPartition()
+    {
+        await using var harness = new GroupHarness();
+        var epoch = (await harness.SendAsync<BrokerRegistrationResponseData>(4, Registration(2))).BrokerEpoch;
+        await harness.SendAsync<BrokerHeartbeatResponseData>(1, new BrokerHeartbeatRequestData { BrokerId = 2, BrokerEpoch = epoch, CurrentMetadataOffset = epoch });
+        var groups = Enumerable.Range(0, 12).Select(i => $"group-{i}").ToList();
+
+        var answers = new List<FindCoordinatorResponseData.Coordinator>();
+        foreach (var group in groups)
+        {
+            var response = await harness.SendAsync<FindCoordinatorResponseData>(4, new FindCoordinatorRequestData { KeyType = 0, CoordinatorKeys = [group] });
+            answers.Add(response.Coordinators.Single());
+        }
+
+        // __consumer_offsets was created (3 partitions here) once both brokers were registered: the stripe gave each some.
+        var partitions = harness.Metadata.Image.Topic("__consumer_offsets")!.Partitions;
+        Assert.That(partitions.Select(p => p.Leader).Distinct().Order(), Is.EqualTo(new[] { 1, 2 }));
+        var expected = groups.Select(g => partitions[harness.Coordinator.PartitionFor(g)].Leader).Select(id => (id, id == 1 ? "localhost" : "broker2")).ToList();
+        Assert.That(answers.Select(a => (a.NodeId, a.Host)), Is.EqualTo(expected));
+    }
+
+    [Test]
     [HandlerVersionTest(ApiKey.UnregisterBroker, 0)]
     public async Task UnregisterForgetsARegisteredBrokerAndRefusesAnUnknownOne()
     {

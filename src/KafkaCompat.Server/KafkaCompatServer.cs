@@ -112,7 +112,7 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             journal = new LogMetadataJournal(logs, fileSystem, metadataConfig, time, loggerFactory.CreateLogger<LogMetadataJournal>());
             var loader = new MetadataLoader();
             journal.Register(loader);
-            var controller = new MetadataController(journal, config.NodeId, new ClusterControlConfig(clusterId, config.GetInt("broker.session.timeout.ms")),
+            var controller = new MetadataController(journal, config.NodeId, new ClusterControlConfig(clusterId, config.GetInt("broker.session.timeout.ms"), LocalBrokerId: config.NodeId),
                 loggerFactory.CreateLogger<MetadataController>(), time);
             loader.Install(new SnapshotGenerator(journal, metadataConfig, time, loggerFactory.CreateLogger<SnapshotGenerator>()));
             journal.Start();

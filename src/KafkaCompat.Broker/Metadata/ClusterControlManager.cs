@@ -15,6 +15,9 @@ namespace KafkaCompat.Broker.Metadata;
 /// </summary>
 public sealed class ClusterControlManager(ClusterControlConfig config, ILogger logger)
 {
+    /// <summary>The incarnations registered through this controller process (see <see cref="IsDuplicate"/>).</summary>
+    private readonly HashSet<Uuid> _registeredHere = [];
+
     public BrokerHeartbeatManager Heartbeats { get; } = new(config.SessionTimeoutMs);
 
     public string ClusterId => config.ClusterId;
@@ -25,8 +28,7 @@ public sealed class ClusterControlManager(ClusterControlConfig config, ILogger l
         {
             return Refuse(ErrorCode.InconsistentClusterId, $"Expected cluster ID {config.ClusterId}, but got cluster ID {request.ClusterId}");
         }
-        var existing = image.Cluster.Broker(request.BrokerId);
-        if (existing is not null && Heartbeats.HasValidSession(existing, nowMs) && existing.IncarnationId != request.IncarnationId)
+        if (IsDuplicate(image.Cluster.Broker(request.BrokerId), request.IncarnationId, nowMs))
         {
             return Refuse(ErrorCode.DuplicateBrokerRegistration,
                 "Another broker is registered with that broker id. If the broker was recently restarted this should self-resolve once the heartbeat manager expires the old broker session.");
@@ -53,6 +55,7 @@ public sealed class ClusterControlManager(ClusterControlConfig config, ILogger l
         record.EndPoints.AddRange(request.Listeners.Select(l => new RegisterBrokerRecord.BrokerEndpoint { Name = l.Name, Host = l.Host, Port = l.Port, SecurityProtocol = l.SecurityProtocol }));
         record.Features.AddRange(request.Features.Select(f => new RegisterBrokerRecord.BrokerFeature { Name = f.Name, MinSupportedVersion = f.MinSupportedVersion, MaxSupportedVersion = f.MaxSupportedVersion }));
         Heartbeats.Register(request.BrokerId, nowMs);
+        _registeredHere.Add(request.IncarnationId);
         logger.LogInformation("Registering broker {BrokerId} (incarnation {IncarnationId}, rack {Rack}) at epoch {BrokerEpoch}",
             request.BrokerId, request.IncarnationId, request.Rack ?? "none", brokerEpoch);
         return new ControllerResult<BrokerRegistrationReply>([record], new BrokerRegistrationReply(MetadataResult.Ok, brokerEpoch));
@@ -179,4 +182,16 @@ public sealed class ClusterControlManager(ClusterControlConfig config, ILogger l
 
     private static ControllerResult<BrokerRegistrationReply> Refuse(ErrorCode error, string message) =>
         ControllerResult<BrokerRegistrationReply>.Of(new BrokerRegistrationReply(new MetadataResult(error, message)));
+
+    /// <summary>
+    /// Another incarnation of the broker still holds a live session (Kafka's check). One exception,
+    /// ours: the broker of this controller's own combined node, registered before this controller
+    /// process started, cannot be alive, since it shared the process that died; Kafka would make the
+    /// restarted node wait out broker.session.timeout.ms for a session nobody can renew.
+    /// </summary>
+    private bool IsDuplicate(BrokerRegistration? existing, Uuid incarnationId, long nowMs) =>
+        existing is not null
+        && existing.IncarnationId != incarnationId
+        && Heartbeats.HasValidSession(existing, nowMs)
+        && !(existing.Id == config.LocalBrokerId && !_registeredHere.Contains(existing.IncarnationId));
 }

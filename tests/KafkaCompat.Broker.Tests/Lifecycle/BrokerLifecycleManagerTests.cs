@@ -3,6 +3,7 @@ using KafkaCompat.Broker.Handlers;
 using KafkaCompat.Broker.Lifecycle;
 using KafkaCompat.Broker.Tests.Groups;
 using KafkaCompat.Broker.Tests.Metadata;
+using KafkaCompat.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KafkaCompat.Broker.Tests.Lifecycle;
@@ -79,6 +80,31 @@ public class BrokerLifecycleManagerTests
         var now = node.Controller.Image.Cluster.Broker(1)!;
         Assert.That((now.IncarnationId, now.Fenced), Is.EqualTo((restarted.IncarnationId, false)));
         Assert.That(now.Epoch, Is.GreaterThan(first.Epoch));
+    }
+
+    /// <summary>
+    /// The broker of a combined node after kill -9: the controller that registered its previous
+    /// incarnation died with it, so the restarted node's controller (configured with its own node as
+    /// the local broker) lets the new incarnation register at once instead of waiting out the session.
+    /// </summary>
+    [Test]
+    public async Task TheBrokerOfACombinedNodeRegistersAtOnceAfterItsProcessRestarted()
+    {
+        var time = new FakeTime();
+        var files = new MemoryFileSystem();
+        long firstEpoch;
+        using (var before = MetadataNode.Open(files, time, sessionTimeoutMs: 9000, localBrokerId: 1))
+        {
+            firstEpoch = before.Controller.Image.Cluster.Broker(1)!.Epoch;
+        }
+        using var node = MetadataNode.Open(files, time, sessionTimeoutMs: 9000, localBrokerId: 1);
+        await using var restarted = Lifecycle(node, time, 1);
+
+        await restarted.StartAsync(Listeners, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var now = node.Controller.Image.Cluster.Broker(1)!;
+        Assert.That((now.IncarnationId, now.Fenced), Is.EqualTo((restarted.IncarnationId, false)), "registered and unfenced without the clock moving");
+        Assert.That(now.Epoch, Is.GreaterThan(firstEpoch));
     }
 
     /// <summary>Counts the answers the broker received, so a test knows a heartbeat went through.</summary>

@@ -15,7 +15,8 @@ internal sealed class MetadataNode : IDisposable
 {
     private readonly LogManager? _ownedLogs;
 
-    public MetadataNode(LogManager logs, IFileSystem files, TimeProvider time, MetadataLogConfig? config = null, IMetadataListener? observer = null, long sessionTimeoutMs = TestSessionTimeoutMs)
+    public MetadataNode(LogManager logs, IFileSystem files, TimeProvider time, MetadataLogConfig? config = null, IMetadataListener? observer = null, long sessionTimeoutMs = TestSessionTimeoutMs,
+        int? localBrokerId = null)
     {
         config ??= new MetadataLogConfig();
         Journal = new LogMetadataJournal(logs, files, config, time, NullLogger.Instance);
@@ -26,7 +27,7 @@ internal sealed class MetadataNode : IDisposable
             Journal.Register(observer);
         }
         Counted = new CountingJournal(Journal);
-        Controller = new MetadataController(Counted, 1, new ClusterControlConfig(ClusterId, sessionTimeoutMs), time: time);
+        Controller = new MetadataController(Counted, 1, new ClusterControlConfig(ClusterId, sessionTimeoutMs, localBrokerId), time: time);
         Loader.Install(new SnapshotGenerator(Journal, config, time, NullLogger.Instance));
         Journal.Start();
         if (Controller.Image.Cluster.Broker(1) is null)
@@ -77,8 +78,8 @@ internal sealed class MetadataNode : IDisposable
         return registered.BrokerEpoch;
     }
 
-    private MetadataNode(LogManager logs, IFileSystem files, TimeProvider time, MetadataLogConfig? config, IMetadataListener? observer, bool owned, long sessionTimeoutMs)
-        : this(logs, files, time, config, observer, sessionTimeoutMs)
+    private MetadataNode(LogManager logs, IFileSystem files, TimeProvider time, MetadataLogConfig? config, IMetadataListener? observer, bool owned, long sessionTimeoutMs, int? localBrokerId)
+        : this(logs, files, time, config, observer, sessionTimeoutMs, localBrokerId)
     {
         _ownedLogs = owned ? logs : null;
     }
@@ -97,14 +98,14 @@ internal sealed class MetadataNode : IDisposable
 
     /// <summary>A node over its own log manager on <paramref name="files"/> (a new in-memory file system when null).</summary>
     public static MetadataNode Open(IFileSystem? files = null, TimeProvider? time = null, MetadataLogConfig? config = null, IMetadataListener? observer = null, LogConfig? defaultLogConfig = null,
-        long sessionTimeoutMs = TestSessionTimeoutMs)
+        long sessionTimeoutMs = TestSessionTimeoutMs, int? localBrokerId = null)
     {
         files ??= new MemoryFileSystem();
         time ??= TimeProvider.System;
         var logs = LogManager.Start(files, new LogManagerConfig { LogDirs = ["/data"], NodeId = 1, ClusterId = "test-cluster", DefaultConfig = defaultLogConfig ?? LogConfig.Default }, time);
         try
         {
-            return new MetadataNode(logs, files, time, config, observer, owned: true, sessionTimeoutMs);
+            return new MetadataNode(logs, files, time, config, observer, owned: true, sessionTimeoutMs, localBrokerId);
         }
         catch
         {

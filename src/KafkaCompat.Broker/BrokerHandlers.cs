@@ -44,11 +44,11 @@ public static class BrokerHandlers
             new DescribeConfigsHandler(controller, broker),
             new AlterConfigsHandler(configAdmin),
             new IncrementalAlterConfigsHandler(configAdmin),
-            new DescribeClusterHandler(broker),
+            new DescribeClusterHandler(controller, broker),
             new UpdateFeaturesHandler(broker),
             new DescribeLogDirsHandler(replicas, broker),
             new DescribeTopicPartitionsHandler(controller),
-            new FindCoordinatorHandler(groups, transactions, shares, broker),
+            new FindCoordinatorHandler(groups, transactions, shares, controller),
             new JoinGroupHandler(groups),
             new SyncGroupHandler(groups),
             new HeartbeatHandler(groups),
@@ -80,6 +80,11 @@ public static class BrokerHandlers
             new ReadShareGroupStateSummaryHandler(shares),
             new ShareFetchHandler(sharePartitions, replicas, controller, broker, time),
             new ShareAcknowledgeHandler(sharePartitions, controller),
+            new BrokerRegistrationHandler(controller),
+            new BrokerHeartbeatHandler(controller),
+            new UnregisterBrokerHandler(controller),
+            new ControllerRegistrationHandler(controller),
+            new AllocateProducerIdsHandler(controller),
         ]);
         if (raft is not null)
         {

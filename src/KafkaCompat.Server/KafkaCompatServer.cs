@@ -4,6 +4,7 @@ using KafkaCompat.Broker;
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Groups;
 using KafkaCompat.Broker.Handlers;
+using KafkaCompat.Broker.Lifecycle;
 using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Broker.Replication;
 using KafkaCompat.Broker.Share.Coordinator;
@@ -33,11 +34,13 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     private readonly MetadataController _controller;
     private readonly ILogger _logger;
     private readonly SharePartitionManager _shareFetches;
+    private readonly BrokerLifecycleManager _lifecycle;
     private int _stopped;
 
     private KafkaCompatServer(LogManager logs, KafkaServerHost host, GroupCoordinator groups, TransactionCoordinator transactions, ShareCoordinator shares,
-        SharePartitionManager shareFetches, LogMetadataJournal journal, MetadataController controller, BrokerState broker, ILogger logger)
+        SharePartitionManager shareFetches, LogMetadataJournal journal, MetadataController controller, BrokerState broker, BrokerLifecycleManager lifecycle, ILogger logger)
     {
+        _lifecycle = lifecycle;
         _shares = shares;
         _shareFetches = shareFetches;
         _logs = logs;
@@ -51,6 +54,9 @@ public sealed class KafkaCompatServer : IAsyncDisposable
     }
 
     public BrokerState Broker { get; }
+
+    /// <summary>This broker's registration with the controller (KIP-631).</summary>
+    public BrokerLifecycleManager Lifecycle => _lifecycle;
 
     public IReadOnlyList<ListenerEndpoint> BoundListeners => _host.BoundListeners;
 
@@ -106,7 +112,8 @@ public sealed class KafkaCompatServer : IAsyncDisposable
             journal = new LogMetadataJournal(logs, fileSystem, metadataConfig, time, loggerFactory.CreateLogger<LogMetadataJournal>());
             var loader = new MetadataLoader();
             journal.Register(loader);
-            var controller = new MetadataController(journal, config.NodeId, loggerFactory.CreateLogger<MetadataController>());
+            var controller = new MetadataController(journal, config.NodeId, new ClusterControlConfig(clusterId, config.GetInt("broker.session.timeout.ms"), LocalBrokerId: config.NodeId),
+                loggerFactory.CreateLogger<MetadataController>(), time);
             loader.Install(new SnapshotGenerator(journal, metadataConfig, time, loggerFactory.CreateLogger<SnapshotGenerator>()));
             journal.Start();
             var broker = new BrokerState(config, clusterId);
@@ -149,16 +156,34 @@ public sealed class KafkaCompatServer : IAsyncDisposable
 
             var (table, apiVersions) = BrokerHandlers.Compose(controller, broker, replicas, groups, transactions, shares, shareFetches, time, loggerFactory);
             var dispatcher = new RequestDispatcher(table, apiVersions, loggerFactory.CreateLogger<RequestDispatcher>());
+            // As Kafka's broker, requests are processed only once the controller has unfenced this broker:
+            // the listeners are bound first, because the registration names their ports.
+            var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var lifecycle = new BrokerLifecycleManager(
+                new BrokerLifecycleConfig(config.NodeId, clusterId, config.GetString("broker.rack"), config.GetInt("broker.heartbeat.interval.ms"), config.GetInt("initial.broker.registration.timeout.ms")),
+                new LocalControllerChannel(() => table, config.NodeId), () => loader.HighestOffset, time, loggerFactory.CreateLogger<BrokerLifecycleManager>());
             var network = new NetworkOptions
             {
                 Listeners = config.Listeners.Select(l => new ListenerEndpoint(l.ListenerName, new IPEndPoint(Resolve(l.Host), l.Port), l.SecurityProtocol.KafkaName())).ToList(),
                 MaxRequestBytes = config.SocketRequestMaxBytes,
                 MaxIdle = TimeSpan.FromMilliseconds(config.ConnectionsMaxIdleMs),
             };
-            var host = new KafkaServerHost(network, dispatcher, loggerFactory);
+            var host = new KafkaServerHost(network, new ServingGate(dispatcher, serving.Task), loggerFactory);
             await host.StartAsync(cancellationToken);
             broker.Bind(host.BoundListeners.ToDictionary(l => l.Name, l => l.EndPoint.Port));
-            var server = new KafkaCompatServer(logs, host, groups, transactions, shares, shareFetches, journal, controller, broker, logger);
+            try
+            {
+                await lifecycle.StartAsync(broker.AdvertisedListeners, cancellationToken);
+            }
+            catch
+            {
+                serving.TrySetCanceled(CancellationToken.None);
+                await lifecycle.DisposeAsync();
+                await host.DisposeAsync();
+                throw;
+            }
+            serving.TrySetResult();
+            var server = new KafkaCompatServer(logs, host, groups, transactions, shares, shareFetches, journal, controller, broker, lifecycle, logger);
             logger.LogInformation("KafkaCompat node {NodeId} of cluster {ClusterId} started: listening on {Listeners}, advertising {Advertised}, data in {LogDirs}",
                 config.NodeId, clusterId, string.Join(",", host.BoundListeners.Select(l => $"{l.Name}://{l.EndPoint}")),
                 string.Join(",", broker.AdvertisedListeners), string.Join(",", config.LogDirs));
@@ -191,6 +216,9 @@ public sealed class KafkaCompatServer : IAsyncDisposable
         }
         _logger.LogInformation("KafkaCompat node {NodeId} shutting down", Broker.NodeId);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        // Controlled shutdown first, while still serving, as Kafka's broker does.
+        await _lifecycle.ControlledShutdownAsync(timeout.Token);
+        await _lifecycle.DisposeAsync();
         try
         {
             await _host.StopAsync(timeout.Token);

@@ -68,10 +68,10 @@ public static class BrokerConfigDefinitions
         Def("metadata.log.max.record.bytes.between.snapshots", ConfigType.Long, "20971520", validator: AtLeast(1)),
         Def("metadata.log.max.snapshot.interval.ms", ConfigType.Long, "3600000", validator: AtLeast(0)),
         Def("metadata.max.idle.interval.ms", ConfigType.Int, "500", validator: AtLeast(0)).NotActedOn(NoQuorum),
-        Def("broker.heartbeat.interval.ms", ConfigType.Int, "2000").NotActedOn(NoQuorum),
-        Def("broker.session.timeout.ms", ConfigType.Int, "9000").NotActedOn(NoQuorum),
-        Def("initial.broker.registration.timeout.ms", ConfigType.Int, "60000").NotActedOn(NoQuorum),
-        Def("broker.rack", ConfigType.String, null).NotActedOn("Metadata and DescribeCluster report no rack"),
+        Def("broker.heartbeat.interval.ms", ConfigType.Int, "2000"),
+        Def("broker.session.timeout.ms", ConfigType.Int, "9000"),
+        Def("initial.broker.registration.timeout.ms", ConfigType.Int, "60000"),
+        Def("broker.rack", ConfigType.String, null),
 
         // Listeners and the network layer.
         Def(Listeners, ConfigType.String, "PLAINTEXT://:9092", PerBroker),

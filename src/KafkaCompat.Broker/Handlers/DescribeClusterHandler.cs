@@ -1,3 +1,4 @@
+using KafkaCompat.Broker.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Protocol.Messages;
 
@@ -5,12 +6,12 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// DescribeCluster (key 60), versions 0-2.
-/// This node is every broker and the controller. v1 may ask for controllers
-/// (EndpointType 2, KIP-919): a broker answers MISMATCHED_ENDPOINT_TYPE, as Kafka's do.
-/// v2 (KIP-1073) may ask for fenced brokers too and marks each broker's fencing: this node answers
-/// requests, so it is registered and unfenced, and there is no other broker to list.
+/// The registered, unfenced brokers (KIP-631) with their racks and their endpoints on the request's
+/// listener; this node is the controller. v1 may ask for controllers (EndpointType 2, KIP-919): a broker
+/// answers MISMATCHED_ENDPOINT_TYPE, as Kafka's do. v2 (KIP-1073) may ask for fenced brokers too, and
+/// marks each broker's fencing.
 /// </summary>
-public sealed class DescribeClusterHandler(BrokerState broker) : ApiHandler<DescribeClusterRequestData, DescribeClusterResponseData>
+public sealed class DescribeClusterHandler(MetadataController metadata, BrokerState broker) : ApiHandler<DescribeClusterRequestData, DescribeClusterResponseData>
 {
     private const sbyte BrokerEndpoints = 1;
     // Without an authorizer every cluster operation is allowed (bits of Kafka's AclOperation codes 5, 7-12).
@@ -33,10 +34,19 @@ public sealed class DescribeClusterHandler(BrokerState broker) : ApiHandler<Desc
             EndpointType = BrokerEndpoints,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AllClusterOperations : int.MinValue,
         };
-        var advertised = broker.AdvertisedFor(context.ListenerName);
-        if (advertised is not null)
+        foreach (var registered in metadata.Image.Cluster.Brokers.Values.Where(b => !b.Fenced || (context.ApiVersion >= 2 && request.IncludeFencedBrokers)))
         {
-            response.Brokers.Add(new DescribeClusterResponseData.DescribeClusterBroker { BrokerId = broker.NodeId, Host = advertised.Host, Port = advertised.Port, IsFenced = false });
+            if (registered.EndpointFor(context.ListenerName) is { } endpoint)
+            {
+                response.Brokers.Add(new DescribeClusterResponseData.DescribeClusterBroker
+                {
+                    BrokerId = registered.Id,
+                    Host = endpoint.Host,
+                    Port = endpoint.Port,
+                    Rack = registered.Rack,
+                    IsFenced = registered.Fenced,
+                });
+            }
         }
         return ValueTask.FromResult<DescribeClusterResponseData?>(response);
     }

@@ -6,8 +6,8 @@ namespace KafkaCompat.Broker.Handlers;
 
 /// <summary>
 /// Metadata (key 3), versions 0-13.
-/// Brokers are the advertised listener matching the listener the request
-/// came in on. A null topic list (v1+) or an empty one in v0 means every
+/// Brokers are the registered, unfenced brokers (KIP-631), each with its rack and its
+/// endpoint on the listener the request came in on (a broker without that listener is left out). A null topic list (v1+) or an empty one in v0 means every
 /// topic. Unknown topics are created when auto.create.topics.enable is on and
 /// the request allows it (always before v4, AllowAutoTopicCreation from v4);
 /// creation is synchronous here, so the answer already describes the new
@@ -39,13 +39,15 @@ public sealed class MetadataHandler(MetadataController metadata, BrokerState bro
             ControllerId = broker.NodeId,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? ClusterOperations : OperationsNotRequested,
         };
-        var advertised = broker.AdvertisedFor(context.ListenerName);
-        if (advertised is not null)
+        var image = metadata.Image;
+        foreach (var registered in image.Cluster.UnfencedBrokers)
         {
-            response.Brokers.Add(new MetadataResponseData.MetadataResponseBroker { NodeId = broker.NodeId, Host = advertised.Host, Port = advertised.Port, Rack = null });
+            if (registered.EndpointFor(context.ListenerName) is { } endpoint)
+            {
+                response.Brokers.Add(new MetadataResponseData.MetadataResponseBroker { NodeId = registered.Id, Host = endpoint.Host, Port = endpoint.Port, Rack = registered.Rack });
+            }
         }
 
-        var image = metadata.Image;
         var allTopics = request.Topics is null || (version == 0 && request.Topics.Count == 0);
         if (allTopics)
         {

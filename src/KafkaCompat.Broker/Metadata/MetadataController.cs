@@ -1,5 +1,6 @@
 using KafkaCompat.Broker.Config;
 using KafkaCompat.Broker.Coordinators;
+using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Protocol.Metadata;
 using KafkaCompat.Protocol;
 using KafkaCompat.Raft;
@@ -33,6 +34,10 @@ public sealed class MetadataController : IMetadataListener
     private readonly int _nodeId;
     private readonly ILogger _logger;
     private readonly SerialExecutor _queue;
+    private readonly TimeProvider _time;
+    private readonly ClusterControlManager _clusterControl;
+    private readonly StripedReplicaPlacer _placer = new(new Random());
+    private readonly ITimer _sessionTimer;
 
     // Owned by the event queue.
     private readonly List<(long Offset, MetadataImage Image)> _inFlight = [];
@@ -43,15 +48,26 @@ public sealed class MetadataController : IMetadataListener
 
     private volatile MetadataImage _committed = MetadataImage.Empty;
 
-    /// <summary>Registers with <paramref name="journal"/>, which replays committed state to it when started.</summary>
-    public MetadataController(IMetadataJournal journal, int nodeId, ILogger? logger = null)
+    /// <summary>
+    /// Registers with <paramref name="journal"/>, which replays committed state to it when started.
+    /// <paramref name="cluster"/> holds the cluster id brokers must name and their session timeout,
+    /// <paramref name="time"/> the clock of broker sessions (the system's when null).
+    /// </summary>
+    public MetadataController(IMetadataJournal journal, int nodeId, ClusterControlConfig cluster, ILogger? logger = null, TimeProvider? time = null)
     {
         _journal = journal;
         _nodeId = nodeId;
         _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
         _queue = new SerialExecutor(_logger);
+        _clusterControl = new ClusterControlManager(cluster, _logger);
+        // Fires when the earliest broker session may have expired (Kafka's maybeFenceStaleBroker event).
+        _sessionTimer = _time.CreateTimer(_ => FenceStaleBrokers(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         journal.Register(this);
     }
+
+    /// <summary>The cluster id registrations must name.</summary>
+    public string ClusterId => _clusterControl.ClusterId;
 
     /// <summary>The last committed image: what every completed operation has written, and nothing in flight.</summary>
     public MetadataImage Image => _committed;
@@ -73,16 +89,12 @@ public sealed class MetadataController : IMetadataListener
         }, error => error);
 
     /// <summary>
-    /// Grows a topic to <paramref name="newTotal"/> partitions (never shrinks). Manual
-    /// <paramref name="assignments"/> may only name this broker.
+    /// Grows a topic to <paramref name="newTotal"/> partitions (never shrinks), placed across the
+    /// registered brokers or on the brokers of manual <paramref name="assignments"/>.
     /// </summary>
     public Task<MetadataResult> CreatePartitions(string name, int newTotal, IReadOnlyList<IReadOnlyList<int>>? assignments = null, bool validateOnly = false) =>
         Write(image =>
         {
-            if (assignments is not null && assignments.Any(a => a.Any(id => id != _nodeId)))
-            {
-                return Refuse(new MetadataResult(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes a broker other than {_nodeId}."));
-            }
             if (image.Topic(name) is not { } topic)
             {
                 return Refuse(new MetadataResult(ErrorCode.UnknownTopicOrPartition, $"The topic '{name}' does not exist."));
@@ -94,9 +106,17 @@ public sealed class MetadataController : IMetadataListener
                     ? $"Topic already has {current} partitions."
                     : $"Topic currently has {current} partitions, which is higher than the requested {newTotal}."));
             }
+            var replicationFactor = (short)(topic.Partitions.Length == 0 ? 1 : topic.Partitions[0].Replicas.Length);
+            var (placement, refusal) = assignments is null
+                ? Place(image, newTotal - current, replicationFactor)
+                : CheckAssignments(image, assignments, current);
+            if (refusal is { } refused)
+            {
+                return Refuse(refused);
+            }
             return validateOnly
                 ? Refuse(MetadataResult.Ok)
-                : new ControllerResult<MetadataResult>([.. Enumerable.Range(current, newTotal - current).Select(p => NewPartition(topic.Id, p))], MetadataResult.Ok);
+                : new ControllerResult<MetadataResult>([.. placement.Select((replicas, i) => NewPartition(image, topic.Id, current + i, replicas))], MetadataResult.Ok);
         }, error => error);
 
     /// <summary>Deletes a topic named by <paramref name="name"/> or, when that is null, by <paramref name="id"/>; both given must agree.</summary>
@@ -151,8 +171,56 @@ public sealed class MetadataController : IMetadataListener
             return new ControllerResult<(long, long)>([new ProducerIdsRecord { BrokerId = _nodeId, BrokerEpoch = 0, NextProducerId = first + count }], (first, count));
         }, error => throw new MetadataJournalException(error.Error, error.Message ?? "producer id allocation failed"));
 
+    /// <summary>
+    /// AllocateProducerIds (KIP-730) for a registered broker at its current epoch: a block of
+    /// <paramref name="count"/> ids, STALE_BROKER_EPOCH for any other epoch.
+    /// </summary>
+    public Task<(MetadataResult Result, long First, int Count)> AllocateProducerIds(int brokerId, long brokerEpoch, int count) =>
+        Write(image =>
+        {
+            if (ClusterControlManager.CheckBrokerEpoch(image, brokerId, brokerEpoch) is { } stale)
+            {
+                return ControllerResult<(MetadataResult, long, int)>.Of((stale, -1, 0));
+            }
+            var first = image.NextProducerId;
+            return new ControllerResult<(MetadataResult, long, int)>(
+                [new ProducerIdsRecord { BrokerId = brokerId, BrokerEpoch = brokerEpoch, NextProducerId = first + count }], (MetadataResult.Ok, first, count));
+        }, error => (error, -1, 0));
+
+    /// <summary>
+    /// BrokerRegistration (KIP-631): the broker is registered fenced, at an epoch that is the offset of
+    /// its RegisterBrokerRecord.
+    /// </summary>
+    public Task<BrokerRegistrationReply> RegisterBroker(BrokerRegistrationRequestData request) =>
+        Write((image, nextOffset) => WithSessionCheck(_clusterControl.RegisterBroker(image, request, nextOffset, NowMs), image),
+            error => new BrokerRegistrationReply(error));
+
+    /// <summary>BrokerHeartbeat (KIP-631): keeps the broker's session, and fences, unfences or shuts it down as it asks and as it has caught up.</summary>
+    public Task<BrokerHeartbeatReply> BrokerHeartbeat(BrokerHeartbeatRequestData request) =>
+        Write((image, nextOffset) => WithSessionCheck(_clusterControl.ProcessHeartbeat(image, request, nextOffset, NowMs), image),
+            error => new BrokerHeartbeatReply(error));
+
+    /// <summary>UnregisterBroker (KIP-631): removes a broker's registration, as <c>kafka-cluster unregister</c> does for a decommissioned one.</summary>
+    public Task<MetadataResult> UnregisterBroker(int brokerId) =>
+        Write(image => _clusterControl.UnregisterBroker(image, brokerId), error => error);
+
+    /// <summary>ControllerRegistration (KIP-919): records a controller's endpoints and supported features.</summary>
+    public Task<MetadataResult> RegisterController(ControllerRegistrationRequestData request) =>
+        Write(_ => ClusterControlManager.RegisterController(request), error => error);
+
+    /// <summary>Fences every broker whose session has expired; the session timer calls it, and it may be called at any time.</summary>
+    public Task<IReadOnlyList<int>> FenceStaleBrokers() =>
+        Write(image => WithSessionCheck(_clusterControl.FenceStaleBrokers(image, NowMs), image), _ => []);
+
+    /// <summary>The latest image once everything written before this call is committed.</summary>
+    public Task<MetadataImage> SyncAsync() => Write(image => ControllerResult<MetadataImage>.Of(image), _ => _committed);
+
     /// <summary>Stops taking operations; those queued still run.</summary>
-    public Task StopAsync() => _queue.StopAsync();
+    public async Task StopAsync()
+    {
+        await _sessionTimer.DisposeAsync();
+        await _queue.StopAsync();
+    }
 
     public void HandleLoadSnapshot(OffsetAndEpoch snapshotId, long lastContainedLogTimestamp, IReadOnlyList<IKafkaMessage> records) => OnQueue(() =>
     {
@@ -209,10 +277,42 @@ public sealed class MetadataController : IMetadataListener
             _latest = _committed;
         }
         _epoch = epoch;
+        // Claiming an epoch makes this controller active: every registered broker gets a fresh session, as in Kafka.
+        _clusterControl.Heartbeats.Activate(_latest.Cluster, NowMs);
+        ScheduleSessionCheck(_latest);
     });
 
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The offset the next appended record gets: what a broker epoch is.</summary>
+    private long NextWriteOffset => _inFlight.Count > 0 ? _inFlight[^1].Offset + 1 : _lastCommittedOffset + 1;
+
+    /// <summary>Re-arms the session timer for the image <paramref name="result"/> leads to.</summary>
+    private ControllerResult<T> WithSessionCheck<T>(ControllerResult<T> result, MetadataImage image)
+    {
+        ScheduleSessionCheck(image.ApplyAll(result.Records));
+        return result;
+    }
+
+    private void ScheduleSessionCheck(MetadataImage image)
+    {
+        if (_clusterControl.Heartbeats.NextExpiryMs(image.Cluster) is { } expiry)
+        {
+            // A timer waits at most 2^32-2 ms; one that fires before any session expired just re-arms.
+            _sessionTimer.Change(TimeSpan.FromMilliseconds(Math.Clamp(expiry - NowMs, 0, uint.MaxValue - 1L)), Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _sessionTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
     /// <summary>Runs <paramref name="operation"/> on the event queue; the task completes once its records are committed.</summary>
-    private Task<T> Write<T>(Func<MetadataImage, ControllerResult<T>> operation, Func<MetadataResult, T> failed)
+    private Task<T> Write<T>(Func<MetadataImage, ControllerResult<T>> operation, Func<MetadataResult, T> failed) =>
+        Write((image, _) => operation(image), failed);
+
+    /// <summary>As the other, for an operation that needs the offset its first record will get.</summary>
+    private Task<T> Write<T>(Func<MetadataImage, long, ControllerResult<T>> operation, Func<MetadataResult, T> failed)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var queued = _queue.Submit(() =>
@@ -233,9 +333,10 @@ public sealed class MetadataController : IMetadataListener
         return done.Task;
     }
 
-    private void Run<T>(Func<MetadataImage, ControllerResult<T>> operation, Func<MetadataResult, T> failed, TaskCompletionSource<T> done)
+    private void Run<T>(Func<MetadataImage, long, ControllerResult<T>> operation, Func<MetadataResult, T> failed, TaskCompletionSource<T> done)
     {
-        var result = operation(_latest);
+        var expectedBase = NextWriteOffset;
+        var result = operation(_latest, expectedBase);
         void Complete() => done.TrySetResult(result.Response);
         void Fail(MetadataResult error)
         {
@@ -271,6 +372,11 @@ public sealed class MetadataController : IMetadataListener
             Fail(new MetadataResult(e.Error, e.Message));
             return;
         }
+        if (offset - result.Records.Count + 1 != expectedBase)
+        {
+            // A broker epoch handed out would not be its record's offset: the journal wrote something this controller did not see.
+            _logger.LogError("The metadata log placed a batch at {Offset}, not at the expected {Expected}", offset - result.Records.Count + 1, expectedBase);
+        }
         _latest = _latest.ApplyAll(result.Records);
         _inFlight.Add((offset, _latest));
         _deferred.Add(new Deferred(offset, Complete, Fail));
@@ -303,13 +409,14 @@ public sealed class MetadataController : IMetadataListener
             {
                 return Refuse(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
             }
-            if (topic.Assignments.Any(a => a.Replicas.Count == 0 || a.Replicas.Any(id => id != _nodeId) || a.Replicas.Distinct().Count() != a.Replicas.Count))
-            {
-                return Refuse(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes a broker other than {_nodeId}, or duplicates.");
-            }
             if (!topic.Assignments.Select(a => a.Partition).Order().SequenceEqual(Enumerable.Range(0, topic.Assignments.Count)))
             {
                 return Refuse(ErrorCode.InvalidReplicaAssignment, "Partitions should be 0-based and consecutive.");
+            }
+            var (_, refusal) = CheckAssignments(image, [.. topic.Assignments.OrderBy(a => a.Partition).Select(a => a.Replicas)], 0);
+            if (refusal is { } refused)
+            {
+                return Refuse(refused.Error, refused.Message);
             }
             partitions = topic.Assignments.Count;
             replicationFactor = (short)topic.Assignments[0].Replicas.Count;
@@ -322,19 +429,17 @@ public sealed class MetadataController : IMetadataListener
         {
             return Refuse(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
         }
-        if (replicationFactor > 1)
-        {
-            return Refuse(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): The target replication factor of {replicationFactor} cannot be reached because only 1 broker(s) are registered.");
-        }
         var check = TopicConfigValidator.Validate(topic.Configs);
         if (!check.IsOk)
         {
             return Refuse(check.Error, check.Message);
         }
-        return CreateTopicRecords(image, topic.Name, partitions, replicationFactor, topic.Configs.ToDictionary(c => c.Key, c => c.Value!), validateOnly);
+        IReadOnlyList<IReadOnlyList<int>>? manual = topic.Assignments.Count > 0 ? [.. topic.Assignments.OrderBy(a => a.Partition).Select(a => a.Replicas)] : null;
+        return CreateTopicRecords(image, topic.Name, partitions, replicationFactor, topic.Configs.ToDictionary(c => c.Key, c => c.Value!), validateOnly, manual);
     }
 
-    private ControllerResult<CreateTopicResult> CreateTopicRecords(MetadataImage image, string name, int partitions, short replicationFactor, IReadOnlyDictionary<string, string> configs, bool validateOnly)
+    private ControllerResult<CreateTopicResult> CreateTopicRecords(MetadataImage image, string name, int partitions, short replicationFactor, IReadOnlyDictionary<string, string> configs,
+        bool validateOnly, IReadOnlyList<IReadOnlyList<int>>? manual = null)
     {
         if (TopicNames.Validate(name) is { } invalid)
         {
@@ -353,6 +458,11 @@ public sealed class MetadataController : IMetadataListener
         {
             return Refuse(ErrorCode.InvalidPartitions, "Number of partitions must be larger than 0.");
         }
+        var (placement, refusal) = manual is null ? Place(image, partitions, replicationFactor) : ([.. manual.Select(r => r.ToArray())], null);
+        if (refusal is { } refused)
+        {
+            return Refuse(refused.Error, refused.Message);
+        }
         if (validateOnly)
         {
             return ControllerResult<CreateTopicResult>.Of(new CreateTopicResult(MetadataResult.Ok, Uuid.Zero, partitions, replicationFactor));
@@ -361,7 +471,7 @@ public sealed class MetadataController : IMetadataListener
         var records = new List<IKafkaMessage> { new TopicRecord { Name = name, TopicId = id } };
         for (var p = 0; p < partitions; p++)
         {
-            records.Add(NewPartition(id, p));
+            records.Add(NewPartition(image, id, p, placement[p]));
         }
         records.AddRange(configs.Select(c => new ConfigRecord { ResourceType = MetadataImage.TopicResource, ResourceName = name, Name = c.Key, Value = c.Value }));
         return new ControllerResult<CreateTopicResult>(records, new CreateTopicResult(MetadataResult.Ok, id, partitions, replicationFactor));
@@ -372,16 +482,84 @@ public sealed class MetadataController : IMetadataListener
 
     private static ControllerResult<MetadataResult> Refuse(MetadataResult result) => ControllerResult<MetadataResult>.Of(result);
 
-    private PartitionRecord NewPartition(Uuid topicId, int partition) => new()
+    /// <summary>A new partition on <paramref name="replicas"/>: its ISR the active ones among them, led by the first of those, as Kafka's controller starts one.</summary>
+    private static PartitionRecord NewPartition(MetadataImage image, Uuid topicId, int partition, IReadOnlyList<int> replicas)
     {
-        TopicId = topicId,
-        PartitionId = partition,
-        Replicas = [_nodeId],
-        Isr = [_nodeId],
-        Leader = _nodeId,
-        LeaderEpoch = 0,
-        PartitionEpoch = 0,
-    };
+        var isr = replicas.Where(r => image.Cluster.Broker(r) is { IsActive: true }).ToList();
+        return new PartitionRecord
+        {
+            TopicId = topicId,
+            PartitionId = partition,
+            Replicas = [.. replicas],
+            Isr = isr,
+            Leader = isr[0],
+            LeaderEpoch = 0,
+            PartitionEpoch = 0,
+        };
+    }
+
+    /// <summary>
+    /// Replicas for <paramref name="partitions"/> new partitions across the brokers that are registered
+    /// and not shutting down (Kafka's StripedReplicaPlacer), with Kafka's INVALID_REPLICATION_FACTOR when
+    /// they are too few or all fenced.
+    /// </summary>
+    private (IReadOnlyList<int[]> Placement, MetadataResult? Refusal) Place(MetadataImage image, int partitions, short replicationFactor)
+    {
+        var usable = image.Cluster.Brokers.Values.Where(b => !b.InControlledShutdown).Select(b => new StripedReplicaPlacer.UsableBroker(b.Id, b.Rack, b.Fenced));
+        var (placement, error) = _placer.Place(partitions, replicationFactor, usable);
+        if (error is null && placement.Any(replicas => !replicas.Any(r => image.Cluster.Broker(r) is { IsActive: true })))
+        {
+            error = "All brokers are currently fenced or in controlled shutdown.";
+        }
+        if (error is not null)
+        {
+            return ([], new MetadataResult(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): {error}"));
+        }
+        return (placement, ReplicationNotServed(replicationFactor, ErrorCode.InvalidReplicationFactor));
+    }
+
+    /// <summary>Kafka's checks of a manual assignment (CreateTopics' assignments, CreatePartitions'), partition <paramref name="firstPartition"/> first.</summary>
+    private static (IReadOnlyList<int[]> Placement, MetadataResult? Refusal) CheckAssignments(MetadataImage image, IReadOnlyList<IReadOnlyList<int>> assignments, int firstPartition)
+    {
+        for (var i = 0; i < assignments.Count; i++)
+        {
+            var replicas = assignments[i];
+            string? error = null;
+            if (replicas.Count == 0)
+            {
+                error = "The manual partition assignment includes an empty replica list.";
+            }
+            else if (replicas.Where(r => image.Cluster.Broker(r) is null).Select(r => (int?)r).FirstOrDefault() is { } unknown)
+            {
+                error = $"The manual partition assignment includes broker {unknown}, but no such broker is registered.";
+            }
+            else if (replicas.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                error = $"The manual partition assignment includes the broker {twice.Key} more than once.";
+            }
+            else if (replicas.Count != assignments[0].Count)
+            {
+                error = $"The manual partition assignment includes a partition with {replicas.Count} replica(s), but this is not consistent with previous partitions, which have {assignments[0].Count} replica(s).";
+            }
+            else if (!replicas.Any(r => image.Cluster.Broker(r) is { IsActive: true }))
+            {
+                error = $"All brokers specified in the manual partition assignment for partition {firstPartition + i} are fenced or in controlled shutdown.";
+            }
+            if (error is not null)
+            {
+                return ([], new MetadataResult(ErrorCode.InvalidReplicaAssignment, error));
+            }
+        }
+        return ([.. assignments.Select(a => a.ToArray())], ReplicationNotServed((short)assignments[0].Count, ErrorCode.InvalidReplicaAssignment));
+    }
+
+    /// <summary>
+    /// Partitions are not replicated between brokers yet (issue 13): a follower would never fetch, so
+    /// its replica would stay empty while the leader acknowledged acks=all writes alone. Rather than
+    /// accept a replication factor it cannot keep, the controller refuses it.
+    /// </summary>
+    private static MetadataResult? ReplicationNotServed(short replicationFactor, ErrorCode error) => replicationFactor <= 1 ? null :
+        new MetadataResult(error, $"Unable to replicate the partition {replicationFactor} time(s): partition replication between brokers is not served yet, so every partition has a single replica (replication factor 1).");
 
     /// <summary>An operation waiting for the commit of <see cref="Offset"/>.</summary>
     private sealed record Deferred(long Offset, Action Complete, Action<MetadataResult> Fail);

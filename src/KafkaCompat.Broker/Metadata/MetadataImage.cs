@@ -37,6 +37,9 @@ public sealed record MetadataImage(
     public ImmutableDictionary<string, ImmutableDictionary<string, string>> GroupConfigs { get; init; } =
         ImmutableDictionary.Create<string, ImmutableDictionary<string, string>>(StringComparer.Ordinal);
 
+    /// <summary>The registered brokers and controllers (KIP-631, KIP-919).</summary>
+    public ClusterImage Cluster { get; init; } = ClusterImage.Empty;
+
     public TopicImage? Topic(string name) => Topics.GetValueOrDefault(name);
 
     public ImmutableDictionary<string, string> GroupConfigsOf(string groupId) =>
@@ -71,7 +74,8 @@ public sealed record MetadataImage(
             ? this with { Topics = Topics.Remove(name), TopicNames = TopicNames.Remove(remove.TopicId) }
             : this,
         ProducerIdsRecord ids => this with { NextProducerId = Math.Max(NextProducerId, ids.NextProducerId) },
-        // Records this single-node broker does not act on yet (features, brokers, ACLs...) leave the image as it is.
+        _ when Cluster.Apply(record) is { } cluster => this with { Cluster = cluster },
+        // Records this broker does not act on yet (features, ACLs...) leave the image as it is.
         _ => this,
     };
 
@@ -91,6 +95,11 @@ public sealed record MetadataImage(
     /// </summary>
     public IEnumerable<IKafkaMessage> ToRecords()
     {
+        // Registrations first, as Kafka's image writer orders them: partitions may name these brokers.
+        foreach (var record in Cluster.ToRecords())
+        {
+            yield return record;
+        }
         foreach (var topic in Topics.Values)
         {
             yield return new TopicRecord { Name = topic.Name, TopicId = topic.Id };

@@ -14,8 +14,12 @@ public sealed class MetadataLoader : IMetadataListener
 {
     private readonly List<IMetadataPublisher> _publishers = [];
     private volatile MetadataImage _image = MetadataImage.Empty;
+    private long _highestOffset = -1;
 
     public MetadataImage Image => _image;
+
+    /// <summary>The offset of the last record in <see cref="Image"/> (-1 before any): what a broker heartbeat reports as its metadata offset.</summary>
+    public long HighestOffset => Interlocked.Read(ref _highestOffset);
 
     /// <summary>Adds a publisher; it is told of every image published from now on.</summary>
     public void Install(IMetadataPublisher publisher)
@@ -43,6 +47,7 @@ public sealed class MetadataLoader : IMetadataListener
     private void Publish(MetadataImage image, LoaderManifest manifest)
     {
         _image = image;
+        Interlocked.Exchange(ref _highestOffset, manifest.SnapshotId.Offset - 1);
         IMetadataPublisher[] publishers;
         lock (_publishers)
         {

@@ -37,6 +37,15 @@ internal sealed class FakeTime : TimeProvider
         }
     }
 
+    /// <summary>Whether a timer is due exactly at <paramref name="due"/> (one armed by a task that is waiting on this clock).</summary>
+    public bool HasTimerDueAt(DateTimeOffset due)
+    {
+        lock (_lock)
+        {
+            return _timers.Any(t => t.Due == due);
+        }
+    }
+
     /// <summary>
     /// Moves the clock timer by timer, letting <paramref name="settle"/> run what each expiry queued
     /// before the next one, so work is always done at the time it was due (as with a real clock).

@@ -32,6 +32,9 @@ internal sealed class InProcessBroker : IAsyncDisposable
     /// <summary>The port actually bound (differs from the advertised one behind a proxy).</summary>
     public int BoundPort => Server.BoundListeners[0].EndPoint.Port;
 
+    /// <summary>The broker's registration with its controller.</summary>
+    public KafkaCompat.Broker.Lifecycle.BrokerLifecycleManager Lifecycle => Server.Lifecycle;
+
     private KafkaCompatServer Server => _server ?? throw new InvalidOperationException("the broker is stopped");
 
     /// <param name="overrides">Extra broker configs as key=value, like kafka-server-start's --override.</param>

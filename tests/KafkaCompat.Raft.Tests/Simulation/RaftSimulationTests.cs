@@ -14,7 +14,7 @@ namespace KafkaCompat.Raft.Tests.Simulation;
 [Category("Simulation")]
 public class RaftSimulationTests
 {
-    private const int SeedsPerScenario = 25;
+    private const int SeedsPerScenario = 50;
 
     public static IEnumerable<int> Seeds()
     {

@@ -1,8 +1,16 @@
+using KafkaCompat.Raft.Tests.Log;
+
 namespace KafkaCompat.Raft.Tests;
 
-/// <summary>The in-memory Raft log the tests and the simulation run on: epochs, truncation and crashes as Kafka's MockLog.</summary>
-public class MemoryRaftLogTests
+/// <summary>
+/// The in-memory Raft log the tests and the simulation run on: the <see cref="IRaftLog"/> contract
+/// the file-backed log meets too (else the simulation would prove nothing about the real log), and
+/// what only it has: crashes that lose the unflushed tail, as Kafka's MockLog.
+/// </summary>
+public class MemoryRaftLogTests : RaftLogContractTests
 {
+    protected override IRaftLog CreateLog() => new MemoryRaftLog();
+
     [Test]
     public void ACrashLosesExactlyWhatWasNotFlushed()
     {

@@ -155,6 +155,7 @@ internal sealed class MemoryRaftLog : IRaftLog
             _startOffset = snapshot.Offset;
             _flushedOffset = snapshot.Offset;
             _highWatermark = Math.Max(_highWatermark, snapshot.Offset);
+            RemoveSnapshotsBefore(snapshot);
             return true;
         }
         return false;
@@ -174,11 +175,16 @@ internal sealed class MemoryRaftLog : IRaftLog
         }
         _batches.RemoveAll(b => b.LastOffset < snapshotId.Offset);
         _startOffset = snapshotId.Offset;
+        RemoveSnapshotsBefore(snapshotId);
+        return true;
+    }
+
+    private void RemoveSnapshotsBefore(OffsetAndEpoch snapshotId)
+    {
         foreach (var older in _snapshots.Keys.Where(k => k.CompareTo(snapshotId) < 0).ToList())
         {
             _snapshots.Remove(older);
         }
-        return true;
     }
 
     public bool MaybeClean() => false;

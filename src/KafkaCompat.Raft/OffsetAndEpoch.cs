@@ -7,5 +7,10 @@ namespace KafkaCompat.Raft;
 /// </summary>
 public readonly record struct OffsetAndEpoch(long Offset, int Epoch) : IComparable<OffsetAndEpoch>
 {
-    public int CompareTo(OffsetAndEpoch other) => Offset != other.Offset ? Offset.CompareTo(other.Offset) : Epoch.CompareTo(other.Epoch);
+    /// <summary>
+    /// Epoch first, then offset, as Kafka orders them: a position of a later leader's term is the
+    /// newer one even at a smaller offset. Within one log the two orders agree (its epochs only grow
+    /// with its offsets); they differ only between diverged histories.
+    /// </summary>
+    public int CompareTo(OffsetAndEpoch other) => Epoch != other.Epoch ? Epoch.CompareTo(other.Epoch) : Offset.CompareTo(other.Offset);
 }

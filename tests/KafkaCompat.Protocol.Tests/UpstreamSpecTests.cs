@@ -9,7 +9,7 @@ namespace KafkaCompat.Protocol.Tests;
 /// </summary>
 public class UpstreamSpecTests
 {
-    private static readonly string[] Folders = ["message", "coordinator", "metadata"];
+    private static readonly string[] Folders = ["message", "coordinator", "metadata", "raft"];
 
     private static string RequireUpstream()
     {
@@ -27,7 +27,7 @@ public class UpstreamSpecTests
         var files = Generator.Generate(upstream);
         var specCount = Directory.GetFiles(upstream, "*.json").Length;
         // One class per spec, plus the ApiKey table (messages) or the record type table (metadata).
-        Assert.That(files, Has.Count.EqualTo(specCount + (folder == "coordinator" ? 0 : 1)));
+        Assert.That(files, Has.Count.EqualTo(specCount + (folder is "coordinator" or "raft" ? 0 : 1)));
         Assert.That(files.Values, Has.All.Contains("public sealed partial class").Or.Contains("public enum "));
     }
 

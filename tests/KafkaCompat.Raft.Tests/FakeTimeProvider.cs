@@ -21,11 +21,13 @@ internal sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
         }
     }
 
-    public void AdvanceMs(long milliseconds)
+    public void AdvanceMs(long milliseconds) => Advance(TimeSpan.FromMilliseconds(milliseconds));
+
+    public void Advance(TimeSpan by)
     {
         lock (_lock)
         {
-            _now += TimeSpan.FromMilliseconds(milliseconds);
+            _now += by;
         }
     }
 }

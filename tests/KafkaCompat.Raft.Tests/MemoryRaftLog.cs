@@ -49,19 +49,46 @@ internal sealed class MemoryRaftLog : IRaftLog
         return Append(records, batches);
     }
 
+    /// <remarks>As the file-backed log: stops before a batch of an epoch newer than the follower's own, and refuses gaps, overlaps and epochs going back.</remarks>
     public RaftLogAppend AppendAsFollower(Memory<byte> records, int epoch)
     {
-        var batches = Split(records);
-        var first = new RecordBatchHeader(records.Span).BaseOffset;
-        if (first != EndOffset)
+        // An epoch this replica began leading at the log end, with nothing appended, is another leader's history now.
+        _epochs.RemoveAll(e => e.StartOffset >= EndOffset && !_batches.Any(b => b.Epoch == e.Epoch));
+        var expectedOffset = EndOffset;
+        var previousEpoch = LastFetchedEpoch;
+        var accepted = new List<(int Start, int Length)>();
+        foreach (var (start, length) in Split(records))
         {
-            throw new ArgumentException($"Follower records start at {first}, not the log end {EndOffset}.", nameof(records));
+            var batch = new RecordBatchHeader(records.Span.Slice(start, length));
+            if (batch.PartitionLeaderEpoch > epoch)
+            {
+                break;
+            }
+            if (batch.BaseOffset != expectedOffset)
+            {
+                throw new ArgumentException($"The batch at offset {batch.BaseOffset} does not follow on from offset {expectedOffset}.", nameof(records));
+            }
+            if (batch.PartitionLeaderEpoch < previousEpoch)
+            {
+                throw new ArgumentException($"The batch at offset {batch.BaseOffset} has epoch {batch.PartitionLeaderEpoch}, older than {previousEpoch} before it.", nameof(records));
+            }
+            accepted.Add((start, length));
+            expectedOffset = batch.NextOffset;
+            previousEpoch = batch.PartitionLeaderEpoch;
         }
-        return Append(records, batches);
+        if (accepted.Count == 0)
+        {
+            throw new ArgumentException($"No batch is of an epoch up to {epoch}: nothing to append.", nameof(records));
+        }
+        return Append(records, accepted);
     }
 
     public RaftLogRead Read(long startOffset, RaftIsolation isolation, int maxBytes)
     {
+        if (startOffset < _startOffset || startOffset > EndOffset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(startOffset), startOffset, $"The log holds offsets {_startOffset} to {EndOffset}.");
+        }
         var limit = isolation == RaftIsolation.Committed ? _highWatermark : EndOffset;
         var output = new ArrayBufferWriter<byte>();
         foreach (var batch in _batches.Where(b => b.LastOffset >= startOffset && b.LastOffset < limit))
@@ -107,7 +134,7 @@ internal sealed class MemoryRaftLog : IRaftLog
     {
         if (offset < _highWatermark)
         {
-            throw new InvalidOperationException($"Truncation to {offset} is below the high watermark {_highWatermark}.");
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Cannot truncate below the high watermark {_highWatermark}.");
         }
         _batches.RemoveAll(b => b.LastOffset >= offset);
         _epochs.RemoveAll(e => e.StartOffset >= EndOffset);
@@ -128,6 +155,7 @@ internal sealed class MemoryRaftLog : IRaftLog
             _startOffset = snapshot.Offset;
             _flushedOffset = snapshot.Offset;
             _highWatermark = Math.Max(_highWatermark, snapshot.Offset);
+            RemoveSnapshotsBefore(snapshot);
             return true;
         }
         return false;
@@ -147,20 +175,38 @@ internal sealed class MemoryRaftLog : IRaftLog
         }
         _batches.RemoveAll(b => b.LastOffset < snapshotId.Offset);
         _startOffset = snapshotId.Offset;
+        RemoveSnapshotsBefore(snapshotId);
+        return true;
+    }
+
+    private void RemoveSnapshotsBefore(OffsetAndEpoch snapshotId)
+    {
         foreach (var older in _snapshots.Keys.Where(k => k.CompareTo(snapshotId) < 0).ToList())
         {
             _snapshots.Remove(older);
         }
-        return true;
     }
 
     public bool MaybeClean() => false;
 
     public IRawSnapshotWriter? CreateNewSnapshot(OffsetAndEpoch snapshotId)
     {
+        if (snapshotId.Offset < _startOffset)
+        {
+            return null;
+        }
         if (snapshotId.Offset > _highWatermark)
         {
             throw new ArgumentException($"Snapshot {snapshotId} is past the high watermark {_highWatermark}.", nameof(snapshotId));
+        }
+        var valid = this.ValidateOffsetAndEpoch(snapshotId.Offset, snapshotId.Epoch);
+        if (valid.Kind != ValidOffsetAndEpochKind.Valid)
+        {
+            throw new ArgumentException($"Snapshot {snapshotId} is answered by the log with {valid}.", nameof(snapshotId));
+        }
+        if (_batches.FirstOrDefault(b => b.LastOffset >= snapshotId.Offset) is { } holding && holding.BaseOffset != snapshotId.Offset)
+        {
+            throw new ArgumentException($"Snapshot {snapshotId} ends inside the batch at offset {holding.BaseOffset}.", nameof(snapshotId));
         }
         return CreateNewSnapshotUnchecked(snapshotId);
     }
@@ -220,11 +266,18 @@ internal sealed class MemoryRaftLog : IRaftLog
         var result = new List<(int, int)>();
         var enumerator = new RecordBatchSet(records);
         var position = 0;
-        foreach (var batch in enumerator)
+        try
         {
-            batch.EnsureValid();
-            result.Add((position, batch.SizeInBytes));
-            position += batch.SizeInBytes;
+            foreach (var batch in enumerator)
+            {
+                batch.EnsureValid();
+                result.Add((position, batch.SizeInBytes));
+                position += batch.SizeInBytes;
+            }
+        }
+        catch (RecordsException e)
+        {
+            throw new ArgumentException($"The records are not valid v2 batches: {e.Message}", nameof(records), e);
         }
         if (position != records.Length || result.Count == 0)
         {

@@ -1,8 +1,16 @@
+using KafkaCompat.Raft.Tests.Log;
+
 namespace KafkaCompat.Raft.Tests;
 
-/// <summary>The in-memory Raft log the tests and the simulation run on: epochs, truncation and crashes as Kafka's MockLog.</summary>
-public class MemoryRaftLogTests
+/// <summary>
+/// The in-memory Raft log the tests and the simulation run on: the <see cref="IRaftLog"/> contract
+/// the file-backed log meets too (else the simulation would prove nothing about the real log), and
+/// what only it has: crashes that lose the unflushed tail, as Kafka's MockLog.
+/// </summary>
+public class MemoryRaftLogTests : RaftLogContractTests
 {
+    protected override IRaftLog CreateLog() => new MemoryRaftLog();
+
     [Test]
     public void ACrashLosesExactlyWhatWasNotFlushed()
     {
@@ -15,30 +23,5 @@ public class MemoryRaftLogTests
         log.Crash();
 
         Assert.That((log.EndOffset, log.LastFetchedEpoch), Is.EqualTo((2L, 1)));
-    }
-
-    [Test]
-    public void EndOffsetForEpochIsWhereTheNextEpochStarts()
-    {
-        var log = new MemoryRaftLog();
-        TestRecords.Fill(log, (1, ["a", "b"]), (3, ["c"]), (4, ["d", "e"]));
-
-        Assert.That(log.EndOffsetForEpoch(1), Is.EqualTo(new OffsetAndEpoch(2, 1)));
-        Assert.That(log.EndOffsetForEpoch(2), Is.EqualTo(new OffsetAndEpoch(2, 1)), "an epoch the log lacks ends where the next one starts, at the largest epoch below it");
-        Assert.That(log.EndOffsetForEpoch(4), Is.EqualTo(new OffsetAndEpoch(5, 4)));
-    }
-
-    [Test]
-    public void ACommittedReadStopsAtTheHighWatermark()
-    {
-        var log = new MemoryRaftLog();
-        TestRecords.Fill(log, (1, ["a"]), (1, ["b"]));
-        log.UpdateHighWatermark(1);
-
-        using var committed = log.Read(0, RaftIsolation.Committed, 1024);
-        using var uncommitted = log.Read(0, RaftIsolation.Uncommitted, 1024);
-
-        Assert.That(new Records.RecordBatchSet(committed.Records).EnsureValid(), Is.EqualTo(1));
-        Assert.That(new Records.RecordBatchSet(uncommitted.Records).EnsureValid(), Is.EqualTo(2));
     }
 }

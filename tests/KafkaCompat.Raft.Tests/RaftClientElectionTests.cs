@@ -141,9 +141,7 @@ public class RaftClientElectionTests
     {
         using var context = new RaftTestContext(1, [1, 2, 3]);
         context.Initialize();
-        context.Answer<BeginQuorumEpochResponseData>(BeginQuorumEpoch(leaderId: 2, epoch: 3), 1);
-        context.Poll();
-        var (fetch, _) = context.Channel.DrainSent<FetchRequestData>().Single();
+        var (fetch, _) = context.FollowAndFetch(leaderId: 2, epoch: 3);
         MockRaftChannel.Respond(fetch, RaftMessages.FetchResponse(new FetchResponseData.PartitionData { HighWatermark = 0, CurrentLeader = new() { LeaderId = 2, LeaderEpoch = 3 } }));
         context.Poll();
 

@@ -150,9 +150,7 @@ public class RaftClientReplicationTests
         TestRecords.Fill(log, (1, ["a", "b", "c"]), (2, ["d", "e", "f"]));
         using var context = new RaftTestContext(1, [1, 2, 3], log);
         context.Initialize();
-        context.Answer<BeginQuorumEpochResponseData>(BeginQuorumEpoch(leaderId: 2, epoch: 3), 1);
-        context.Poll();
-        var (fetch, data) = context.Channel.DrainSent<FetchRequestData>().Single();
+        var (fetch, data) = context.FollowAndFetch(leaderId: 2, epoch: 3);
         Assert.That((data.Topics[0].Partitions[0].FetchOffset, data.Topics[0].Partitions[0].LastFetchedEpoch), Is.EqualTo((6L, 2)));
 
         MockRaftChannel.Respond(fetch, RaftMessages.FetchResponse(new FetchResponseData.PartitionData
@@ -173,9 +171,7 @@ public class RaftClientReplicationTests
     {
         using var context = new RaftTestContext(1, [1, 2, 3]);
         context.Initialize();
-        context.Answer<BeginQuorumEpochResponseData>(BeginQuorumEpoch(leaderId: 2, epoch: 3), 1);
-        context.Poll();
-        var (fetch, _) = context.Channel.DrainSent<FetchRequestData>().Single();
+        var (fetch, _) = context.FollowAndFetch(leaderId: 2, epoch: 3);
 
         MockRaftChannel.Respond(fetch, RaftMessages.FetchResponse(new FetchResponseData.PartitionData
         {
@@ -209,9 +205,7 @@ public class RaftClientReplicationTests
         log.UpdateHighWatermark(2);
         using var context = new RaftTestContext(1, [1, 2, 3], log);
         context.Initialize();
-        context.Answer<BeginQuorumEpochResponseData>(BeginQuorumEpoch(leaderId: 2, epoch: 3), 1);
-        context.Poll();
-        var (fetch, _) = context.Channel.DrainSent<FetchRequestData>().Single();
+        var (fetch, _) = context.FollowAndFetch(leaderId: 2, epoch: 3);
 
         MockRaftChannel.Respond(fetch, RaftMessages.FetchResponse(new FetchResponseData.PartitionData
         {

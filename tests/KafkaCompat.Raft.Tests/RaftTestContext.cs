@@ -95,6 +95,14 @@ internal sealed class RaftTestContext : IDisposable
         return (T)task.Result;
     }
 
+    /// <summary>This replica follows <paramref name="leaderId"/> from its BeginQuorumEpoch; returns its first Fetch to that leader.</summary>
+    public (RaftOutboundRequest Request, Protocol.Messages.FetchRequestData Data) FollowAndFetch(int leaderId, int epoch)
+    {
+        Answer<Protocol.Messages.BeginQuorumEpochResponseData>(RaftRequestBuilders.BeginQuorumEpoch(leaderId, epoch), 1);
+        Poll();
+        return Channel.DrainSent<Protocol.Messages.FetchRequestData>().Single();
+    }
+
     /// <summary>
     /// Elects this replica (of several voters) through its own pre-vote and vote: the election
     /// timer runs out, the other voters grant whatever is asked.

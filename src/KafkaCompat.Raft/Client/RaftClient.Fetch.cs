@@ -53,7 +53,7 @@ public sealed partial class RaftClient
         var valid = _log.LatestSnapshotId is { } latest && request.FetchOffset == 0 && latest.Offset > 0
             // An empty follower is better served by the snapshot than by the log from its start.
             ? ValidOffsetAndEpoch.Snapshot(latest)
-            : ValidateOffsetAndEpoch(request.FetchOffset, request.LastFetchedEpoch);
+            : _log.ValidateOffsetAndEpoch(request.FetchOffset, request.LastFetchedEpoch);
         var partition = new FetchResponseData.PartitionData
         {
             PartitionIndex = RaftMessages.MetadataPartition,
@@ -90,26 +90,6 @@ public sealed partial class RaftClient
     /// oldest snapshot, it must fetch the latest snapshot; where this log's epoch ends earlier or the
     /// epoch differs, it must truncate to the end of the largest epoch the two logs share.
     /// </summary>
-    private ValidOffsetAndEpoch ValidateOffsetAndEpoch(long offset, int epoch)
-    {
-        if (_log.StartOffset == 0 && offset == 0)
-        {
-            return ValidOffsetAndEpoch.Valid(new OffsetAndEpoch(0, 0));
-        }
-        if (_log.EarliestSnapshotId is { } earliest && (offset < _log.StartOffset || (offset == _log.StartOffset && epoch != earliest.Epoch) || epoch < earliest.Epoch))
-        {
-            return _log.LatestSnapshotId is { } latest
-                ? ValidOffsetAndEpoch.Snapshot(latest)
-                : throw new InvalidOperationException("The log has an earliest snapshot but no latest one.");
-        }
-        var endOffsetForEpoch = _log.EndOffsetForEpoch(epoch);
-        if (endOffsetForEpoch.Epoch != epoch || endOffsetForEpoch.Offset < offset)
-        {
-            return ValidOffsetAndEpoch.Diverging(endOffsetForEpoch);
-        }
-        return ValidOffsetAndEpoch.Valid(new OffsetAndEpoch(offset, epoch));
-    }
-
     private FetchResponseData EmptyFetchResponse(ErrorCode error, long? highWatermark) => RaftMessages.FetchResponse(new FetchResponseData.PartitionData
     {
         PartitionIndex = RaftMessages.MetadataPartition,

@@ -1,5 +1,3 @@
-using KafkaCompat.Protocol;
-using KafkaCompat.Protocol.Messages;
 using KafkaCompat.Records;
 
 namespace KafkaCompat.Raft;
@@ -75,25 +73,10 @@ public sealed partial class RaftClient
     private void LoadSnapshot(ListenerContext context, OffsetAndEpoch snapshotId)
     {
         using var reader = _log.ReadSnapshot(snapshotId) ?? throw new InvalidOperationException($"The latest snapshot {snapshotId} cannot be read.");
-        long lastContainedLogTimestamp = -1;
-        var values = new List<ReadOnlyMemory<byte>>();
-        foreach (var batch in new RecordBatchSet(reader.Records()))
-        {
-            if (!batch.IsControl)
-            {
-                values.AddRange(Values(batch));
-                continue;
-            }
-            using var records = batch.OpenRecords(MaxDecompressedBatchBytes);
-            foreach (var record in records)
-            {
-                if (ControlRecord.ReadType(record.KeySpan) == ControlRecordType.SnapshotHeader && record.Value is { } value)
-                {
-                    lastContainedLogTimestamp = KafkaMessages.Deserialize<SnapshotHeaderRecord>(value, 0).LastContainedLogTimestamp;
-                }
-            }
-        }
-        context.Listener.HandleLoadSnapshot(new RaftSnapshot(snapshotId, lastContainedLogTimestamp, values));
+        // A snapshot that fails its checks would hand the listener a partial state: stop, as Kafka's reader does.
+        var snapshot = RecordsSnapshotReader.TryRead(reader, MaxDecompressedBatchBytes, out var problem)
+            ?? throw new InvalidOperationException($"The latest snapshot {snapshotId} is not valid: {problem}.");
+        context.Listener.HandleLoadSnapshot(snapshot);
         context.NextOffset = snapshotId.Offset;
     }
 

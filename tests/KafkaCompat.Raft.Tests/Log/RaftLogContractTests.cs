@@ -358,6 +358,26 @@ public abstract class RaftLogContractTests
     }
 
     [Test]
+    public void TruncateToLatestSnapshotForgetsTheSnapshotsBeforeIt()
+    {
+        Log.AppendAsLeader(Batch(3), 1);
+        Log.UpdateHighWatermark(3);
+        WriteSnapshot(Log, new OffsetAndEpoch(3, 1));
+        using (var writer = Log.CreateNewSnapshotUnchecked(new OffsetAndEpoch(10, 4))!)
+        {
+            RecordsSnapshotWriter.Write(writer, 1, 1, [new byte[] { 7 }]);
+            writer.Freeze();
+        }
+
+        Assert.That(Log.TruncateToLatestSnapshot(), Is.True);
+
+        // The log starts at the latest snapshot now, so that is also the earliest one a fetch position is judged by.
+        Assert.That(Log.EarliestSnapshotId, Is.EqualTo(new OffsetAndEpoch(10, 4)));
+        Assert.That(Log.ReadSnapshot(new OffsetAndEpoch(3, 1)), Is.Null);
+        Assert.That(Log.ValidateOffsetAndEpoch(10, 1), Is.EqualTo(ValidOffsetAndEpoch.Snapshot(new OffsetAndEpoch(10, 4))));
+    }
+
+    [Test]
     public void TruncateToLatestSnapshotLeavesALogThatReachesTheSnapshot()
     {
         Log.AppendAsLeader(Batch(3), 1);

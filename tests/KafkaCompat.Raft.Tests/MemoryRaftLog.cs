@@ -128,6 +128,8 @@ internal sealed class MemoryRaftLog : IRaftLog
             _startOffset = snapshot.Offset;
             _flushedOffset = snapshot.Offset;
             _highWatermark = Math.Max(_highWatermark, snapshot.Offset);
+            // As Kafka's log: the log now starts at this snapshot, so the older ones describe nothing it holds.
+            ForgetSnapshotsBefore(snapshot);
             return true;
         }
         return false;
@@ -147,14 +149,20 @@ internal sealed class MemoryRaftLog : IRaftLog
         }
         _batches.RemoveAll(b => b.LastOffset < snapshotId.Offset);
         _startOffset = snapshotId.Offset;
+        ForgetSnapshotsBefore(snapshotId);
+        return true;
+    }
+
+    private void ForgetSnapshotsBefore(OffsetAndEpoch snapshotId)
+    {
         foreach (var older in _snapshots.Keys.Where(k => k.CompareTo(snapshotId) < 0).ToList())
         {
             _snapshots.Remove(older);
         }
-        return true;
     }
 
-    public bool MaybeClean() => false;
+    /// <summary>A retention of nothing: the log starts at the latest snapshot as soon as it is committed, so the tests and the simulation see replicas sent to snapshots early.</summary>
+    public bool MaybeClean() => LatestSnapshotId is { } latest && DeleteBeforeSnapshot(latest);
 
     public IRawSnapshotWriter? CreateNewSnapshot(OffsetAndEpoch snapshotId)
     {

@@ -41,4 +41,34 @@ public class MemoryRaftLogTests
         Assert.That(new Records.RecordBatchSet(committed.Records).EnsureValid(), Is.EqualTo(1));
         Assert.That(new Records.RecordBatchSet(uncommitted.Records).EnsureValid(), Is.EqualTo(2));
     }
+
+    /// <summary>The simulation found a follower sent to a newer snapshot keeping an older one, so its log no longer started at its earliest snapshot (Kafka's log forgets them).</summary>
+    [Test]
+    public void TruncateToLatestSnapshotForgetsOlderSnapshots()
+    {
+        var log = new MemoryRaftLog();
+        TestRecords.Fill(log, (1, ["a", "b", "c"]));
+        log.UpdateHighWatermark(3);
+        TestRecords.AddSnapshot(log, new OffsetAndEpoch(2, 1), TestRecords.Snapshot(1, "a", "b"));
+        TestRecords.AddSnapshot(log, new OffsetAndEpoch(10, 2), TestRecords.Snapshot(1, "x"));
+
+        Assert.That(log.TruncateToLatestSnapshot(), Is.True);
+
+        Assert.That((log.StartOffset, log.EarliestSnapshotId), Is.EqualTo((10L, (OffsetAndEpoch?)new OffsetAndEpoch(10, 2))));
+        Assert.That(log.ReadSnapshot(new OffsetAndEpoch(2, 1)), Is.Null);
+    }
+
+    [Test]
+    public void MaybeCleanStartsTheLogAtTheLatestCommittedSnapshot()
+    {
+        var log = new MemoryRaftLog();
+        TestRecords.Fill(log, (1, ["a", "b", "c", "d"]));
+        log.UpdateHighWatermark(3);
+        Assert.That(log.MaybeClean(), Is.False, "no snapshot");
+        TestRecords.AddSnapshot(log, new OffsetAndEpoch(2, 1), TestRecords.Snapshot(1, "a", "b"));
+
+        Assert.That(log.MaybeClean(), Is.True);
+        Assert.That(log.StartOffset, Is.EqualTo(2));
+        Assert.That(log.MaybeClean(), Is.False, "the log starts there already");
+    }
 }

@@ -187,7 +187,8 @@ internal sealed class MemoryRaftLog : IRaftLog
         }
     }
 
-    public bool MaybeClean() => false;
+    /// <summary>A retention of nothing: the log starts at the latest snapshot as soon as it is committed, so the tests and the simulation see replicas sent to snapshots early.</summary>
+    public bool MaybeClean() => LatestSnapshotId is { } latest && DeleteBeforeSnapshot(latest);
 
     public IRawSnapshotWriter? CreateNewSnapshot(OffsetAndEpoch snapshotId)
     {

@@ -24,4 +24,18 @@ public class MemoryRaftLogTests : RaftLogContractTests
 
         Assert.That((log.EndOffset, log.LastFetchedEpoch), Is.EqualTo((2L, 1)));
     }
+
+    [Test]
+    public void MaybeCleanStartsTheLogAtTheLatestCommittedSnapshot()
+    {
+        var log = new MemoryRaftLog();
+        TestRecords.Fill(log, (1, ["a", "b", "c", "d"]));
+        log.UpdateHighWatermark(3);
+        Assert.That(log.MaybeClean(), Is.False, "no snapshot");
+        TestRecords.AddSnapshot(log, new OffsetAndEpoch(2, 1), TestRecords.Snapshot(1, "a", "b"));
+
+        Assert.That(log.MaybeClean(), Is.True);
+        Assert.That(log.StartOffset, Is.EqualTo(2));
+        Assert.That(log.MaybeClean(), Is.False, "the log starts there already");
+    }
 }

@@ -271,6 +271,7 @@ public sealed partial class RaftClient : IRaftRequestHandler, IDisposable
         }
         timeoutMs = Math.Min(timeoutMs, ExpirePendingFetches(nowMs));
         UpdateListenersProgress();
+        timeoutMs = Math.Min(timeoutMs, MaybeCleanLog(nowMs));
         Volatile.Write(ref _highWatermark, _log.HighWatermark);
         return Math.Max(0, timeoutMs);
     }

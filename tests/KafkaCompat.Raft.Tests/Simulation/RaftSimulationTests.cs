@@ -124,6 +124,50 @@ public class RaftSimulationTests
         sim.RunUntil(() => sim.Cluster.AllReachedHighWatermark(highWatermark + 10), $"every node, the one that lost its disk too, at high watermark {highWatermark + 10}");
     });
 
+    /// <summary>
+    /// A follower or observer is killed or cut off while the others commit and trim their logs
+    /// behind their snapshots past its log end; back, it is sent to the leader's snapshot (KIP-630),
+    /// fetches it and follows the log from there, and ends with every committed value.
+    /// </summary>
+    [TestCaseSource(nameof(Seeds))]
+    public void CanCatchUpBySnapshotAfterFallingBehindTheLogStart(int seed) => Run(seed, minVoters: 3, maxObservers: 2, scenario: sim =>
+    {
+        SeedWithData(sim);
+        var leader = sim.Cluster.LatestLeader()!.Value;
+        var others = sim.Cluster.NodeIds.Where(id => id != leader).ToList();
+        var victim = others[sim.Cluster.Random.Next(others.Count)];
+        var killed = sim.Cluster.Random.Next(2) == 0;
+        if (killed)
+        {
+            sim.Cluster.Kill(victim);
+        }
+        else
+        {
+            sim.Router.Filter(victim, new DropAllTraffic());
+        }
+        var victimLogEnd = sim.Cluster.Disks[victim].Log.EndOffset;
+        var rest = sim.Cluster.NodeIds.Where(id => id != victim).ToList();
+        sim.RunUntil(() => sim.Cluster.LatestLeader() is { } l && l != victim && sim.Cluster.Disks[l].Log.StartOffset > victimLogEnd && sim.Cluster.AllReachedHighWatermark(sim.Cluster.Disks[l].Log.StartOffset, rest),
+            $"the leader's log trimmed past node {victim}'s log end {victimLogEnd}");
+        if (killed)
+        {
+            sim.Cluster.Start(victim);
+        }
+        else
+        {
+            sim.Router.PermitAll();
+        }
+        var target = sim.Cluster.MaxHighWatermarkReached() + 10;
+        sim.RunUntil(() => sim.Cluster.AllReachedHighWatermark(target), $"every node, node {victim} too, at high watermark {target}");
+
+        var caughtUp = sim.Cluster.Running(victim)!;
+        Assert.That(caughtUp.LogStartOffset, Is.GreaterThan(victimLogEnd), "it restarted its log at a snapshot");
+        Assert.That(caughtUp.Committed.SnapshotsLoaded, Is.Positive, "its state machine loaded the snapshot");
+        var reference = sim.Cluster.RunningNodes.First(n => n.Id != victim).Committed.Values;
+        var common = Math.Min(caughtUp.HighWatermark, sim.Cluster.RunningNodes.Where(n => n.Id != victim).Min(n => n.HighWatermark));
+        Assert.That(caughtUp.Committed.Values.Where(v => v.Key < common), Is.EqualTo(reference.Where(v => v.Key < common)), "every committed value below the common high watermark");
+    });
+
     private static void SeedWithData(Simulation sim, int deliveryJitterMs = 1)
     {
         sim.StartAll(deliveryJitterMs);

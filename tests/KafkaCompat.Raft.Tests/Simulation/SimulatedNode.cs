@@ -6,12 +6,16 @@ namespace KafkaCompat.Raft.Tests.Simulation;
 /// <summary>
 /// One running incarnation of a node: a Raft client on the node's persistent state, polled by the
 /// scheduler, and a listener that keeps what the client reported committed (the values the
-/// simulation appends are 4-byte big-endian integers).
+/// simulation appends are 4-byte big-endian integers) and snapshots it every
+/// <see cref="SnapshotEveryRecords"/> records; the client cleans its log behind the snapshots
+/// every <see cref="LogCleanIntervalMs"/>.
 /// </summary>
 internal sealed class SimulatedNode
 {
     private const string ClusterId = "SimulatedClusterId0000";
     private const long ShutdownTimeoutMs = 5000;
+    private const int SnapshotEveryRecords = 20;
+    private const long LogCleanIntervalMs = 200;
 
     private readonly PersistentState _disk;
     private bool _abandoned;
@@ -22,7 +26,11 @@ internal sealed class SimulatedNode
         Id = id;
         Incarnation = incarnation;
         _disk = disk;
-        Client = new RaftClient(id, ClusterId, config, disk.Log, disk.Store, channel, time, random, loggers.CreateLogger($"raft-{id}"));
+        Client = new RaftClient(id, ClusterId, config, disk.Log, disk.Store, channel, time, random, loggers.CreateLogger($"raft-{id}"))
+        {
+            LogCleanIntervalMs = LogCleanIntervalMs,
+        };
+        Committed = new CommittedValues(Client, SnapshotEveryRecords);
         Client.Register(Committed);
         Client.Initialize();
     }
@@ -33,11 +41,13 @@ internal sealed class SimulatedNode
 
     public RaftClient Client { get; }
 
-    public CommittedValues Committed { get; } = new();
+    public CommittedValues Committed { get; }
 
     public long HighWatermark => _disk.Log.HighWatermark;
 
     public long LogEndOffset => _disk.Log.EndOffset;
+
+    public long LogStartOffset => _disk.Log.StartOffset;
 
     public bool HasShutDown => _shuttingDown && Client.IsShutdownComplete;
 
@@ -81,31 +91,5 @@ internal sealed class SimulatedNode
         }
     }
 
-    public override string ToString() => $"{Id}: {Client.LeaderAndEpoch}, hw {HighWatermark}, log end {LogEndOffset}";
-}
-
-/// <summary>The committed values a node's listener was told of, by offset.</summary>
-internal sealed class CommittedValues : IRaftListener
-{
-    private readonly SortedDictionary<long, int> _values = [];
-
-    public IReadOnlyDictionary<long, int> Values => _values;
-
-    public LeaderAndEpoch Leader { get; private set; }
-
-    public void HandleLoadSnapshot(RaftSnapshot snapshot) => _values.Clear();
-
-    public void HandleCommit(RaftBatch batch)
-    {
-        for (var i = 0; i < batch.Records.Count; i++)
-        {
-            _values[batch.BaseOffset + i] = BinaryPrimitives.ReadInt32BigEndian(batch.Records[i].Span);
-        }
-    }
-
-    public void HandleLeaderChange(LeaderAndEpoch leader) => Leader = leader;
-
-    public void BeginShutdown()
-    {
-    }
+    public override string ToString() => $"{Id}: {Client.LeaderAndEpoch}, hw {HighWatermark}, log {LogStartOffset}-{LogEndOffset}";
 }

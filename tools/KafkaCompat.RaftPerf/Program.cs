@@ -11,7 +11,7 @@ using KafkaCompat.RaftPerf;
 // kafkacompat-raftperf elect [--rounds 20] [--graceful]
 //   Time from stopping the leader (killed: listener and client stopped without resigning; graceful:
 //   BeginShutdown, EndQuorumEpoch to the others) until both survivors' listeners were told of the
-//   same new leader. The stopped node is started again and catches up before the next round.
+//   same new leader (and, apart, until their Raft clients' LeaderAndEpoch agree). The stopped node is started again and catches up before the next round.
 var mode = args.Length > 0 ? args[0] : "";
 int Option(string name, int fallback)
 {
@@ -67,23 +67,26 @@ static async Task ElectionTimeAsync(int rounds, bool graceful)
     await using var quorum = await Quorum.StartAsync(voters => new QuorumConfig { Voters = voters });
     var leader = quorum.AwaitAgreedLeader(0);
     var times = new List<double>(rounds);
+    var elected = new List<double>(rounds);
     for (var round = 0; round < rounds; round++)
     {
         var id = leader.LeaderId!.Value;
         var stopped = Stopwatch.GetTimestamp();
-        if (graceful)
+        var stopping = graceful ? quorum.ShutdownAsync(id) : quorum.KillAsync(id);
+        // The election proper: the survivors' Raft clients (polled each millisecond) name the same
+        // new leader, before the new leader's listeners are told (which waits for its first commit).
+        var survivors = Enumerable.Range(1, 3).Where(n => n != id).Select(n => quorum.Node(n).Client!).ToList();
+        while (survivors.Select(c => c.LeaderAndEpoch).Distinct().SingleOrDefault() is not { LeaderId: not null } view || view.Epoch <= leader.Epoch)
         {
-            await quorum.ShutdownAsync(id);
+            Thread.Sleep(1);
         }
-        else
-        {
-            await quorum.KillAsync(id);
-        }
+        elected.Add(Stopwatch.GetElapsedTime(stopped).TotalMilliseconds);
+        await stopping;
         var next = quorum.AwaitAgreedLeader(leader.Epoch);
         var agreed = quorum.Running.Max(survivor => quorum.Listener(survivor).Leader.At);
         times.Add(Stopwatch.GetElapsedTime(stopped, agreed).TotalMilliseconds);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"round {round + 1}: leader {id} epoch {leader.Epoch} -> leader {next.LeaderId} epoch {next.Epoch} in {times[^1]:F0} ms"));
+            $"round {round + 1}: leader {id} epoch {leader.Epoch} -> leader {next.LeaderId} epoch {next.Epoch}: elected in {elected[^1]:F0} ms, listeners told in {times[^1]:F0} ms"));
 
         // The stopped node comes back and catches up on the new leader's log before the next round,
         // so that each round starts from three voters in step.
@@ -93,7 +96,7 @@ static async Task ElectionTimeAsync(int rounds, bool graceful)
         leader = quorum.AwaitAgreedLeader(next.Epoch - 1);
     }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"elect {(graceful ? "graceful" : "killed")} rounds={rounds}: {Percentiles(times)}"));
+        $"elect {(graceful ? "graceful" : "killed")} rounds={rounds}: survivors' clients agree {Percentiles(elected)}; their listeners told {Percentiles(times)}"));
 }
 
 static string Percentiles(List<double> values)

@@ -76,7 +76,7 @@ static async Task ElectionTimeAsync(int rounds, bool graceful)
         // The election proper: the survivors' Raft clients (polled each millisecond) name the same
         // new leader, before the new leader's listeners are told (which waits for its first commit).
         var survivors = Enumerable.Range(1, 3).Where(n => n != id).Select(n => quorum.Node(n).Client!).ToList();
-        while (survivors.Select(c => c.LeaderAndEpoch).Distinct().SingleOrDefault() is not { LeaderId: not null } view || view.Epoch <= leader.Epoch)
+        while (survivors.Select(c => c.LeaderAndEpoch).Distinct().ToList() is not [{ LeaderId: not null } view] || view.Epoch <= leader.Epoch)
         {
             Thread.Sleep(1);
         }

@@ -38,7 +38,7 @@ public sealed class PerfOptions
 
     public static PerfOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("produce" or "consume" or "rebalance" or "share"))
+        if (args.Length == 0 || args[0] is not ("produce" or "consume" or "rebalance" or "share" or "metadata-load"))
         {
             throw new ArgumentException(Usage);
         }
@@ -80,7 +80,7 @@ public sealed class PerfOptions
     }
 
     public const string Usage = """
-        usage: kafkacompat-perf produce|consume|rebalance|share [--bootstrap-server host:port] [--topic perf]
+        usage: kafkacompat-perf produce|consume|rebalance|share|metadata-load [--bootstrap-server host:port] [--topic perf]
                [--num-records 1000000] [--record-size 1024] [--throughput -1 (records/s)]
                [--acks 1] [--linger-ms 5] [--batch-size 1000000] [--compression none|gzip|snappy|lz4|zstd]
                [--librdkafka .deps/librdkafka/librdkafka.so.1]
@@ -88,5 +88,6 @@ public sealed class PerfOptions
                rebalance: [--group-protocol consumer|classic] [--assignment-strategy cooperative-sticky|range]
                           [--members 3] [--partitions 100] [--rounds 5]   (a member joins, then one leaves, per round)
                share: [--consumers 1] [--partitions 100 (the topic's)] [--max-poll-records 500]   (--num-records: what the topic holds)
+               metadata-load: [--num-records 100000 (topic config changes)]   (on 100 topics named after --topic)
         """;
 }

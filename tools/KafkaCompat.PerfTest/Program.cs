@@ -31,6 +31,7 @@ return options.Mode switch
     "produce" => Produce(options),
     "rebalance" => RebalanceBench.Run(options),
     "share" => ShareBench.Run(options),
+    "metadata-load" => MetadataLoad.Run(options),
     _ => Consume(options),
 };
 

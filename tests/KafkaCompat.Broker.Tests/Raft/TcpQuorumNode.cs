@@ -53,10 +53,13 @@ internal sealed class TcpQuorumNode : IAsyncDisposable
         return new TcpQuorumNode(id, directory, handler, listener);
     }
 
-    /// <summary>Opens the node's log and state and starts its Raft client among <paramref name="voters"/>.</summary>
-    public void Start(IReadOnlyDictionary<int, RaftEndpoint> voters)
+    /// <summary>Opens the node's log and state and starts its Raft client among <paramref name="voters"/>, Kafka's default timings.</summary>
+    public void Start(IReadOnlyDictionary<int, RaftEndpoint> voters) => Start(new QuorumConfig { Voters = voters });
+
+    /// <summary>Opens the node's log and state and starts its Raft client with <paramref name="config"/> (its voters and controller.quorum.* settings).</summary>
+    public void Start(QuorumConfig config)
     {
-        var config = new QuorumConfig { Voters = voters };
+        var voters = config.Voters;
         _log = KafkaRaftLog.Open(DiskFileSystem.Instance, Directory, new RaftLogConfig(), TimeProvider.System);
         _channel = KafkaRaftChannel.Create(Id, ControllerListener, config, TimeProvider.System, NullLoggerFactory.Instance);
         var store = new FileQuorumStateStore(Path.Combine(Directory, FileQuorumStateStore.DefaultFileName), voters.Keys);
@@ -68,16 +71,38 @@ internal sealed class TcpQuorumNode : IAsyncDisposable
         _driver.Start();
     }
 
-    /// <summary>Stops the client (no graceful resignation: as a process that is killed) and closes the listener.</summary>
+    /// <summary>
+    /// Stops the client without a graceful resignation, as a process that is killed: the listener
+    /// closes and the poll thread ends without BeginShutdown, so no EndQuorumEpoch is sent and the
+    /// others find out only when their fetch timeout passes.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _handler.Target = null;
         await _listener.DisposeAsync();
+        _driver?.Dispose();
+        Close();
+    }
+
+    /// <summary>
+    /// Shuts down as a controller does on a clean stop: a leader resigns with EndQuorumEpoch naming
+    /// its successors (KIP-595), so one of them stands at once; waits up to <paramref name="timeoutMs"/>
+    /// for another leader to be known, then closes.
+    /// </summary>
+    public async Task ShutdownGracefullyAsync(long timeoutMs)
+    {
         if (_driver is not null)
         {
-            await _driver.StopAsync(0);
+            await _driver.StopAsync(timeoutMs);
             _driver.Dispose();
         }
+        _handler.Target = null;
+        await _listener.DisposeAsync();
+        Close();
+    }
+
+    private void Close()
+    {
         _channel?.Dispose();
         Client?.Dispose();
         _log?.Dispose();
@@ -89,47 +114,5 @@ internal sealed class TcpQuorumNode : IAsyncDisposable
         public volatile IRaftRequestHandler? Target;
 
         public void Handle(RaftInboundRequest request) => Target?.Handle(request);
-    }
-}
-
-/// <summary>The record values a listener was told are committed, by offset (thread-safe: the Raft client's thread writes, the test reads).</summary>
-internal sealed class CommittedRecords : IRaftListener
-{
-    private readonly Lock _lock = new();
-    private readonly SortedDictionary<long, string> _values = [];
-
-    public IReadOnlyDictionary<long, string> Snapshot()
-    {
-        lock (_lock)
-        {
-            return new SortedDictionary<long, string>(_values);
-        }
-    }
-
-    public void HandleLoadSnapshot(RaftSnapshot snapshot)
-    {
-        lock (_lock)
-        {
-            _values.Clear();
-        }
-    }
-
-    public void HandleCommit(RaftBatch batch)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < batch.Records.Count; i++)
-            {
-                _values[batch.BaseOffset + i] = System.Text.Encoding.UTF8.GetString(batch.Records[i].Span);
-            }
-        }
-    }
-
-    public void HandleLeaderChange(LeaderAndEpoch leader)
-    {
-    }
-
-    public void BeginShutdown()
-    {
     }
 }

@@ -4,9 +4,9 @@ namespace KafkaCompat.Raft;
 
 /// <summary>
 /// The requests one replica sends another, for the metadata partition. Fields that exist only from
-/// some version on (the voter key of Vote/BeginQuorumEpoch v1, PreVote of Vote v2, ReplicaState of
-/// Fetch v15, PreferredCandidates of EndQuorumEpoch v1) are filled alongside the older ones; the
-/// channel writes whichever the negotiated version has.
+/// some version on (the voter key of Vote/BeginQuorumEpoch v1, PreVote of Vote v2,
+/// PreferredCandidates of EndQuorumEpoch v1) are filled alongside the older ones and the channel
+/// writes whichever the negotiated version has; Fetch names the replica in v15's ReplicaState only.
 /// </summary>
 internal static class RaftRequests
 {
@@ -75,7 +75,7 @@ internal static class RaftRequests
     {
         ClusterId = clusterId,
         // Fetch v15+ (KIP-903) carries the replica in ReplicaState only; a channel that must send an
-        // older version moves it to ReplicaId (RaftRequests.AtVersion).
+        // older version moves it to ReplicaId (Broker/InterNode/RequestVersions).
         ReplicaState = new FetchRequestData.ReplicaStateData { ReplicaId = replicaId },
         MaxWaitMs = maxWaitMs,
         MaxBytes = maxBytes,

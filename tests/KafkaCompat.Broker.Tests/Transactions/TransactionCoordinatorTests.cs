@@ -163,6 +163,7 @@ public class TransactionCoordinatorTests
 
         h.Markers.Failing.Clear();
         await h.AdvanceAsync(1_000);
+        await h.SettleUntilAsync(() => h.State()!.State == TransactionState.CompleteAbort, "the retried marker completes the abort");
 
         Assert.That(h.State()!.State, Is.EqualTo(TransactionState.CompleteAbort));
         Assert.That(h.Markers.Sent.Select(m => m.Partitions.Count), Is.EqualTo(new[] { 2, 1 }.Concat(Enumerable.Repeat(1, h.Markers.Sent.Count - 2))));
